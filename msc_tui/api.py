@@ -1,0 +1,113 @@
+"""DockerManager: a blocking facade over the core for scripts and correction agents.
+
+The core's coroutines run on a private event loop in a background thread, so the facade
+works from plain scripts and from code that already runs its own event loop (notebooks).
+Ctrl-C while waiting cancels the coroutine, which kills the program's tree in the container.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import Future
+
+from .config import Settings
+from .core.service import Msc
+from .errors import ContainerGone, MscError
+
+
+class DockerManager:
+    def __init__(self, settings: Settings | None = None):
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="msc-loop", daemon=True)
+        self._thread.start()
+        self.last_error: str | None = None
+        try:
+            self._msc: Msc = self._call(Msc.open(settings))
+        except BaseException:
+            self._stop_loop()
+            raise
+
+    def _call(self, coroutine):
+        future: Future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            future.cancel()
+            try:
+                future.result(timeout=15)  # let the cancellation kill the run in the container
+            except BaseException:
+                pass
+            raise
+
+    # -- sessions --------------------------------------------------------------------------
+    def create_session(self, app_type: str | None = None, code: str | None = None,
+                       task: str | None = None, network: str | None = None) -> str:
+        """A new dev session; returns its container name (msc-dev-session-<id>)."""
+        return self._call(self._msc.sessions.create(app_type, code, task, network)).container_name
+
+    def list_dev_containers(self, include_all: bool = False) -> list[dict]:
+        return [v.as_dict() for v in self._call(self._msc.sessions.views(include_all))]
+
+    def remove_container(self, container_name: str, keep_record: bool = False) -> None:
+        self._call(self._msc.sessions.remove(container_name, keep_record))
+
+    def restore_session(self, container_name: str) -> str:
+        return self._call(self._msc.restore(container_name)).container_name
+
+    # -- runs ----------------------------------------------------------------------------------
+    def execute_in_container(self, container_name: str, code: str, timeout: float | None = None,
+                             auto_install: bool = False, filename: str = "main.py") -> dict:
+        """Run code in the session; the seed's result dictionary (never raises for a lost container)."""
+        record = self._msc.sessions.resolve(container_name)
+        try:
+            return self._call(self._msc.run(record, code, filename=filename, timeout=timeout,
+                                            auto_install=auto_install))
+        except ContainerGone as exc:
+            return {"success": False, "exit_code": None, "stdout": "", "stderr": str(exc),
+                    "duration_s": 0.0, "timed_out": False, "container_available": False,
+                    "container_supports_pip_install": False, "installed_packages": record.installed_packages,
+                    "container_name": record.container_name, "session": record.id, "error": None,
+                    "missing_packages": [], "hints": [], "auto_installed": []}
+
+    # -- packages --------------------------------------------------------------------------------
+    def install_packages_in_container(self, container_name: str, packages: list[str]) -> bool:
+        """True when the installer succeeded; else False with the reason in `last_error`.
+        Invalid specs raise UsageError (nothing is installed)."""
+        return self._package_call(self._msc.packages.install, container_name, packages)
+
+    def uninstall_packages_in_container(self, container_name: str, packages: list[str]) -> bool:
+        return self._package_call(self._msc.packages.uninstall, container_name, packages)
+
+    def _package_call(self, action, container_name: str, packages: list[str]) -> bool:
+        record = self._msc.sessions.resolve(container_name)
+        self.last_error = None
+        try:
+            self._call(action(record, list(packages)))
+        except MscError as exc:
+            if exc.exit_code == 2:
+                raise
+            self.last_error = str(exc)
+            return False
+        return True
+
+    def get_container_installed_packages(self, container_name: str) -> list[str]:
+        """name==version of what the container really has; the record is reconciled."""
+        return self._call(self._msc.packages.installed(self._msc.sessions.resolve(container_name)))
+
+    # -- lifetime ----------------------------------------------------------------------------------
+    def close(self) -> None:
+        if self._loop.is_running():
+            self._call(self._msc.close())
+            self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+    def __enter__(self) -> "DockerManager":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

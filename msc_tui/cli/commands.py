@@ -1,0 +1,266 @@
+"""One coroutine per CLI command. Each opens the core, does its job, returns an exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from ..config import load_settings
+from ..core.recipe import render
+from ..core.service import Msc
+from ..core.sessions import parse_duration
+from ..errors import EngineUnreachable, MscError, NotFound, UsageError
+from .render import BuildProgress, print_json, table
+
+
+@asynccontextmanager
+async def opened():
+    msc = await Msc.open()
+    for warning in msc.warnings:
+        print(f"msc: {warning}", file=sys.stderr)
+    try:
+        yield msc
+    finally:
+        await msc.close()
+
+
+def _stream(stream: str, text: str) -> None:
+    out = sys.stdout if stream == "stdout" else sys.stderr
+    out.write(text)
+    out.flush()
+
+
+async def _choose_session(msc: Msc, args):
+    """--session, else (in a terminal) the seed's reuse prompt, else a new session."""
+    if args.session:
+        record = msc.sessions.resolve(args.session)
+        await msc.sessions.ensure_running(record)
+        return record
+    if not args.new and not args.json and sys.stdin.isatty() and args.file != "-":
+        existing = await msc.sessions.existing()
+        if existing:
+            print(f"Found {len(existing)} existing development containers:", file=sys.stderr)
+            for i, view in enumerate(existing, 1):
+                mark = "running" if view.status == "running" else view.status
+                print(f"  {i}. {view.name} ({view.record.image}) - {mark}", file=sys.stderr)
+            answer = input("Reuse existing container? (number, Enter or 'n' for new): ").strip()
+            if answer.isdigit() and 1 <= int(answer) <= len(existing):
+                record = existing[int(answer) - 1].record
+                await msc.sessions.ensure_running(record)
+                print(f"Using existing container: {record.container_name}", file=sys.stderr)
+                return record
+    progress = BuildProgress(enabled=not args.json)
+    record = await msc.sessions.create(args.app_type, args.code, args.task, args.network, progress)
+    progress.done()
+    if not args.json:
+        print(f"Created development container {record.container_name} ({record.app_type}, {record.image})",
+              file=sys.stderr)
+    return record
+
+
+async def run(args) -> int:
+    if args.file == "-":
+        args.code = sys.stdin.read()
+        filename = args.name or "main.py"
+    else:
+        path = Path(args.file)
+        if not path.is_file():
+            raise NotFound(f"no such file: {args.file}")
+        args.code = path.read_text()
+        filename = args.name or path.name
+    async with opened() as msc:
+        record = await _choose_session(msc, args)
+        result = await msc.run(record, args.code, filename=filename, timeout=args.timeout,
+                               auto_install=args.auto_install, on_output=None if args.json else _stream)
+    if args.json:
+        print_json(result)
+    else:
+        for hint in result["hints"]:
+            print(f"msc: hint: {hint}", file=sys.stderr)
+        if result["auto_installed"]:
+            print(f"msc: installed {' '.join(result['auto_installed'])}", file=sys.stderr)
+        if result["missing_packages"]:
+            print(f"msc: missing packages: {' '.join(result['missing_packages'])} "
+                  f"(msc install {record.id} {' '.join(result['missing_packages'])}, or run with --auto-install)",
+                  file=sys.stderr)
+        if result["timed_out"]:
+            print(f"msc: timed out after {args.timeout or msc.settings.run_timeout}s; the program was killed",
+                  file=sys.stderr)
+    return result["exit_code"]
+
+
+async def _package_action(args, action: str) -> int:
+    async with opened() as msc:
+        record = msc.sessions.resolve(args.session)
+        on_output = None if args.json else _stream
+        method = msc.packages.install if action == "install" else msc.packages.uninstall
+        installed = await method(record, args.specs, on_output)
+    if args.json:
+        print_json({"session": record.id, "container_name": record.container_name, action + "ed": args.specs,
+                    "installed_packages": installed})
+    return 0
+
+
+async def install(args) -> int:
+    return await _package_action(args, "install")
+
+
+async def uninstall(args) -> int:
+    return await _package_action(args, "uninstall")
+
+
+async def packages(args) -> int:
+    async with opened() as msc:
+        record = msc.sessions.resolve(args.session)
+        await msc.sessions.ensure_running(record)
+        installed = await msc.packages.installed(record)
+    if args.json:
+        print_json({"session": record.id, "installed_packages": installed,
+                    "requested_packages": record.requested_packages})
+    elif args.requirements:
+        sys.stdout.write(msc.packages.requirements(record))
+    else:
+        for line in installed:
+            print(line.replace("==", " "))
+    return 0
+
+
+async def ls(args) -> int:
+    async with opened() as msc:
+        views = await msc.sessions.views(include_all=args.all, size=args.size)
+    rows = [v.as_dict() for v in views]
+    if args.json:
+        print_json(rows)
+        return 0
+    columns = ["name", "session", "app_type", "status", "created", "last_used", "packages"]
+    if args.size:
+        columns.append("size_rw")
+    print(table(rows, columns))
+    return 0
+
+
+async def rm(args) -> int:
+    removed, failed = [], []
+    async with opened() as msc:
+        for ref in args.sessions:
+            try:
+                removed.append(await msc.sessions.remove(ref, args.keep_record))
+            except NotFound as exc:
+                failed.append(str(exc))
+    if args.json:
+        print_json({"removed": removed, "errors": failed})
+    else:
+        for name in removed:
+            print(f"removed {name}")
+        for error in failed:
+            print(f"msc: {error}", file=sys.stderr)
+    return 4 if failed else 0
+
+
+async def clean(args) -> int:
+    older = parse_duration(args.older_than) if args.older_than else None
+    async with opened() as msc:
+        chosen = await msc.sessions.clean_candidates(older, args.stopped, args.all)
+        names = [v.name for v in chosen]
+        if not args.dry_run and names and not args.yes:
+            if args.json or not sys.stdin.isatty():
+                raise UsageError(f"would remove {len(names)} containers; pass --yes to confirm (or --dry-run)")
+            print(table([v.as_dict() for v in chosen], ["name", "session", "status", "last_used"]))
+            if input(f"Remove these {len(names)} containers? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("nothing removed")
+                return 1
+        removed = []
+        if not args.dry_run:
+            for view in chosen:
+                removed.append(await msc.sessions.remove(view.name))
+    if args.json:
+        print_json({"dry_run": args.dry_run, "candidates": names, "removed": removed})
+    else:
+        verb = "would remove" if args.dry_run else "removed"
+        for name in (names if args.dry_run else removed):
+            print(f"{verb} {name}")
+        if not names:
+            print("nothing to clean")
+    return 0
+
+
+async def build(args) -> int:
+    settings = load_settings()
+    app_type = args.app_type or settings.default_app_type
+    if args.dockerfile:
+        sys.stdout.write(render(app_type, settings).dockerfile)
+        return 0
+    started = time.monotonic()
+    progress = BuildProgress(enabled=not args.json)
+    async with opened() as msc:
+        image = await msc.build(app_type, progress)
+    progress.done()
+    seconds = round(time.monotonic() - started, 2)
+    if args.json:
+        print_json({"app_type": app_type, "image": image.tag, "built": image.built, "seconds": seconds})
+    else:
+        print(f"{'built' if image.built else 'already built'}: {image.tag} ({seconds}s)")
+    return 0
+
+
+async def restore(args) -> int:
+    progress = BuildProgress(enabled=not args.json)
+    async with opened() as msc:
+        record = await msc.restore(args.session, progress, None if args.json else _stream)
+    progress.done()
+    if args.json:
+        print_json({"session": record.id, "container_name": record.container_name,
+                    "installed_packages": record.installed_packages})
+    else:
+        print(f"restored {record.container_name}")
+    return 0
+
+
+async def shell(args) -> int:
+    async with opened() as msc:
+        record = msc.sessions.resolve(args.session)
+        await msc.sessions.ensure_running(record)
+        endpoint = msc.engine.endpoint
+    docker = shutil.which("docker")
+    if docker is None:
+        raise MscError("msc shell needs the docker command-line client on PATH")
+    interactive = ["-it"] if sys.stdin.isatty() else ["-i"]
+    argv = [docker, "exec", *interactive, "-u", "appuser", "-w", "/app", record.container_name, "bash"]
+    return subprocess.call(argv, env={**os.environ, "DOCKER_HOST": endpoint})
+
+
+async def doctor(args) -> int:
+    settings = load_settings()
+    report = {"endpoint": None, "engine_version": None, "api_version": None, "ok": False,
+              "base_image": settings.base_image, "base_image_present": None,
+              "state_dir": str(settings.state_dir), "config_file": str(settings.config_file),
+              "ca_bundle": settings.ca_bundle or None, "error": None}
+    try:
+        async with opened() as msc:
+            report["endpoint"] = msc.engine.endpoint
+            report["engine_version"] = msc.engine.info.get("Version")
+            report["api_version"] = msc.engine.info.get("ApiVersion")
+            report["base_image_present"] = await msc.engine.images.exists(settings.base_image)
+            report["ok"] = True
+    except EngineUnreachable as exc:
+        report["error"] = str(exc)
+        from ..engine import resolve_endpoint
+        report["endpoint"] = resolve_endpoint(settings.docker_host)
+    if args.json:
+        print_json(report)
+    elif report["ok"]:
+        present = "present" if report["base_image_present"] else "not present here (the first build pulls it)"
+        print(f"engine:     {report['endpoint']} (Docker {report['engine_version']}, API {report['api_version']})")
+        print(f"base image: {report['base_image']} - {present}")
+        print(f"state:      {report['state_dir']}")
+        print(f"config:     {report['config_file']}")
+        print(f"CA bundle:  {report['ca_bundle'] or '(system default)'}")
+    else:
+        print(f"msc doctor: {report['error']}", file=sys.stderr)
+    return 0 if report["ok"] else EngineUnreachable.exit_code

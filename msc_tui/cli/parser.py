@@ -1,0 +1,88 @@
+"""Argument parsing: one sub-parser per command, each bound to its handler."""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import __version__
+from ..config import APP_TYPES, NETWORK_POLICIES
+from . import commands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="msc", description="Minimal Stable Containers: iterate on Python code in persistent Docker "
+                                "containers. Without a command, opens the TUI.")
+    parser.add_argument("--version", action="version", version=f"msc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    def json_flag(p):
+        p.add_argument("--json", action="store_true", help="print one JSON document, nothing else")
+
+    p = command("run", commands.run, "run a Python file (or - for stdin) in a dev session")
+    p.add_argument("file", help="the Python file to run, or - to read the code from stdin")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--session", "-s", metavar="NAME", help="session id or container name to run in")
+    which.add_argument("--new", action="store_true", help="always start a new session")
+    p.add_argument("--app-type", choices=APP_TYPES, help="app type of a new session (default: detected)")
+    p.add_argument("--task", help="what the code is for, to detect the app type of a new session")
+    p.add_argument("--network", choices=NETWORK_POLICIES, help="network policy of a new session")
+    p.add_argument("--timeout", type=float, metavar="S", help="kill the program after S seconds (exit 124)")
+    p.add_argument("--auto-install", action="store_true",
+                   help="install missing modules and rerun (the correction flow)")
+    p.add_argument("--name", metavar="FILE.py", help="session file name (default: the file's name or main.py)")
+    json_flag(p)
+
+    p = command("install", commands.install, "install packages into a session")
+    p.add_argument("session")
+    p.add_argument("specs", nargs="+", metavar="SPEC", help="requirement specs, e.g. pandas 'numpy>=2'")
+    json_flag(p)
+
+    p = command("uninstall", commands.uninstall, "uninstall packages from a session")
+    p.add_argument("session")
+    p.add_argument("specs", nargs="+", metavar="NAME")
+    json_flag(p)
+
+    p = command("packages", commands.packages, "list the packages a session really has")
+    p.add_argument("session")
+    p.add_argument("--requirements", action="store_true", help="print them as requirements.txt")
+    json_flag(p)
+
+    p = command("ls", commands.ls, "list sessions and their containers")
+    p.add_argument("--all", action="store_true", help="also containers msc did not create")
+    p.add_argument("--size", action="store_true", help="also each container's disk size (slower)")
+    json_flag(p)
+
+    p = command("rm", commands.rm, "remove sessions' containers (and their records)")
+    p.add_argument("sessions", nargs="+", metavar="SESSION")
+    p.add_argument("--keep-record", action="store_true", help="keep the record so `msc restore` works")
+    json_flag(p)
+
+    p = command("clean", commands.clean, "remove old msc containers by last use")
+    p.add_argument("--older-than", metavar="DURATION", help="last used longer ago than this (90s, 30m, 12h, 7d)")
+    p.add_argument("--stopped", action="store_true", help="only containers that are not running")
+    p.add_argument("--dry-run", action="store_true", help="show what would be removed, remove nothing")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--all", action="store_true", help="also containers msc did not create (careful)")
+    json_flag(p)
+
+    p = command("build", commands.build, "build (once) the image for an app type")
+    p.add_argument("--app-type", choices=APP_TYPES, default=None, help="default: the configured one")
+    p.add_argument("--dockerfile", action="store_true", help="print the rendered Dockerfile and exit")
+    json_flag(p)
+
+    p = command("restore", commands.restore, "recreate a session whose container was removed")
+    p.add_argument("session")
+    json_flag(p)
+
+    p = command("shell", commands.shell, "open an interactive shell in a session as appuser")
+    p.add_argument("session")
+
+    p = command("doctor", commands.doctor, "check the engine, the base image and msc's paths")
+    json_flag(p)
+    return parser

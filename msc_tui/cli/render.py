@@ -1,0 +1,72 @@
+"""Text output for the CLI: JSON, plain tables, relative times, build progress."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+
+
+def print_json(data) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def when(epoch: float | None, now: float | None = None) -> str:
+    """'3m ago', '2d ago'; '-' when unknown."""
+    if not epoch:
+        return "-"
+    seconds = max(0, (now or time.time()) - epoch)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} ago"
+    return f"{int(seconds)}s ago"
+
+
+def size(value: int | None) -> str:
+    if value is None:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
+        value /= 1024
+    return "-"
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    if not rows:
+        return "no sessions"
+    formatted = [[_cell(c, r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(f[i]) for f in formatted)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(f, widths)) for f in formatted]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cell(column: str, value) -> str:
+    if column in ("created", "last_used"):
+        return when(value)
+    if column == "size_rw":
+        return size(value)
+    return "-" if value in (None, "") else str(value)
+
+
+class BuildProgress:
+    """Build log -> 'step n of m' lines on stderr (nothing when disabled, e.g. --json)."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.steps = 0
+
+    def __call__(self, line: str) -> None:
+        match = _STEP.match(line)
+        if self.enabled and match:
+            self.steps += 1
+            n, m, what = match.groups()
+            print(f"building: step {n} of {m}: {what[:100]}", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.enabled and self.steps:
+            print("building: done", file=sys.stderr, flush=True)

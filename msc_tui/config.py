@@ -1,0 +1,143 @@
+"""Settings: defaults < config.toml < environment, and where msc keeps its files.
+
+MSC_HOME, when set, holds everything (config.toml, sessions.toml, session files).
+Otherwise config lives in $XDG_CONFIG_HOME/msc and state in $XDG_STATE_HOME/msc.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+APP_TYPES = ("basic_app", "gui_app", "data_app", "web_app")
+NETWORK_POLICIES = ("normal", "install-only", "none")
+INSTALLERS = ("auto", "uv", "pip")
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / fallback) / "msc"
+
+
+def config_dir() -> Path:
+    home = os.environ.get("MSC_HOME")
+    return Path(home) if home else _xdg("XDG_CONFIG_HOME", ".config")
+
+
+def state_dir() -> Path:
+    home = os.environ.get("MSC_HOME")
+    return Path(home) if home else _xdg("XDG_STATE_HOME", ".local/state")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every key of config.toml, flat, with its default. Documented in the README."""
+
+    base_image: str = "python:3.11-slim"
+    default_app_type: str = "basic_app"
+    network: str = "normal"
+    memory: str = "2g"
+    pids_limit: int = 512
+    cpus: float = 0.0
+    run_timeout: float = 0.0
+    auto_install_rounds: int = 3
+    installer: str = "auto"
+    index_url: str = ""
+    extra_index_urls: tuple[str, ...] = ()
+    wheelhouse: str = ""
+    ca_bundle: str = ""
+    docker_host: str = ""
+    connect_timeout: float = 3.0
+    paths: tuple[Path, Path] = field(default=(Path(), Path()), compare=False)
+
+    @property
+    def config_file(self) -> Path:
+        return self.paths[0] / "config.toml"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.paths[1]
+
+
+# config.toml groups keys in tables; each maps to one flat Settings field.
+_TOML_KEYS = {
+    ("image", "base"): "base_image",
+    ("session", "app_type"): "default_app_type",
+    ("session", "network"): "network",
+    ("limits", "memory"): "memory",
+    ("limits", "pids"): "pids_limit",
+    ("limits", "cpus"): "cpus",
+    ("run", "timeout"): "run_timeout",
+    ("run", "auto_install_rounds"): "auto_install_rounds",
+    ("packages", "installer"): "installer",
+    ("packages", "index_url"): "index_url",
+    ("packages", "extra_index_urls"): "extra_index_urls",
+    ("packages", "wheelhouse"): "wheelhouse",
+    ("packages", "ca_bundle"): "ca_bundle",
+    ("engine", "host"): "docker_host",
+    ("engine", "connect_timeout"): "connect_timeout",
+}
+
+_ENV_KEYS = {
+    "MSC_BASE_IMAGE": "base_image",
+    "MSC_CA_BUNDLE": "ca_bundle",
+    "MSC_NETWORK": "network",
+    "MSC_INSTALLER": "installer",
+}
+
+_CHOICES = {"default_app_type": APP_TYPES, "network": NETWORK_POLICIES, "installer": INSTALLERS}
+
+
+def _coerce(name: str, value, where: str):
+    default = Settings.__dataclass_fields__[name].default
+    key = next((".".join(k) for k, v in _TOML_KEYS.items() if v == name), name)
+    bad = f"{where}: {key} "
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(bad + "must be a list of strings")
+        return tuple(value)
+    if isinstance(default, bool) or not isinstance(value, type(default)):
+        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        else:
+            raise ConfigError(bad + f"must be a {type(default).__name__}, not {value!r}")
+    if isinstance(value, (int, float)) and value < 0:
+        raise ConfigError(bad + f"must not be negative, not {value!r}")
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ConfigError(bad + f"must be one of {', '.join(_CHOICES[name])}, not {value!r}")
+    return value
+
+
+def load_settings() -> Settings:
+    """Read config.toml (if any) and the environment; raise ConfigError on a bad value."""
+    paths = (config_dir(), state_dir())
+    values: dict = {}
+    path = paths[0] / "config.toml"
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        for table, keys in data.items():
+            if not isinstance(keys, dict):
+                raise ConfigError(f"{path}: {table} must be a table ([{table}])")
+            for key, value in keys.items():
+                name = _TOML_KEYS.get((table, key))
+                if name is None:
+                    raise ConfigError(f"{path}: unknown key {table}.{key}")
+                values[name] = _coerce(name, value, str(path))
+    for env, name in _ENV_KEYS.items():
+        if os.environ.get(env):
+            values[name] = _coerce(name, os.environ[env], env)
+    if os.environ.get("DOCKER_HOST"):
+        values["docker_host"] = os.environ["DOCKER_HOST"]
+    if values.get("ca_bundle") and not Path(values["ca_bundle"]).is_file():
+        raise ConfigError(f"ca_bundle: {values['ca_bundle']} is not a readable file")
+    return Settings(**values, paths=paths)
+
+
+def settings_as_dict(settings: Settings) -> dict:
+    return {f.name: getattr(settings, f.name) for f in fields(settings) if f.name != "paths"}

@@ -1,0 +1,23 @@
+"""Build once: an app type's image is built only when its content-hashed tag is absent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..engine import Engine
+from .recipe import Recipe
+
+
+@dataclass
+class ImageResult:
+    tag: str
+    built: bool  # False: answered from the existing image
+
+
+async def ensure_image(engine: Engine, recipe: Recipe, on_log: Callable[[str], None] | None = None) -> ImageResult:
+    if await engine.images.exists(recipe.tag):
+        return ImageResult(recipe.tag, built=False)
+    await engine.images.build(recipe.dockerfile, recipe.context, recipe.tag, on_log or (lambda line: None),
+                              labels={"msc.app_type": recipe.app_type, "msc.recipe": recipe.digest})
+    return ImageResult(recipe.tag, built=True)

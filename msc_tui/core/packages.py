@@ -1,0 +1,144 @@
+"""Installing into a running session, and knowing what it really has.
+
+Specs are validated before anything runs and the installer gets an argv list (never a
+shell). uv is used when the image has it (msc's recipes add it), pip otherwise; both share
+the `msc-package-cache` volume, so a second session does not download pandas again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Callable
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from ..engine import Engine
+from ..errors import InstallFailed, NotFound, UsageError
+from .recipe import LIST_PACKAGES, VENV, index_environment
+from .sessions import Sessions, container_gone
+from .state import SessionRecord
+
+OnOutput = Callable[[str, str], None]
+
+_TLS_SIGNS = ("CERTIFICATE_VERIFY_FAILED", "invalid peer certificate", "certificate verify failed",
+              "UnknownIssuer", "SSLError", "tls handshake")
+_NETWORK_SIGNS = ("Failed to establish a new connection", "Temporary failure in name resolution",
+                  "dns error", "Network is unreachable", "Could not connect", "failed to lookup address")
+
+
+def validate_specs(specs: list[str]) -> list[str]:
+    """Requirement strings only: names, extras, version specifiers. Everything else refused."""
+    if not specs:
+        raise UsageError("no package given")
+    checked = []
+    for spec in specs:
+        if spec.startswith("-"):
+            raise UsageError(f"refused {spec!r}: installer options are not accepted, only package specs")
+        try:
+            requirement = Requirement(spec)
+        except InvalidRequirement:
+            raise UsageError(f"refused {spec!r}: not a package spec (name, extras, version)") from None
+        if requirement.url:
+            raise UsageError(f"refused {spec!r}: URLs and paths are not accepted, only index packages")
+        if requirement.marker:
+            raise UsageError(f"refused {spec!r}: environment markers (;) are not accepted")
+        checked.append(str(requirement))
+    return checked
+
+
+def _failure(action: str, output: str, code: int) -> InstallFailed:
+    lines = [l.strip() for l in output.splitlines() if l.strip()]
+    if any(sign.lower() in output.lower() for sign in _TLS_SIGNS):
+        return InstallFailed(f"{action} failed: the package index's TLS certificate is not trusted; "
+                             "behind an intercepting proxy set packages.ca_bundle or MSC_CA_BUNDLE")
+    if any(sign.lower() in output.lower() for sign in _NETWORK_SIGNS):
+        return InstallFailed(f"{action} failed: the package index is unreachable from the container "
+                             "(check packages.index_url, the network policy, or use a wheelhouse)")
+    reason = next((l for l in reversed(lines) if "not found" in l or "No matching distribution" in l
+                   or "was not found" in l), lines[-1] if lines else f"exit code {code}")
+    return InstallFailed(f"{action} failed: {reason.lstrip('╰─▶ ')}")
+
+
+class Packages:
+    def __init__(self, engine: Engine, sessions: Sessions):
+        self.engine = engine
+        self.sessions = sessions
+
+    def _installer(self, record: SessionRecord, verb: str, specs: list[str]) -> list[str]:
+        if record.installer == "uv":
+            return ["uv", "pip", verb, "--python", f"{VENV}/bin/python", *specs]
+        return ["python3", "-m", "pip", verb, "--no-input", *(["-y"] if verb == "uninstall" else []), *specs]
+
+    async def install(self, record: SessionRecord, specs: list[str], on_output: OnOutput | None = None,
+                      verb: str = "install") -> list[str]:
+        """Install (or uninstall) specs; returns the container's packages afterwards."""
+        specs = validate_specs(specs)
+        if record.network == "none":
+            raise UsageError(f"session {record.id} has network policy 'none': nothing can be installed")
+        await self.sessions.ensure_running(record)
+        chunks: list[str] = []
+
+        def collect(stream: int, data: bytes) -> None:
+            text = data.decode("utf-8", "replace")
+            chunks.append(text)
+            if on_output:
+                on_output("stdout" if stream == 1 else "stderr", text)
+
+        env = index_environment(self.sessions.settings)
+        connected = record.network == "install-only"
+        try:
+            if connected:  # user code never has a network; only the installer gets one, briefly
+                await self.engine.containers.connect_network(record.container_name)
+            result = await self.engine.execs.run(
+                record.container_name, self._installer(record, verb, specs), collect,
+                user="appuser", workdir="/app", env=env)
+        finally:
+            await asyncio.shield(self._settle(record, connected))
+        if result.exit_code != 0:
+            raise _failure(f"{verb} {' '.join(specs)}", "".join(chunks), result.exit_code)
+        self._remember(record, specs, add=verb == "install")
+        return record.installed_packages
+
+    async def uninstall(self, record: SessionRecord, names: list[str], on_output: OnOutput | None = None) -> list[str]:
+        return await self.install(record, names, on_output, verb="uninstall")
+
+    async def _settle(self, record: SessionRecord, disconnect: bool) -> None:
+        """After an install, finished or interrupted: network off again, record made true."""
+        if disconnect:
+            await self.engine.containers.disconnect_network(record.container_name)
+        await self.installed(record)
+
+    def _remember(self, record: SessionRecord, specs: list[str], add: bool) -> None:
+        names = {Requirement(s).name.lower() for s in specs}
+
+        def change(records):
+            current = records.get(record.id)
+            if current is None:
+                return
+            kept = [s for s in current.requested_packages if Requirement(s).name.lower() not in names]
+            current.requested_packages = kept + (specs if add else [])
+            record.requested_packages = current.requested_packages
+        self.sessions.store.update(change)
+
+    async def installed(self, record: SessionRecord) -> list[str]:
+        """name==version of every package installed into the session (the image's own left out),
+        read from the container; the record is reconciled with it."""
+        try:
+            code, out, err = await self.engine.execs.output(
+                record.container_name, ["python3", LIST_PACKAGES], user="appuser", timeout=60)
+        except NotFound:
+            raise container_gone(record) from None
+        if code != 0:
+            raise InstallFailed(f"could not list packages in {record.container_name}: {err.strip()[-200:]}")
+        packages = [f"{name}=={version}" for name, version in json.loads(out)]
+
+        def change(records):
+            if record.id in records:
+                records[record.id].installed_packages = packages
+        self.sessions.store.update(change)
+        record.installed_packages = packages
+        return packages
+
+    def requirements(self, record: SessionRecord) -> str:
+        return "".join(f"{line}\n" for line in record.installed_packages)

@@ -1,0 +1,77 @@
+"""Msc: the one core every face uses (CLI, TUI, Python API). All methods are coroutines."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..config import Settings, load_settings
+from ..engine import Engine
+from ..errors import InstallFailed
+from .images import ImageResult, ensure_image
+from .packages import Packages
+from .recipe import render
+from .runs import OnOutput, Runs
+from .sessions import Sessions
+from .state import SessionRecord, StateStore
+
+
+class Msc:
+    def __init__(self, settings: Settings, engine: Engine):
+        self.settings = settings
+        self.engine = engine
+        self.store = StateStore(settings.state_dir / "sessions.toml")
+        self.sessions = Sessions(settings, engine, self.store)
+        self.runs = Runs(engine, self.sessions)
+        self.packages = Packages(engine, self.sessions)
+
+    @classmethod
+    async def open(cls, settings: Settings | None = None) -> "Msc":
+        settings = settings or load_settings()
+        engine = await Engine.connect(settings.docker_host, settings.connect_timeout)
+        msc = cls(settings, engine)
+        msc.store.read()
+        if msc.store.recovered:
+            await msc.sessions.rebuild_from_labels()
+        return msc
+
+    async def close(self) -> None:
+        await self.engine.close()
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.store.warnings
+
+    async def build(self, app_type: str, on_log: Callable[[str], None] | None = None) -> ImageResult:
+        return await ensure_image(self.engine, render(app_type, self.settings), on_log)
+
+    async def run(self, record: SessionRecord, code: str, *, filename: str = "main.py",
+                  timeout: float | None = None, auto_install: bool = False,
+                  on_output: OnOutput | None = None, rounds: int | None = None) -> dict:
+        """Run code; with auto_install, the seed's correction flow: run, analyze, install, rerun."""
+        timeout = timeout or self.settings.run_timeout or None
+        result = await self.runs.execute(record, code, filename, timeout, on_output)
+        installed: list[str] = []
+        rounds = self.settings.auto_install_rounds if rounds is None else rounds
+        while auto_install and rounds > 0 and not result["success"] and result["missing_packages"]:
+            wanted = [p for p in result["missing_packages"] if p not in installed]
+            if not wanted or record.network == "none":
+                break
+            rounds -= 1
+            try:
+                await self.packages.install(record, wanted, on_output)
+            except InstallFailed as exc:
+                result["install_error"] = str(exc)
+                break
+            installed += wanted
+            result = await self.runs.execute(record, code, filename, timeout, on_output)
+        result["auto_installed"] = installed
+        result["installed_packages"] = list(record.installed_packages)
+        return result
+
+    async def restore(self, ref: str, on_log: Callable[[str], None] | None = None,
+                      on_output: OnOutput | None = None) -> SessionRecord:
+        """Recreate a removed session and reinstall its recorded packages (exact versions)."""
+        record = await self.sessions.restore(ref, on_log)
+        if record.installed_packages and record.network != "none":
+            await self.packages.install(record, record.installed_packages, on_output)
+        return record

@@ -1,0 +1,264 @@
+"""Dev sessions: persistent `msc-dev-session-<id>` containers and their records."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..config import Settings
+from ..engine import Engine
+from ..engine.containers import ContainerInfo, ContainerSpec
+from ..errors import ContainerGone, NotFound, UsageError
+from .apptypes import check_app_type, detect_app_type
+from .images import ensure_image
+from .recipe import CACHE_DIR, render
+from .state import SessionRecord, StateStore
+
+PREFIX = "msc-dev-session-"
+LABEL_SESSION = "msc.session"
+LABEL_HOME = "msc.home"
+PACKAGE_CACHE_VOLUME = "msc-package-cache"
+WHEELHOUSE_PATH = "/wheelhouse"
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
+
+
+def parse_duration(text: str) -> float:
+    """'90s', '30m', '12h', '7d', '2w' -> seconds."""
+    match = _DURATION.match(text.strip().lower())
+    if not match:
+        raise UsageError(f"bad duration {text!r} (use e.g. 90s, 30m, 12h, 7d)")
+    return float(match[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match[2]]
+
+
+def container_gone(record: SessionRecord) -> ContainerGone:
+    return ContainerGone(f"session {record.id}: its container {record.container_name} was removed; "
+                         f"`msc restore {record.id}` recreates it")
+
+
+@dataclass
+class SessionView:
+    """One row of `msc ls`: a record, its container, or both."""
+
+    record: SessionRecord | None
+    container: ContainerInfo | None
+
+    @property
+    def name(self) -> str:
+        return self.container.name if self.container else self.record.container_name
+
+    @property
+    def session(self) -> str:
+        if self.record:
+            return self.record.id
+        return self.container.labels.get(LABEL_SESSION, "") if self.container else ""
+
+    @property
+    def status(self) -> str:
+        return self.container.status if self.container else "missing"
+
+    @property
+    def last_used(self) -> float:
+        if self.record and self.record.last_used:
+            return self.record.last_used
+        return self.container.created if self.container else 0.0
+
+    @property
+    def owned(self) -> bool:
+        return self.record is not None or (self.container is not None and LABEL_SESSION in self.container.labels)
+
+    def as_dict(self) -> dict:
+        record, container = self.record, self.container
+        return {
+            "name": self.name,
+            "session": self.session,
+            "app_type": record.app_type if record else (container.labels.get("msc.app_type", "") if container else ""),
+            "image": container.image if container else record.image,
+            "status": self.status,
+            "created": record.created_at if record else container.created,
+            "last_used": self.last_used,
+            "packages": len(record.installed_packages) if record else 0,
+            "size_rw": container.size_rw if container else None,
+            "msc": self.owned,
+        }
+
+
+class Sessions:
+    def __init__(self, settings: Settings, engine: Engine, store: StateStore):
+        self.settings = settings
+        self.engine = engine
+        self.store = store
+        self.home_label = f"{LABEL_HOME}={settings.state_dir}"
+
+    # -- finding ---------------------------------------------------------------------------
+    def records(self) -> dict[str, SessionRecord]:
+        return self.store.read()
+
+    def resolve(self, ref: str) -> SessionRecord:
+        """A session by id or container name."""
+        sid = ref.removeprefix(PREFIX)
+        record = self.records().get(sid)
+        if record is None:
+            raise NotFound(f"unknown session {ref!r} (msc ls lists the sessions)")
+        return record
+
+    async def views(self, include_all: bool = False, size: bool = False) -> list[SessionView]:
+        containers = await self.engine.containers.list(label=None if include_all else self.home_label, size=size)
+        by_name = {c.name: c for c in containers}
+        views = [SessionView(r, by_name.pop(r.container_name, None)) for r in self.records().values()]
+        views += [SessionView(None, c) for c in by_name.values()]
+        return sorted(views, key=lambda v: -v.last_used)
+
+    async def existing(self) -> list[SessionView]:
+        """Sessions whose container still exists (the seed's 'Found N existing containers')."""
+        return [v for v in await self.views() if v.record and v.container]
+
+    # -- creating ----------------------------------------------------------------------------
+    async def create(self, app_type: str | None = None, code: str | None = None, task: str | None = None,
+                     network: str | None = None, on_log: Callable[[str], None] | None = None) -> SessionRecord:
+        app_type = check_app_type(app_type) if app_type else detect_app_type(code, task, self.settings.default_app_type)
+        network = network or self.settings.network
+        if network not in ("normal", "install-only", "none"):
+            raise UsageError(f"unknown network policy {network!r} (normal, install-only, none)")
+        recipe = render(app_type, self.settings)
+        image = await ensure_image(self.engine, recipe, on_log)
+        records = self.records()
+        sid = secrets.token_hex(3)
+        while sid in records:
+            sid = secrets.token_hex(3)
+        now = time.time()
+        record = SessionRecord(id=sid, container_name=PREFIX + sid, image=image.tag, app_type=app_type,
+                               network=network, installer="uv" if recipe.has_uv else "pip",
+                               created_at=now, last_used=now)
+        await self._create_container(record)
+        self.store.update(lambda rs: rs.__setitem__(sid, record))
+        return record
+
+    async def _create_container(self, record: SessionRecord) -> None:
+        settings = self.settings
+        binds = [f"{Path(settings.wheelhouse).resolve()}:{WHEELHOUSE_PATH}:ro"] if settings.wheelhouse else []
+        spec = ContainerSpec(
+            name=record.container_name, image=record.image,
+            labels={LABEL_SESSION: record.id, LABEL_HOME: str(settings.state_dir),
+                    "msc.app_type": record.app_type, "msc.image": record.image, "msc.network": record.network},
+            memory=settings.memory, pids_limit=settings.pids_limit, cpus=settings.cpus,
+            network="none" if record.network == "none" else "bridge",
+            volumes={PACKAGE_CACHE_VOLUME: CACHE_DIR}, binds=binds,
+        )
+        record.container_id = await self.engine.containers.create(spec)
+        await self.engine.containers.start(record.container_name)
+        if record.network == "install-only":
+            await self.engine.containers.disconnect_network(record.container_name)
+
+    # -- keeping alive ------------------------------------------------------------------------
+    async def ensure_running(self, record: SessionRecord) -> None:
+        try:
+            info = await self.engine.containers.inspect(record.container_name)
+        except NotFound:
+            raise container_gone(record) from None
+        if not info.running:
+            await self.engine.containers.start(record.container_name)
+
+    def touch(self, record: SessionRecord, filename: str | None = None) -> None:
+        def change(records):
+            current = records.get(record.id)
+            if current is None:
+                return
+            current.last_used = record.last_used = time.time()
+            if filename and filename not in current.session_files:
+                current.session_files.append(filename)
+            record.session_files = current.session_files
+        self.store.update(change)
+
+    # -- files kept under MSC_HOME ---------------------------------------------------------------
+    def files_dir(self, record: SessionRecord) -> Path:
+        return self.settings.state_dir / "sessions" / record.id
+
+    def save_file(self, record: SessionRecord, filename: str, code: str) -> None:
+        path = self.files_dir(record) / filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code)
+
+    def read_file(self, record: SessionRecord, filename: str) -> str:
+        try:
+            return (self.files_dir(record) / filename).read_text()
+        except FileNotFoundError:
+            raise NotFound(f"session {record.id} has no file {filename!r}") from None
+
+    # -- removing -----------------------------------------------------------------------------
+    async def remove(self, ref: str, keep_record: bool = False) -> str:
+        """Remove a session (by id or name) or any container by name; returns the name."""
+        try:
+            record = self.resolve(ref)
+        except NotFound:
+            record = None
+        name = record.container_name if record else ref
+        try:
+            await self.engine.containers.remove(name)
+        except NotFound:
+            if record is None:
+                raise NotFound(f"unknown session or container {ref!r} (msc ls lists them)") from None
+        if record and not keep_record:
+            self.store.update(lambda rs: rs.pop(record.id, None))
+        return name
+
+    async def clean_candidates(self, older_than: float | None, stopped_only: bool,
+                               include_foreign: bool) -> list[SessionView]:
+        now = time.time()
+        chosen = []
+        for view in await self.views(include_all=include_foreign):
+            if view.container is None:
+                continue
+            if stopped_only and view.container.running:
+                continue
+            if older_than is not None and now - view.last_used < older_than:
+                continue
+            chosen.append(view)
+        return chosen
+
+    # -- recovering -----------------------------------------------------------------------------
+    async def rebuild_from_labels(self) -> int:
+        """After a corrupt state file: make records from this home's containers' labels."""
+        containers = await self.engine.containers.list(label=self.home_label)
+
+        def change(records):
+            added = 0
+            for c in containers:
+                sid = c.labels.get(LABEL_SESSION)
+                if sid and sid not in records:
+                    records[sid] = SessionRecord(
+                        id=sid, container_name=c.name, image=c.labels.get("msc.image", c.image),
+                        app_type=c.labels.get("msc.app_type", "basic_app"), container_id=c.id,
+                        network=c.labels.get("msc.network", "normal"), created_at=c.created,
+                        last_used=c.created, session_files=self._kept_files(sid))
+                    added += 1
+            return added
+        return self.store.update(change)
+
+    def _kept_files(self, sid: str) -> list[str]:
+        folder = self.settings.state_dir / "sessions" / sid
+        if not folder.is_dir():
+            return []
+        return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+    async def restore(self, ref: str, on_log: Callable[[str], None] | None = None) -> SessionRecord:
+        """Recreate a removed session's container from its record: image, files (packages: caller)."""
+        record = self.resolve(ref)
+        try:
+            await self.engine.containers.inspect(record.container_name)
+            raise UsageError(f"session {record.id} still has its container; nothing to restore")
+        except NotFound:
+            pass
+        if not await self.engine.images.exists(record.image):
+            image = await ensure_image(self.engine, render(record.app_type, self.settings), on_log)
+            record.image = image.tag
+        await self._create_container(record)
+        files = {name: (self.files_dir(record) / name).read_bytes()
+                 for name in record.session_files if (self.files_dir(record) / name).is_file()}
+        if files:
+            await self.engine.files.put(record.container_name, "/app", files)
+        self.store.update(lambda rs: rs.__setitem__(record.id, record))
+        return record

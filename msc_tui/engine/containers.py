@@ -1,0 +1,165 @@
+"""Container lifecycle: list, inspect, create (hardened), start, stop, remove, networks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import aiodocker
+
+from ..errors import UsageError
+from .errors import engine_errors
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
+
+
+def parse_memory(text: str) -> int:
+    """'512m', '2g', '1024' -> bytes; '' or '0' means no limit (0)."""
+    match = _SIZE.match(text or "0")
+    if not match:
+        raise UsageError(f"bad memory size {text!r} (use e.g. 512m or 2g)")
+    number, unit = match.groups()
+    return int(float(number) * 1024 ** " kmg".index(unit.lower() or " "))
+
+
+@dataclass
+class ContainerSpec:
+    """What to create. Defaults are the hardened ones; callers loosen them knowingly."""
+
+    name: str
+    image: str
+    labels: dict[str, str] = field(default_factory=dict)
+    command: list[str] = field(default_factory=lambda: ["sleep", "infinity"])
+    user: str = "appuser"
+    workdir: str = "/app"
+    env: dict[str, str] = field(default_factory=dict)
+    memory: str = "2g"
+    pids_limit: int = 512
+    cpus: float = 0.0
+    network: str = "bridge"
+    volumes: dict[str, str] = field(default_factory=dict)  # volume name -> mount path
+    binds: list[str] = field(default_factory=list)  # "host path:container path[:ro]"
+
+    def to_api(self) -> dict:
+        host = {
+            "CapDrop": ["ALL"],
+            "SecurityOpt": ["no-new-privileges"],
+            "Init": True,
+            "PidsLimit": self.pids_limit or None,
+            "Memory": parse_memory(self.memory),
+            "NetworkMode": self.network,
+            "Mounts": [{"Type": "volume", "Source": s, "Target": t} for s, t in self.volumes.items()],
+            "Binds": self.binds or None,
+        }
+        if self.cpus:
+            host["NanoCpus"] = int(self.cpus * 1e9)
+        return {
+            "Image": self.image,
+            "Cmd": self.command,
+            "User": self.user,
+            "WorkingDir": self.workdir,
+            "Env": [f"{k}={v}" for k, v in self.env.items()],
+            "Labels": self.labels,
+            "HostConfig": host,
+        }
+
+
+@dataclass
+class ContainerInfo:
+    id: str
+    name: str
+    image: str
+    status: str  # created, running, exited, paused, ...
+    labels: dict[str, str]
+    created: float  # epoch seconds
+    size_rw: int | None = None
+    networks: tuple[str, ...] = ()
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+
+def _from_summary(raw: dict) -> ContainerInfo:
+    return ContainerInfo(
+        id=raw["Id"],
+        name=(raw.get("Names") or ["/?"])[0].lstrip("/"),
+        image=raw.get("Image", ""),
+        status=raw.get("State", ""),
+        labels=raw.get("Labels") or {},
+        created=float(raw.get("Created", 0)),
+        size_rw=raw.get("SizeRw"),
+        networks=tuple((raw.get("NetworkSettings") or {}).get("Networks") or {}),
+    )
+
+
+def _from_inspect(raw: dict) -> ContainerInfo:
+    created = raw.get("Created", "")
+    # Docker gives nanoseconds; fromisoformat takes at most microseconds.
+    created = re.sub(r"(\.\d{6})\d*", r"\1", created).replace("Z", "+00:00")
+    return ContainerInfo(
+        id=raw["Id"],
+        name=raw.get("Name", "").lstrip("/"),
+        image=raw.get("Config", {}).get("Image", ""),
+        status=raw.get("State", {}).get("Status", ""),
+        labels=raw.get("Config", {}).get("Labels") or {},
+        created=datetime.fromisoformat(created).timestamp() if created else 0.0,
+        size_rw=raw.get("SizeRw"),
+        networks=tuple((raw.get("NetworkSettings") or {}).get("Networks") or {}),
+    )
+
+
+class Containers:
+    def __init__(self, docker: aiodocker.Docker, endpoint: str):
+        self._docker = docker
+        self._endpoint = endpoint
+
+    def _errors(self, what: str):
+        return engine_errors(what, self._endpoint)
+
+    async def list(self, label: str | None = None, size: bool = False) -> list[ContainerInfo]:
+        """All containers (running or not); only those carrying `label` when given."""
+        params: dict = {"all": 1}
+        if label:
+            params["filters"] = '{"label": ["%s"]}' % label
+        if size:
+            params["size"] = 1
+        with self._errors("containers"):
+            raw = await self._docker._query_json("containers/json", method="GET", params=params)
+        return [_from_summary(r) for r in raw]
+
+    async def inspect(self, name: str, size: bool = False) -> ContainerInfo:
+        with self._errors(f"container {name}"):
+            raw = await self._docker.containers.get(name, **({"size": 1} if size else {}))
+        return _from_inspect(raw._container)
+
+    async def create(self, spec: ContainerSpec) -> str:
+        with self._errors(f"container {spec.name}"):
+            container = await self._docker.containers.create(spec.to_api(), name=spec.name)
+        return container.id
+
+    async def start(self, name: str) -> None:
+        with self._errors(f"container {name}"):
+            await self._docker.containers.container(name).start()
+
+    async def stop(self, name: str, timeout: int = 5) -> None:
+        with self._errors(f"container {name}"):
+            await self._docker.containers.container(name).stop(t=timeout)
+
+    async def remove(self, name: str) -> None:
+        with self._errors(f"container {name}"):
+            await self._docker.containers.container(name).delete(force=True, v=False)
+
+    async def top(self, name: str) -> list[list[str]]:
+        """Processes in the container, as `docker top` shows them."""
+        with self._errors(f"container {name}"):
+            return (await self._docker.containers.container(name).top())["Processes"] or []
+
+    async def connect_network(self, name: str, network: str = "bridge") -> None:
+        with self._errors(f"network {network}"):
+            await (await self._docker.networks.get(network)).connect({"Container": name})
+
+    async def disconnect_network(self, name: str, network: str = "bridge") -> None:
+        with self._errors(f"network {network}"):
+            await (await self._docker.networks.get(network)).disconnect({"Container": name, "Force": True})

@@ -1,0 +1,71 @@
+"""Container events that survive engine restarts.
+
+aiodocker's events stream ends (subscriber gets None) when the daemon stops and never
+reconnects. This wraps it: on loss it yields a `lost` event, retries with backoff, and on
+success yields `back` so the consumer re-lists and reconciles what it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import AsyncIterator
+
+import aiodocker
+import aiohttp
+
+ACTIONS = ("create", "start", "restart", "die", "stop", "kill", "pause", "unpause",
+           "destroy", "rename", "oom", "died")  # "died": Podman's spelling of "die"
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    kind: str  # "container", "lost" or "back"
+    action: str = ""
+    container_id: str = ""
+    name: str = ""
+    attributes: dict = field(default_factory=dict, compare=False)
+
+
+class Events:
+    def __init__(self, docker: aiodocker.Docker, endpoint: str):
+        self._docker = docker
+        self._endpoint = endpoint
+
+    async def watch(self, label: str | None = None, max_backoff: float = 5.0) -> AsyncIterator[EngineEvent]:
+        """Container events forever (until the caller stops iterating)."""
+        filters = {"type": ["container"], "event": list(ACTIONS)}
+        if label:
+            filters["label"] = [label]
+        backoff = 0.2
+        connected = True
+        while True:
+            if not connected:
+                try:
+                    async with asyncio.timeout(3):
+                        await self._docker.version()
+                except (aiohttp.ClientError, OSError, aiodocker.DockerError, TimeoutError):
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, max_backoff)
+                    continue
+                connected, backoff = True, 0.2
+                yield EngineEvent("back")
+            subscriber = self._docker.events.subscribe(filters=json.dumps(filters))
+            try:
+                while (raw := await subscriber.get()) is not None:
+                    attributes = raw.get("Actor", {}).get("Attributes", {})
+                    yield EngineEvent("container", raw.get("Action", raw.get("status", "")),
+                                      raw.get("id", ""), attributes.get("name", ""), attributes)
+            finally:
+                await self._stop_stream()
+            connected = False
+            yield EngineEvent("lost")
+
+    async def _stop_stream(self) -> None:
+        # After a daemon loss the reader task holds the connection error; stop() re-raises it.
+        try:
+            await self._docker.events.stop()
+        except Exception:
+            self._docker.events.json_stream = None
+            self._docker.events.task = None

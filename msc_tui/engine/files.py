@@ -1,0 +1,52 @@
+"""Copy files into a container and read them back (tar archives over the API)."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import time
+from pathlib import PurePosixPath
+
+import aiodocker
+
+from ..errors import NotFound
+from .errors import engine_errors
+
+
+def pack(files: dict[str, bytes], uid: int = 1000, gid: int = 1000) -> bytes:
+    """A tar of {relative path: content}; directories are implied by the paths."""
+    buffer = io.BytesIO()
+    now = time.time()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        dirs = {str(p) for path in files for p in PurePosixPath(path).parents if str(p) != "."}
+        for directory in sorted(dirs):
+            info = tarfile.TarInfo(directory)
+            info.type, info.mode, info.uid, info.gid, info.mtime = tarfile.DIRTYPE, 0o755, uid, gid, now
+            tar.addfile(info)
+        for path, content in files.items():
+            info = tarfile.TarInfo(path)
+            info.size, info.mode, info.uid, info.gid, info.mtime = len(content), 0o644, uid, gid, now
+            tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+class Files:
+    def __init__(self, docker: aiodocker.Docker, endpoint: str):
+        self._docker = docker
+        self._endpoint = endpoint
+
+    async def put(self, container: str, directory: str, files: dict[str, bytes]) -> None:
+        """Write files (paths relative to `directory`, which must exist) into the container."""
+        with engine_errors(f"{container}:{directory}", self._endpoint):
+            await self._docker.containers.container(container).put_archive(directory, pack(files))
+
+    async def get(self, container: str, path: str) -> bytes:
+        """The content of one regular file in the container."""
+        with engine_errors(f"{container}:{path}", self._endpoint):
+            archive = await self._docker.containers.container(container).get_archive(path)
+        with archive:
+            member = archive.next()
+            extracted = archive.extractfile(member) if member else None
+            if extracted is None:
+                raise NotFound(f"{container}:{path}: not a regular file")
+            return extracted.read()

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine or a warm one:
+# a virtual environment with the project and its test extras, a Docker Engine that answers,
+# a local base image, the host's CA bundle for containers, then pytest (arguments pass through).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=${MSC_TEST_VENV:-.venv}
+say() { echo "test.sh: $*" >&2; }
+
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]"
+
+engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
+if ! engine_answers; then
+  endpoint=${DOCKER_HOST:-unix:///var/run/docker.sock}
+  if [ "${CI:-}" = true ] && [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && [ -z "${DOCKER_HOST:-}" ]; then
+    if ! command -v dockerd >/dev/null; then
+      say "no engine at $endpoint; installing Debian's docker.io"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+    fi
+    say "starting dockerd (log: /tmp/msc-dockerd.log)"
+    nohup dockerd >/tmp/msc-dockerd.log 2>&1 &
+    for _ in $(seq 60); do engine_answers && break; sleep 1; done
+    engine_answers || { say "dockerd did not answer within 60 s; see /tmp/msc-dockerd.log"; exit 1; }
+  else
+    say "no Docker Engine answers at $endpoint: start dockerd (or point DOCKER_HOST at one) and run again"
+    exit 1
+  fi
+fi
+
+MSC_BASE_IMAGE=$(bash scripts/base-image.sh)
+export MSC_BASE_IMAGE
+# Containers reach package indexes through the same TLS setup as this host.
+if [ -z "${MSC_CA_BUNDLE:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  export MSC_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+fi
+say "engine: $(docker version --format '{{.Server.Version}}'), base image: $MSC_BASE_IMAGE"
+exec "$venv/bin/python" -m pytest "$@"

@@ -1,0 +1,77 @@
+"""Shared fixtures. Docker tests use the real engine; with CI=true a missing engine fails."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_LABEL = "msc.test"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/integration/" in str(item.fspath) or "docker_client" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.docker)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true a skipped Docker test is a failure, never a silent pass."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and item.get_closest_marker("docker"):
+        report.outcome = "failed"
+        report.longrepr = f"docker test skipped under CI=true: {report.longrepr}"
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    """docker-py: the independent observer of what msc did."""
+    import docker
+
+    try:
+        client = docker.from_env(timeout=30)
+        client.ping()
+    except Exception as exc:  # any failure means: no engine here
+        message = f"no Docker Engine reachable: {exc}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    yield client
+    for container in client.containers.list(all=True, filters={"label": TEST_LABEL}):
+        container.remove(force=True)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_client) -> str:
+    """A local Python base image (scripts/base-image.sh finds or builds one)."""
+    found = subprocess.run(["bash", str(ROOT / "scripts" / "base-image.sh")],
+                           capture_output=True, text=True, timeout=900)
+    if found.returncode != 0:
+        pytest.fail(f"no base image: {found.stderr.strip()}")
+    return found.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def raw_container(docker_client, base_image):
+    """A plain running container made with docker-py, removed afterwards."""
+    made = []
+
+    def make(**kwargs):
+        options = dict(command=["sleep", "infinity"], detach=True, init=True,
+                       labels={TEST_LABEL: "1"}, name=f"msc-test-{uuid.uuid4().hex[:8]}")
+        options.update(kwargs)
+        container = docker_client.containers.run(base_image, **options)
+        made.append(container)
+        return container
+
+    yield make
+    for container in made:
+        container.remove(force=True)

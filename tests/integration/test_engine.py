@@ -1,0 +1,198 @@
+"""The engine layer against a real Docker Engine, effects checked with docker-py."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+
+from msc_tui.engine import Engine
+from msc_tui.engine.containers import ContainerSpec
+from msc_tui.errors import BuildFailed, CommandNotFound, EngineUnreachable, NotFound, NotRunning
+from tests.conftest import TEST_LABEL
+
+
+@pytest.fixture
+async def engine(docker_client):
+    engine = await Engine.connect()
+    yield engine
+    await engine.close()
+
+
+def _name() -> str:
+    return f"msc-test-{uuid.uuid4().hex[:8]}"
+
+
+async def test_unreachable_engine_fails_fast_with_the_endpoint(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+    started = time.monotonic()
+    with pytest.raises(EngineUnreachable) as caught:
+        await Engine.connect()
+    assert time.monotonic() - started < 5
+    assert "unix:///nonexistent.sock" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+async def test_unreachable_tcp_engine_fails_within_five_seconds(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")  # loopback, nothing listens
+    started = time.monotonic()
+    with pytest.raises(EngineUnreachable, match="tcp://127.0.0.1:1"):
+        await Engine.connect()
+    assert time.monotonic() - started < 5
+
+
+async def test_create_is_hardened_and_lifecycle_works(engine, docker_client, base_image):
+    name = _name()
+    spec = ContainerSpec(name=name, image=base_image, labels={TEST_LABEL: "1"}, user="nobody",
+                         workdir="/", memory="256m", pids_limit=64)
+    container_id = await engine.containers.create(spec)
+    seen = docker_client.containers.get(name)
+    assert seen.id == container_id and seen.status == "created"
+    host = seen.attrs["HostConfig"]
+    assert host["CapDrop"] == ["ALL"] and host["SecurityOpt"] == ["no-new-privileges"]
+    assert host["Init"] is True and host["PidsLimit"] == 64 and host["Memory"] == 256 * 1024**2
+    assert seen.attrs["Config"]["User"] == "nobody"
+
+    await engine.containers.start(name)
+    assert docker_client.containers.get(name).status == "running"
+    listed = {c.name for c in await engine.containers.list(label=TEST_LABEL)}
+    assert name in listed
+    assert (await engine.containers.inspect(name, size=True)).size_rw is not None
+
+    await engine.containers.stop(name, timeout=1)
+    assert docker_client.containers.get(name).status == "exited"
+    await engine.containers.remove(name)
+    assert name not in {c.name for c in docker_client.containers.list(all=True)}
+
+
+async def test_unknown_container_is_a_typed_error(engine):
+    with pytest.raises(NotFound, match="msc-test-nope"):
+        await engine.containers.inspect("msc-test-nope")
+    with pytest.raises(NotFound):
+        await engine.execs.run("msc-test-nope", ["true"], lambda s, d: None)
+
+
+async def test_exec_streams_stdout_and_stderr_apart_with_exit_code(engine, raw_container):
+    container = raw_container()
+    frames = []
+    result = await engine.execs.run(
+        container.name, ["sh", "-c", 'echo out; echo err >&2; echo "$GREETING as $(id -un) in $PWD"; exit 3'],
+        lambda s, d: frames.append((s, d)), user="nobody", workdir="/tmp", env={"GREETING": "hi"},
+    )
+    assert result.exit_code == 3 and not result.timed_out
+    stdout = b"".join(d for s, d in frames if s == 1)
+    stderr = b"".join(d for s, d in frames if s == 2)
+    assert stdout == b"out\nhi as nobody in /tmp\n"
+    assert stderr == b"err\n"
+
+
+async def test_exec_output_arrives_while_the_program_runs(engine, raw_container):
+    container = raw_container()
+    arrivals = []
+    started = time.monotonic()
+    await engine.execs.run(container.name, ["sh", "-c", "echo a; sleep 1.5; echo b"],
+                           lambda s, d: arrivals.append(time.monotonic() - started))
+    assert len(arrivals) == 2 and arrivals[0] < 1.0 <= arrivals[1]
+
+
+async def test_missing_command_and_stopped_container_are_typed(engine, raw_container):
+    container = raw_container()
+    with pytest.raises(CommandNotFound, match="no-such-program"):
+        await engine.execs.run(container.name, ["no-such-program"], lambda s, d: None)
+    container.stop(timeout=1)
+    with pytest.raises(NotRunning):
+        await engine.execs.run(container.name, ["true"], lambda s, d: None)
+
+
+def _sleepers(container) -> list[str]:
+    return [p[-1] for p in container.top()["Processes"] if p[-1].startswith("sleep 3")]
+
+
+async def test_timeout_kills_the_whole_process_tree(engine, raw_container):
+    container = raw_container()
+    # A child, a grandchild, and a daemon in its own session that escaped the process group.
+    script = "sleep 301 & (sleep 302 &) ; setsid sleep 303 & sleep 304"
+    result = await engine.execs.run(container.name, ["sh", "-c", script], lambda s, d: None,
+                                    user="nobody", timeout=1)
+    assert result.timed_out and result.exit_code is None
+    assert _sleepers(container) == []
+
+
+async def test_cancelling_the_caller_kills_the_process_tree(engine, raw_container):
+    container = raw_container()
+    task = asyncio.create_task(engine.execs.run(
+        container.name, ["sh", "-c", "sleep 311 & sleep 312"], lambda s, d: None, user="nobody"))
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        if len(_sleepers(container)) == 2:
+            break
+    assert len(_sleepers(container)) == 2
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert _sleepers(container) == []
+
+
+async def test_ten_megabytes_stream_through_with_flat_memory(engine, raw_container):
+    import tracemalloc
+
+    container = raw_container()
+    total = 0
+
+    def count(stream, data):
+        nonlocal total
+        total += len(data)
+
+    tracemalloc.start()
+    result = await engine.execs.run(
+        container.name, ["sh", "-c", "head -c 10485760 /dev/zero | tr '\\0' 'x'; printf '\\377\\376 not utf-8\\n'"],
+        count)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert result.exit_code == 0
+    assert total == 10 * 1024 * 1024 + len("\xff\xfe not utf-8\n".encode("latin-1"))
+    assert peak < 4 * 1024 * 1024  # far below the 10 MB that went through
+
+
+async def test_files_round_trip(engine, raw_container):
+    container = raw_container()
+    await engine.files.put(container.name, "/tmp", {"pkg/data.txt": b"hello\n", "top.py": b"print(1)\n"})
+    code, out, _ = await engine.execs.output(container.name, ["cat", "/tmp/pkg/data.txt", "/tmp/top.py"])
+    assert (code, out) == (0, "hello\nprint(1)\n")
+    container.exec_run(["sh", "-c", "echo written-inside > /tmp/back.txt"])
+    assert await engine.files.get(container.name, "/tmp/back.txt") == b"written-inside\n"
+    with pytest.raises(NotFound):
+        await engine.files.get(container.name, "/tmp/absent")
+
+
+async def test_build_streams_log_tags_and_reports_failing_step(engine, docker_client, base_image):
+    tag = f"msc-test-image:{uuid.uuid4().hex[:8]}"
+    lines = []
+    dockerfile = f"FROM {base_image}\nCOPY hello.txt /hello.txt\nRUN cat /hello.txt\n"
+    try:
+        assert not await engine.images.exists(tag)
+        await engine.images.build(dockerfile, {"hello.txt": b"from-context\n"}, tag, lines.append)
+        assert await engine.images.exists(tag)
+        assert any("Step 3/3" in line for line in lines) and any("from-context" in l for l in lines)
+        docker_client.images.get(tag)  # independent check: raises if absent
+        await engine.images.tag(tag, "msc-test-image", "second")
+        docker_client.images.get("msc-test-image:second")
+
+        broken = f"FROM {base_image}\nRUN echo fine\nRUN echo about-to-fail && exit 7\n"
+        with pytest.raises(BuildFailed) as caught:
+            await engine.images.build(broken, {}, tag + "-broken", lambda line: None)
+        assert "Step 3/3" in str(caught.value) and "exit 7" in str(caught.value)
+        assert "returned a non-zero code: 7" in str(caught.value)
+    finally:
+        for name in (tag, "msc-test-image:second"):
+            try:
+                docker_client.images.remove(name, force=True)
+            except Exception:
+                pass
+
+
+async def test_build_from_a_missing_base_image_fails_clearly(engine):
+    with pytest.raises(BuildFailed, match="msc-no-such-base"):
+        await engine.images.build("FROM msc-no-such-base:1\n", {}, "msc-test-never:1", lambda l: None)

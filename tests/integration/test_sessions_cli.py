@@ -1,0 +1,234 @@
+"""Images, sessions and runs through the real CLI; effects checked with docker-py."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+
+import pytest
+
+RESULT_KEYS = {"success", "exit_code", "stdout", "stderr", "duration_s", "timed_out", "container_available",
+               "container_supports_pip_install", "installed_packages", "container_name", "session"}
+
+
+def records(home) -> dict:
+    return tomllib.loads((home / "sessions.toml").read_text())["sessions"]
+
+
+def test_build_once_then_answer_from_the_existing_image(msc, docker_client):
+    first = msc("build", "--app-type", "basic_app", "--json")
+    assert first.returncode == 0, first.stderr
+    image = json.loads(first.stdout)["image"]
+    assert image.startswith("msc-basic-")
+    labels = docker_client.images.get(image).labels
+    assert labels["msc.app_type"] == "basic_app" and image.endswith(labels["msc.recipe"][:12])
+    second = msc("build", "--app-type", "basic_app", "--json")
+    assert json.loads(second.stdout) | {"seconds": 0} == {"app_type": "basic_app", "image": image,
+                                                          "built": False, "seconds": 0}
+    assert second.stderr == ""  # JSON mode prints nothing but the result
+
+
+def test_gui_image_has_tk_and_a_non_root_user(msc, docker_client):
+    built = msc("build", "--app-type", "gui_app")
+    assert built.returncode == 0, built.stderr
+    assert "step 1 of" in built.stderr  # progress, step n of m
+    image = built.stdout.split(":")[1].split()[0]
+    out = docker_client.containers.run(image, ["python3", "-c", "import tkinter, os; print(os.getuid())"],
+                                       remove=True, labels={"msc.test": "1"})
+    assert out.strip() == b"1000"
+
+
+def test_failing_build_names_the_step(msc, monkeypatch, docker_client):
+    # A local base with no shell: the first RUN step fails, and no registry is contacted.
+    import io
+    import tarfile
+
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as tar:
+        info = tarfile.TarInfo("README")
+        info.size = 5
+        tar.addfile(info, io.BytesIO(b"empty"))
+    docker_client.api.import_image_from_data(data.getvalue(), repository="msc-test-noshell", tag="1")
+    monkeypatch.setenv("MSC_BASE_IMAGE", "msc-test-noshell:1")
+    done = msc("build", "--app-type", "web_app")
+    assert done.returncode == 1
+    error = done.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in done.stderr
+    assert error.startswith("msc: building msc-web-") and "Step 4/" in error and "RUN groupadd" in error
+    assert "---> " not in error  # the builder's own chatter is not the reason
+
+
+def test_run_creates_a_labelled_hardened_session_and_records_it(msc, msc_home, docker_client, tmp_path):
+    script = tmp_path / "hello.py"
+    script.write_text("import os, sys\nprint('out', os.getuid())\nprint('err', file=sys.stderr)\nsys.exit(3)\n")
+    done = msc("run", "--new", str(script))
+    assert done.returncode == 3
+    assert done.stdout == "out 1000\n" and "err\n" in done.stderr
+    (sid, record), = records(msc_home).items()
+    assert record["session_files"] == ["hello.py"] and record["app_type"] == "basic_app"
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    assert container.status == "running"  # survived the failed run
+    assert container.labels["msc.session"] == sid and container.labels["msc.app_type"] == "basic_app"
+    assert container.attrs["HostConfig"]["CapDrop"] == ["ALL"] and container.attrs["Config"]["User"] == "appuser"
+    assert container.exec_run(["cat", "/app/hello.py"]).output.decode() == script.read_text()
+    assert (msc_home / "sessions" / sid / "hello.py").read_text() == script.read_text()
+
+
+def test_json_result_and_reuse_by_id_and_by_name(msc, new_session):
+    sid = new_session()
+    by_id = msc("run", "--session", sid, "--json", "-", input="x = 1\nprint(x + 1)\n")
+    result = json.loads(by_id.stdout)
+    assert RESULT_KEYS <= set(result)
+    assert result["success"] and result["exit_code"] == 0 and result["stdout"] == "2\n"
+    assert result["container_name"] == f"msc-dev-session-{sid}" and result["session"] == sid
+    assert result["container_available"] and result["container_supports_pip_install"]
+    by_name = msc("run", "--session", f"msc-dev-session-{sid}", "--json", "-", input="import nope_x\n")
+    failed = json.loads(by_name.stdout)
+    assert by_name.returncode == 1 and not failed["success"]
+    assert failed["error"]["name"] == "ModuleNotFoundError" and failed["missing_packages"] == ["nope_x"]
+    assert 'File "/app/main.py", line 1' in failed["stderr"] and "<string>" not in failed["stderr"]
+
+
+def test_output_streams_live(msc_home, new_session):
+    sid = new_session()
+    code = "import time\nprint('first', flush=True)\ntime.sleep(2)\nprint('second')\n"
+    process = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", "-s", sid, "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    process.stdin.write(code)
+    process.stdin.close()
+    started = time.monotonic()
+    assert process.stdout.readline() == "first\n"
+    assert time.monotonic() - started < 2  # arrived before the program finished
+    assert process.stdout.readline() == "second\n"
+    assert process.wait(30) == 0
+
+
+def test_timeout_exits_124_and_kills_the_program(msc, new_session, docker_client):
+    sid = new_session()
+    done = msc("run", "-s", sid, "--timeout", "1", "-",
+               input="import subprocess, time\nsubprocess.Popen(['sleep', '321'])\ntime.sleep(60)\n")
+    assert done.returncode == 124 and "timed out" in done.stderr
+    processes = docker_client.containers.get(f"msc-dev-session-{sid}").top()["Processes"]
+    assert not [p for p in processes if "sleep 321" in p[-1] or "main.py" in p[-1]]
+
+
+def test_ctrl_c_kills_the_run_but_keeps_the_session(msc, new_session, docker_client):
+    sid = new_session()
+    process = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", "-s", sid, "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    process.stdin.write("import time\nprint('started', flush=True)\ntime.sleep(331)\n")
+    process.stdin.close()
+    assert process.stdout.readline() == "started\n"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(30) == 130
+    assert process.stderr.read().strip() == "msc: interrupted"
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    assert container.status == "running"
+    assert not [p for p in container.top()["Processes"] if "331" in p[-1] or "python3" in p[-1]]
+    again = msc("run", "-s", sid, "-", input="print('still here')")
+    assert again.stdout == "still here\n"
+
+
+def test_bad_input_is_one_line_with_documented_exit_codes(msc, new_session, tmp_path):
+    cases = [
+        (("run", "-s", "nosuch", "-"), 4, "unknown session 'nosuch'"),
+        (("run", "--new", str(tmp_path / "absent.py")), 4, "no such file"),
+        (("run", "--new", "--app-type", "spaceship_app", "-"), 2, "invalid choice"),
+        (("rm", "msc-dev-session-nosuch"), 4, "unknown session or container"),
+        (("clean", "--older-than", "soon", "--yes"), 2, "bad duration"),
+        (("packages", "nosuch"), 4, "unknown session"),
+    ]
+    for args, code, text in cases:
+        done = msc(*args, input="print(1)")
+        assert done.returncode == code, (args, done.stderr)
+        assert text in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
+
+
+def test_broken_config_is_reported_with_key_and_file(msc, msc_home):
+    msc_home.mkdir(parents=True, exist_ok=True)
+    (msc_home / "config.toml").write_text('[limits]\nmemory = 5\n')
+    done = msc("ls")
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"msc: {msc_home / 'config.toml'}: limits.memory must be a str, not 5"
+
+
+def test_ls_rm_keep_record_and_restore(msc, msc_home, new_session, docker_client):
+    sid = new_session()
+    msc("run", "-s", sid, "--name", "lib.py", "-", input="VALUE = 41\n")
+    listed = json.loads(msc("ls", "--json", "--size").stdout)
+    row, = [r for r in listed if r["session"] == sid]
+    assert row["status"] == "running" and row["app_type"] == "basic_app" and row["size_rw"] is not None
+
+    assert msc("rm", "--keep-record", sid).returncode == 0
+    assert not docker_client.containers.list(all=True, filters={"name": f"msc-dev-session-{sid}"})
+    gone = msc("run", "-s", sid, "-", input="print(1)")
+    assert gone.returncode == 4 and f"msc restore {sid}" in gone.stderr
+
+    restored = msc("restore", sid)
+    assert restored.returncode == 0, restored.stderr
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    assert container.exec_run(["cat", "/app/lib.py"]).output == b"VALUE = 41\n"
+    ran = msc("run", "-s", sid, "-", input="import lib\nprint(lib.VALUE + 1)\n")
+    assert ran.stdout == "42\n", ran.stderr
+
+    assert msc("rm", sid).returncode == 0
+    assert sid not in records(msc_home)
+
+
+def test_ls_all_and_clean_never_touch_foreign_containers(msc, new_session, raw_container, docker_client):
+    stale, fresh = new_session(), new_session()
+    docker_client.containers.get(f"msc-dev-session-{stale}").stop(timeout=1)
+    foreign = raw_container()
+    foreign.stop(timeout=1)
+    assert foreign.name not in msc("ls").stdout
+    assert foreign.name in msc("ls", "--all").stdout
+
+    dry = json.loads(msc("clean", "--stopped", "--older-than", "0s", "--dry-run", "--json").stdout)
+    assert dry["candidates"] == [f"msc-dev-session-{stale}"] and dry["removed"] == []
+    refused = msc("clean", "--stopped", "--json")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    done = json.loads(msc("clean", "--stopped", "--yes", "--json").stdout)
+    assert done["removed"] == [f"msc-dev-session-{stale}"]
+    names = {c.name for c in docker_client.containers.list(all=True)}
+    assert f"msc-dev-session-{stale}" not in names
+    assert f"msc-dev-session-{fresh}" in names and foreign.name in names
+
+
+def test_corrupt_state_file_is_moved_aside_and_rebuilt_from_labels(msc, msc_home, new_session):
+    sid = new_session()
+    (msc_home / "sessions.toml").write_text("this is [not toml")
+    done = msc("ls", "--json")
+    assert done.returncode == 0
+    assert len(done.stderr.strip().splitlines()) == 1 and "corrupt" in done.stderr
+    assert [r["session"] for r in json.loads(done.stdout)] == [sid]
+    assert list(msc_home.glob("sessions.toml.corrupt-*"))
+    assert records(msc_home)[sid]["session_files"] == ["main.py"]
+
+
+def test_shell_hands_the_terminal_to_a_shell_as_appuser(msc, new_session):
+    sid = new_session()
+    done = msc("shell", sid, input="id -un; pwd; exit 0\n")
+    assert done.returncode == 0 and done.stdout.split() == ["appuser", "/app"]
+
+
+def test_doctor_reports_engine_and_fails_cleanly_without_one(msc, monkeypatch, base_image):
+    good = json.loads(msc("doctor", "--json").stdout)
+    assert good["ok"] and good["api_version"] and good["engine_version"]
+    assert good["base_image"] == base_image and good["base_image_present"] is True
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+    bad = msc("doctor")
+    assert bad.returncode == 3 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and "unix:///nonexistent.sock" in bad.stderr
+
+
+def test_unreachable_engine_for_every_command_is_one_line(msc, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+    for args in (("ls",), ("run", "--new", "-"), ("install", "x", "six")):
+        done = msc(*args, input="print(1)")
+        assert done.returncode == 3 and "Traceback" not in done.stderr
+        assert done.stderr.strip().count("\n") == 0 and "nonexistent.sock" in done.stderr
