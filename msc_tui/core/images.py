@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..engine import Engine
+from ..errors import BuildFailed
 from .recipe import Recipe
 
 
@@ -18,6 +19,12 @@ class ImageResult:
 async def ensure_image(engine: Engine, recipe: Recipe, on_log: Callable[[str], None] | None = None) -> ImageResult:
     if await engine.images.exists(recipe.tag):
         return ImageResult(recipe.tag, built=False)
-    await engine.images.build(recipe.dockerfile, recipe.context, recipe.tag, on_log or (lambda line: None),
-                              labels={"msc.app_type": recipe.app_type, "msc.recipe": recipe.digest})
+    try:
+        await engine.images.build(recipe.dockerfile, recipe.context, recipe.tag, on_log or (lambda line: None),
+                                  labels={"msc.app_type": recipe.app_type, "msc.recipe": recipe.digest})
+    except BuildFailed as exc:
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate verify failed" in str(exc):
+            raise BuildFailed(f"{exc} -- behind a TLS-intercepting proxy set packages.ca_bundle "
+                              "or MSC_CA_BUNDLE to your CA bundle") from None
+        raise
     return ImageResult(recipe.tag, built=True)

@@ -33,8 +33,13 @@ class Events:
         self._docker = docker
         self._endpoint = endpoint
 
-    async def watch(self, label: str | None = None, max_backoff: float = 5.0) -> AsyncIterator[EngineEvent]:
-        """Container events forever (until the caller stops iterating)."""
+    async def watch(self, label: str | None = None, since: float | None = None,
+                    max_backoff: float = 5.0) -> AsyncIterator[EngineEvent]:
+        """Container events forever (until the caller stops iterating).
+
+        `since` (epoch seconds) replays earlier events first; after a reconnect the stream
+        resumes from the last event seen, so the daemon replays what it still remembers.
+        """
         filters = {"type": ["container"], "event": list(ACTIONS)}
         if label:
             filters["label"] = [label]
@@ -51,9 +56,13 @@ class Events:
                     continue
                 connected, backoff = True, 0.2
                 yield EngineEvent("back")
-            subscriber = self._docker.events.subscribe(filters=json.dumps(filters))
+            params = {"filters": json.dumps(filters)}
+            if since is not None:
+                params["since"] = f"{since:.9f}"
+            subscriber = self._docker.events.subscribe(**params)
             try:
                 while (raw := await subscriber.get()) is not None:
+                    since = raw.get("timeNano", 0) / 1e9 or since
                     attributes = raw.get("Actor", {}).get("Attributes", {})
                     yield EngineEvent("container", raw.get("Action", raw.get("status", "")),
                                       raw.get("id", ""), attributes.get("name", ""), attributes)
