@@ -48,7 +48,9 @@ class CommandNotFound(MscError):
 
 
 class BuildFailed(MscError):
-    """An image build failed; the message names the failing step."""
+    """An image build failed; the message names the failing step, `log` holds the log's tail."""
+
+    log: list[str] = []
 
 
 class InstallFailed(MscError):

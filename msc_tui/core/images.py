@@ -23,7 +23,7 @@ async def ensure_image(engine: Engine, recipe: Recipe, on_log: Callable[[str], N
         await engine.images.build(recipe.dockerfile, recipe.context, recipe.tag, on_log or (lambda line: None),
                                   labels={"msc.app_type": recipe.app_type, "msc.recipe": recipe.digest})
     except BuildFailed as exc:
-        if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate verify failed" in str(exc):
+        if any("CERTIFICATE_VERIFY_FAILED" in line for line in exc.log):
             raise BuildFailed(f"{exc} -- behind a TLS-intercepting proxy set packages.ca_bundle "
                               "or MSC_CA_BUNDLE to your CA bundle") from None
         raise

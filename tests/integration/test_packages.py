@@ -1,0 +1,170 @@
+"""Install on demand against the real engine and the real package index."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+
+import pytest
+
+
+def pip_list(docker_client, sid: str) -> dict[str, str]:
+    """What the container has, asked independently (not through msc)."""
+    out = docker_client.containers.get(f"msc-dev-session-{sid}").exec_run(
+        ["python3", "-c", "import importlib.metadata as m, json;"
+         "print(json.dumps({d.metadata['Name'].lower(): d.version for d in m.distributions()}))"],
+        user="appuser").output
+    return json.loads(out)
+
+
+def record(home, sid: str) -> dict:
+    return tomllib.loads((home / "sessions.toml").read_text())["sessions"][sid]
+
+
+def interfaces_seen_by_user_code(msc, sid: str) -> list[str]:
+    done = msc("run", "-s", sid, "-", input="import os\nprint(' '.join(sorted(os.listdir('/sys/class/net'))))\n")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_missing_module_to_install_to_successful_rerun(msc, msc_home, new_session, docker_client):
+    sid = new_session()
+    code = "import yaml\nprint(yaml.safe_dump({'ok': 1}).strip())\n"
+    failed = json.loads(msc("run", "-s", sid, "--json", "-", input=code).stdout)
+    assert not failed["success"] and failed["missing_packages"] == ["PyYAML"]  # import name != distribution
+
+    installed = msc("install", sid, *failed["missing_packages"])
+    assert installed.returncode == 0, installed.stderr
+    assert "+ pyyaml==" in installed.stdout + installed.stderr  # the installer's output streamed through
+    version = pip_list(docker_client, sid)["pyyaml"]
+    assert f"PyYAML=={version}" in record(msc_home, sid)["installed_packages"]
+    assert record(msc_home, sid)["requested_packages"] == ["PyYAML"]
+
+    rerun = json.loads(msc("run", "-s", sid, "--json", "-", input=code).stdout)
+    assert rerun["success"] and rerun["stdout"] == "ok: 1\n"
+    assert f"PyYAML=={version}" in rerun["installed_packages"]
+
+
+def test_auto_install_runs_the_correction_flow_in_one_command(msc, msc_home, new_session, docker_client):
+    sid = new_session()
+    code = "import six, tabulate\nprint(tabulate.tabulate([[six.__name__]]))\n"
+    done = msc("run", "-s", sid, "--auto-install", "--json", "-", input=code)
+    result = json.loads(done.stdout)
+    assert done.returncode == 0 and result["success"], result["stderr"]
+    assert result["auto_installed"] == ["six", "tabulate"]  # one round per missing module
+    assert "six" in result["stdout"]
+    listed = pip_list(docker_client, sid)
+    assert {"six", "tabulate"} <= set(listed)
+    assert {p.split("==")[0].lower() for p in record(msc_home, sid)["installed_packages"]} == {"six", "tabulate"}
+
+
+def test_specs_are_validated_and_refusals_install_nothing(msc, new_session, docker_client):
+    sid = new_session()
+    before = pip_list(docker_client, sid)
+    for spec in ("--index-url=https://example.invalid/simple", "-e", "-r", "requests; rm -rf /",
+                 "https://example.invalid/pkg.tar.gz", "./local/path", "pkg @ file:///tmp/x", "$(id)", "a b"):
+        done = msc("install", sid, "--", spec)  # past argparse, so msc's own validation answers
+        assert done.returncode == 2, (spec, done.stderr)
+        assert done.stderr.startswith("msc: refused") and done.stderr.count("\n") == 1, (spec, done.stderr)
+    assert msc("install", sid, "--index-url=https://example.invalid/simple", "six").returncode == 2  # argparse
+    assert pip_list(docker_client, sid) == before
+    assert msc("install", sid, "six[extra]>=1.0,<2", "tabulate==0.9.*").returncode == 0  # extras, specifiers
+    assert set(pip_list(docker_client, sid)) - set(before) == {"six", "tabulate"}
+
+
+def test_unknown_distribution_is_one_line_and_changes_nothing(msc, msc_home, new_session, docker_client):
+    sid = new_session()
+    before = pip_list(docker_client, sid)
+    done = msc("install", sid, "msc-no-such-distribution-zz9")
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("msc: install msc-no-such-distribution-zz9 failed:") and "not found" in last
+    assert pip_list(docker_client, sid) == before
+    assert record(msc_home, sid)["installed_packages"] == []
+
+
+def test_certificate_failure_suggests_the_ca_bundle_setting(msc, new_session, monkeypatch):
+    monkeypatch.delenv("MSC_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("MSC_INSTALLER", "pip")  # a second image, built without the proxy's CA
+    done = msc("run", "--new", "--json", "-", input="print(1)")
+    assert done.returncode == 1
+    assert "MSC_CA_BUNDLE" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_packages_list_requirements_uninstall_and_restore(msc, msc_home, new_session, docker_client):
+    sid = new_session()
+    assert msc("install", sid, "six").returncode == 0
+    version = pip_list(docker_client, sid)["six"]
+    listed = json.loads(msc("packages", sid, "--json").stdout)
+    assert listed["installed_packages"] == [f"six=={version}"]
+    assert msc("packages", sid, "--requirements").stdout == f"six=={version}\n"
+
+    # Reconcile: a package installed behind msc's back shows up, and the record follows.
+    docker_client.containers.get(f"msc-dev-session-{sid}").exec_run(
+        ["uv", "pip", "install", "tabulate"], user="appuser")
+    listed = json.loads(msc("packages", sid, "--json").stdout)["installed_packages"]
+    assert {p.split("==")[0] for p in listed} == {"six", "tabulate"}
+    assert record(msc_home, sid)["installed_packages"] == listed
+
+    assert msc("uninstall", sid, "tabulate").returncode == 0
+    assert "tabulate" not in pip_list(docker_client, sid)
+
+    assert msc("rm", "--keep-record", sid).returncode == 0
+    restored = msc("restore", sid)
+    assert restored.returncode == 0, restored.stderr
+    assert pip_list(docker_client, sid)["six"] == version  # reinstalled at the recorded version
+    ran = msc("run", "-s", sid, "-", input="import six; print(six.__version__)")
+    assert ran.stdout.strip() == version
+
+
+def test_second_session_installs_from_the_shared_cache(msc, new_session):
+    first, second = new_session(), new_session()
+    assert msc("install", first, "tabulate==0.9.0").returncode == 0
+    done = msc("install", second, "tabulate==0.9.0")
+    assert done.returncode == 0
+    assert "Downloading" not in done.stdout + done.stderr  # uv reports downloads; a cache hit has none
+
+
+def test_install_only_network_user_code_sees_only_loopback_yet_installs_work(msc, new_session, docker_client):
+    sid = new_session("--network", "install-only")
+    assert interfaces_seen_by_user_code(msc, sid) == ["lo"]
+    assert msc("install", sid, "six").returncode == 0
+    assert "six" in pip_list(docker_client, sid)
+    assert interfaces_seen_by_user_code(msc, sid) == ["lo"]  # the installer's network is gone again
+    networks = docker_client.containers.get(f"msc-dev-session-{sid}").attrs["NetworkSettings"]["Networks"]
+    assert networks == {}
+
+
+def test_network_none_has_only_loopback_and_refuses_installs(msc, new_session):
+    sid = new_session("--network", "none")
+    assert interfaces_seen_by_user_code(msc, sid) == ["lo"]
+    done = msc("install", sid, "six")
+    assert done.returncode == 2 and "network policy 'none'" in done.stderr
+
+
+def test_normal_network_has_an_interface_besides_loopback(msc, new_session):
+    sid = new_session()
+    assert len(interfaces_seen_by_user_code(msc, sid)) > 1
+
+
+def test_interrupted_install_leaves_a_usable_session_and_a_true_record(msc, msc_home, new_session,
+                                                                       docker_client):
+    sid = new_session()
+    process = subprocess.Popen([sys.executable, "-m", "msc_tui", "install", sid, "numpy"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=os.environ.copy())
+    assert "Resolved" in process.stdout.readline() + process.stdout.readline()  # the installer is running
+    process.send_signal(signal.SIGINT)
+    assert process.wait(60) in (0, 130)
+    processes = docker_client.containers.get(f"msc-dev-session-{sid}").top()["Processes"]
+    assert not [p for p in processes if "uv pip" in p[-1]]
+    really = pip_list(docker_client, sid)
+    recorded = {p.split("==")[0].lower(): p.split("==")[1] for p in record(msc_home, sid)["installed_packages"]}
+    assert recorded == {name: v for name, v in really.items() if name in recorded}
+    assert ("numpy" in recorded) == ("numpy" in really)
+    assert msc("run", "-s", sid, "-", input="print('usable')").stdout == "usable\n"
