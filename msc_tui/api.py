@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import Future
 
 from .config import Settings
 from .core.service import Msc
@@ -29,16 +28,25 @@ class DockerManager:
             raise
 
     def _call(self, coroutine):
-        future: Future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        finished, cleaned_up = threading.Event(), threading.Event()
+
+        async def tracked():
+            def mark(_task) -> None:
+                finished.set()
+                cleaned_up.set()
+
+            asyncio.current_task().add_done_callback(mark)
+            return await coroutine
+
+        future = asyncio.run_coroutine_threadsafe(tracked(), self._loop)
         try:
-            return future.result()
+            while not finished.wait(0.05):  # short waits keep Ctrl-C responsive
+                pass
         except KeyboardInterrupt:
             future.cancel()
-            try:
-                future.result(timeout=15)  # let the cancellation kill the run in the container
-            except BaseException:
-                pass
+            cleaned_up.wait(15)  # a fresh event: the cancellation kills the run in the container
             raise
+        return future.result()
 
     # -- sessions --------------------------------------------------------------------------
     def create_session(self, app_type: str | None = None, code: str | None = None,

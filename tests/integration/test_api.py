@@ -1,0 +1,81 @@
+"""The Python API for correction agents: the seed's flows, checked with docker-py."""
+
+from __future__ import annotations
+
+import _thread
+import threading
+import time
+
+import pytest
+
+from msc_tui import DockerManager, analyze_import_errors
+from msc_tui.errors import NotFound, UsageError
+
+
+def test_initial_run_then_correction_flow(msc_home, docker_client):
+    with DockerManager() as dm:
+        name = dm.create_session(task="a tkinter calculator", app_type="basic_app")
+        assert docker_client.containers.get(name).status == "running"
+        result = dm.execute_in_container(name, "import tabulate\nprint(tabulate.tabulate([[1, 2]]))\n")
+        assert not result["success"] and result["container_available"]
+        assert result["container_supports_pip_install"] and result["container_name"] == name
+
+        missing = analyze_import_errors(result["stderr"])
+        assert missing == ["tabulate"]
+        assert dm.install_packages_in_container(result["container_name"], missing) is True
+        installed = dm.get_container_installed_packages(name)
+        assert [p.split("==")[0] for p in installed] == ["tabulate"]
+
+        rerun = dm.execute_in_container(name, "import tabulate\nprint(tabulate.tabulate([[1, 2]]))\n")
+        assert rerun["success"] and "1  2" in rerun["stdout"]
+        assert rerun["installed_packages"] == installed
+
+
+def test_subsequent_runs_reuse_the_container_from_a_new_manager(msc_home, docker_client):
+    with DockerManager() as first:
+        name = first.create_session(app_type="basic_app")
+        first.execute_in_container(name, "open('/app/state.txt', 'w').write('kept')")
+    with DockerManager() as second:  # msc restarted
+        listed = second.list_dev_containers()
+        assert [(c["name"], c["status"]) for c in listed] == [(name, "running")]
+        result = second.execute_in_container(name, "print(open('/app/state.txt').read())")
+        assert result["stdout"] == "kept\n"
+        second.remove_container(name)
+    assert not docker_client.containers.list(all=True, filters={"name": name})
+
+
+def test_auto_install_and_bad_inputs(msc_home):
+    with DockerManager() as dm:
+        name = dm.create_session(app_type="basic_app")
+        result = dm.execute_in_container(name, "import yaml\nprint(yaml.__name__)", auto_install=True)
+        assert result["success"] and result["auto_installed"] == ["PyYAML"]
+        assert dm.install_packages_in_container(name, ["msc-no-such-distribution-zz9"]) is False
+        assert "not found" in dm.last_error
+        with pytest.raises(UsageError):
+            dm.install_packages_in_container(name, ["requests; rm -rf /"])
+        with pytest.raises(NotFound):
+            dm.execute_in_container("msc-dev-session-nosuch", "print(1)")
+        timed = dm.execute_in_container(name, "import time; time.sleep(30)", timeout=1)
+        assert timed["timed_out"] and timed["exit_code"] == 124
+
+
+def test_removed_container_is_reported_in_the_result(msc_home, docker_client):
+    with DockerManager() as dm:
+        name = dm.create_session(app_type="basic_app")
+        docker_client.containers.get(name).remove(force=True)
+        result = dm.execute_in_container(name, "print(1)")
+        assert result["container_available"] is False and "msc restore" in result["stderr"]
+        assert dm.restore_session(name) == name
+        assert dm.execute_in_container(name, "print(1)")["stdout"] == "1\n"
+
+
+def test_ctrl_c_in_a_blocking_call_kills_the_run(msc_home, docker_client):
+    with DockerManager() as dm:
+        name = dm.create_session(app_type="basic_app")
+        container = docker_client.containers.get(name)
+        threading.Timer(1.5, _thread.interrupt_main).start()
+        with pytest.raises(KeyboardInterrupt):
+            dm.execute_in_container(name, "import time\ntime.sleep(341)\n")
+        time.sleep(0.2)
+        assert not [p for p in container.top()["Processes"] if "python3" in p[-1]]
+        assert dm.execute_in_container(name, "print('alive')")["stdout"] == "alive\n"

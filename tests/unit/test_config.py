@@ -1,0 +1,57 @@
+import pytest
+
+from msc_tui.config import load_settings
+from msc_tui.errors import ConfigError
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    for var in ("MSC_BASE_IMAGE", "MSC_CA_BUNDLE", "MSC_NETWORK", "MSC_INSTALLER", "DOCKER_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MSC_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_defaults_then_file_then_environment(home, monkeypatch):
+    assert load_settings().base_image == "python:3.11-slim"
+    assert load_settings().state_dir == home and load_settings().config_file == home / "config.toml"
+    (home / "config.toml").write_text('[image]\nbase = "from-file"\n[limits]\npids = 64\ncpus = 1\n'
+                                      '[packages]\nextra_index_urls = ["https://a"]\n')
+    settings = load_settings()
+    assert (settings.base_image, settings.pids_limit, settings.cpus) == ("from-file", 64, 1.0)
+    assert settings.extra_index_urls == ("https://a",)
+    monkeypatch.setenv("MSC_BASE_IMAGE", "from-env")
+    assert load_settings().base_image == "from-env"
+
+
+def test_xdg_paths_without_msc_home(monkeypatch, tmp_path):
+    monkeypatch.delenv("MSC_HOME", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "c"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "s"))
+    settings = load_settings()
+    assert settings.config_file == tmp_path / "c" / "msc" / "config.toml"
+    assert settings.state_dir == tmp_path / "s" / "msc"
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[limits]\nmemory = 5\n', "limits.memory must be a str, not 5"),
+    ('[session]\nnetwork = "wide"\n', "session.network must be one of normal, install-only, none, not 'wide'"),
+    ('[limits]\npids = -1\n', "limits.pids must not be negative"),
+    ('[nope]\nkey = 1\n', "unknown key nope.key"),
+    ('this is not toml', "not valid TOML"),
+])
+def test_bad_values_name_the_key_and_the_file(home, text, message):
+    (home / "config.toml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert message in str(caught.value) and str(home / "config.toml") in str(caught.value)
+
+
+def test_bad_environment_value_and_missing_ca_bundle(home, monkeypatch):
+    monkeypatch.setenv("MSC_NETWORK", "wide")
+    with pytest.raises(ConfigError, match="MSC_NETWORK"):
+        load_settings()
+    monkeypatch.delenv("MSC_NETWORK")
+    monkeypatch.setenv("MSC_CA_BUNDLE", str(home / "absent.pem"))
+    with pytest.raises(ConfigError, match="absent.pem"):
+        load_settings()
