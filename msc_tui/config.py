@@ -51,6 +51,7 @@ class Settings:
     ca_bundle: str = ""
     docker_host: str = ""
     connect_timeout: float = 3.0
+    keymap: tuple[tuple[str, str], ...] = ()  # TUI binding id -> keys, from [keys]
     paths: tuple[Path, Path] = field(default=(Path(), Path()), compare=False)
 
     @property
@@ -124,6 +125,11 @@ def load_settings() -> Settings:
         for table, keys in data.items():
             if not isinstance(keys, dict):
                 raise ConfigError(f"{path}: {table} must be a table ([{table}])")
+            if table == "keys":
+                if not all(isinstance(v, str) for v in keys.values()):
+                    raise ConfigError(f"{path}: keys.* must be strings such as \"f5\" or \"ctrl+r\"")
+                values["keymap"] = tuple(sorted(keys.items()))
+                continue
             for key, value in keys.items():
                 name = _TOML_KEYS.get((table, key))
                 if name is None:

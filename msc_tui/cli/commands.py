@@ -230,8 +230,7 @@ async def shell(args) -> int:
     docker = shutil.which("docker")
     if docker is None:
         raise MscError("msc shell needs the docker command-line client on PATH")
-    interactive = ["-it"] if sys.stdin.isatty() else ["-i"]
-    argv = [docker, "exec", *interactive, "-u", "appuser", "-w", "/app", record.container_name, "bash"]
+    argv = msc.sessions.shell_argv(record, docker, interactive=sys.stdin.isatty())
     return subprocess.call(argv, env={**os.environ, "DOCKER_HOST": endpoint})
 
 

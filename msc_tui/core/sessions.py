@@ -112,6 +112,19 @@ class Sessions:
         views += [SessionView(None, c) for c in by_name.values()]
         return sorted(views, key=lambda v: -v.last_used)
 
+    async def view(self, name: str, size: bool = False) -> SessionView | None:
+        """One row, fresh from the engine (None when neither container nor record exists)."""
+        record = next((r for r in self.records().values() if r.container_name == name), None)
+        try:
+            container = await self.engine.containers.inspect(name, size=size)
+        except NotFound:
+            container = None
+        return SessionView(record, container) if record or container else None
+
+    def watch(self, include_all: bool = False):
+        """Container events (msc's own, or all), with `lost`/`back` when the engine goes and returns."""
+        return self.engine.events.watch(label=None if include_all else self.home_label)
+
     async def existing(self) -> list[SessionView]:
         """Sessions whose container still exists (the seed's 'Found N existing containers')."""
         return [v for v in await self.views() if v.record and v.container]
@@ -181,6 +194,17 @@ class Sessions:
         path = self.files_dir(record) / filename
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(code)
+
+    async def write_file(self, record: SessionRecord, filename: str, code: str) -> None:
+        """Save a session file into the container's /app and under MSC_HOME."""
+        self.save_file(record, filename, code)
+        await self.engine.files.put(record.container_name, "/app", {filename: code.encode()})
+        self.touch(record, filename)
+
+    def shell_argv(self, record: SessionRecord, docker: str, interactive: bool = True) -> list[str]:
+        """The docker CLI command that hands the terminal to a shell in the session."""
+        return [docker, "exec", "-it" if interactive else "-i", "-u", "appuser", "-w", "/app",
+                record.container_name, "bash"]
 
     def read_file(self, record: SessionRecord, filename: str) -> str:
         try:

@@ -1,0 +1,98 @@
+"""MscApp: the Textual application. Opens the core, shows the main screen."""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Awaitable, Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..config import load_settings
+from ..core.service import Msc
+from ..errors import MscError
+from .screens.dialogs import QuitDialog
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
+
+
+def styles_path() -> Path:
+    """The .tcss folder: inside the installed wheel, or styles/ in a source checkout."""
+    packaged = Path(str(resources.files("msc_tui"))) / "styles"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "styles"
+
+
+class MscApp(App):
+    TITLE = "msc"
+    CSS_PATH = str(styles_path() / "msc.tcss")
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit_dialog", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, opener: Callable[[], Awaitable[Msc]] | None = None, clock: Callable[[], float] = time.time,
+                 show_picker: bool = True, keymap: dict[str, str] | None = None):
+        super().__init__()
+        self.opener = opener or Msc.open
+        self.clock = clock
+        self.show_picker = show_picker
+        self.msc: Msc | None = None
+        if keymap:
+            self.set_keymap(keymap)
+
+    async def open_core(self) -> None:
+        self.msc = await self.opener()
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(show_picker=self.show_picker))
+
+    async def on_unmount(self) -> None:
+        if self.msc is not None:
+            await self.msc.close()
+
+    def action_help(self) -> None:
+        rows = [(b.binding.key_display or self.get_key_display(b.binding), b.binding.description, b.binding.id or "")
+                for b in self.active_bindings.values() if b.binding.description]
+        self.push_screen(HelpScreen(sorted(set(rows), key=lambda r: (r[2] == "", r[2], r[0]))))
+
+    def action_quit_dialog(self) -> None:
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        current = main.current if main else None
+        self.push_screen(QuitDialog(current.container_name if current else None),
+                         lambda answer: self._quit(answer, current))
+
+    def _quit(self, answer: str | None, current) -> None:
+        if answer == "keep":
+            self.exit()
+        elif answer == "remove":
+            self.run_worker(self.remove_and_exit(current.container_name))
+
+    async def remove_and_exit(self, name: str) -> None:
+        try:
+            await self.msc.sessions.remove(name)
+        except MscError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.exit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every bound action is also in the command palette."""
+        yield from super().get_system_commands(screen)
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if binding.description and binding.id and not binding.id.startswith("app."):
+                yield SystemCommand(binding.description, f"{binding.id} ({binding.key})",
+                                    lambda action=binding.action, node=active.node: node.run_action(action))
+
+
+def run_app() -> int:
+    try:
+        settings = load_settings()
+    except MscError as exc:
+        print(f"msc: {exc}")
+        return exc.exit_code
+    MscApp(opener=lambda: Msc.open(settings), keymap=dict(settings.keymap)).run()
+    return 0

@@ -1,0 +1,332 @@
+"""The main screen: live container table, code editor, exec log and install panel."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, TabbedContent, TabPane, TextArea
+
+from ...core.apptypes import detect_app_type
+from ...core.state import SessionRecord
+from ...errors import MscError, NotFound
+from ..widgets.container_table import ContainerTable
+from ..widgets.exec_log import ExecLog
+from ..widgets.install_panel import InstallPanel
+from .cleanup import CleanupScreen
+from .dialogs import AskText, PickOne
+from .picker import Choice, SessionPicker
+
+STARTER_CODE = 'print("hello from msc")\n'
+AGE_REFRESH_S = 30  # "used 3m ago" cells age without any Docker call
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("f5", "run", "Run", id="main.run"),
+        Binding("f6", "cancel_run", "Stop", id="main.cancel"),
+        Binding("f9", "install_proposed", "Fix+rerun", id="main.fix"),
+        Binding("f2", "sessions", "Sessions", id="main.sessions"),
+        Binding("f7", "packages", "Pkgs", id="main.packages"),
+        Binding("f8", "shell", "Shell", id="main.shell"),
+        Binding("f3", "cleanup", "Cleanup", id="main.cleanup"),
+        # Less frequent: in the help screen and the command palette, not the footer.
+        Binding("f4", "toggle_all", "Show all containers / msc's only", id="main.toggle_all", show=False),
+        Binding("ctrl+s", "save", "Save file into the session", id="main.save", show=False),
+        Binding("ctrl+o", "open_file", "Open a session file", id="main.open_file", show=False),
+        Binding("ctrl+n", "new_file", "New file", id="main.new_file", show=False),
+    ]
+
+    def __init__(self, show_picker: bool = True):
+        super().__init__()
+        self.show_picker = show_picker
+        self.current: SessionRecord | None = None
+        self.filename = "main.py"
+        self.include_all = False
+        self.proposed: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="table-pane"):
+            yield ContainerTable(clock=self.app.clock, id="containers")
+        with Horizontal(id="work"):
+            yield TextArea.code_editor(STARTER_CODE, language="python", id="editor")
+            with TabbedContent(id="side"):
+                with TabPane("Output", id="output-tab"):
+                    yield ExecLog(id="exec-log")
+                with TabPane("Packages", id="packages-tab"):
+                    yield InstallPanel(id="install")
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> ContainerTable:
+        return self.query_one(ContainerTable)
+
+    @property
+    def log_view(self) -> ExecLog:
+        return self.query_one("#exec-log", ExecLog)
+
+    @property
+    def panel(self) -> InstallPanel:
+        return self.query_one(InstallPanel)
+
+    @property
+    def editor(self) -> TextArea:
+        return self.query_one("#editor", TextArea)
+
+    def on_mount(self) -> None:
+        self.query_one("#table-pane").border_title = "Containers"
+        self.query_one("#editor").border_title = self.filename
+        self.set_interval(0.05, self._flush_logs)
+        self.set_interval(AGE_REFRESH_S, self._age_cells)
+        self.connect()
+
+    def _flush_logs(self) -> None:
+        self.log_view.flush()
+        self.panel.log_view.flush()
+
+    def _age_cells(self) -> None:
+        with self.app.batch_update():
+            for view in list(self.table.views.values()):
+                self.table.upsert(view)
+
+    def status(self, text: str | None = None) -> None:
+        """The table's subtitle: an engine problem, or the endpoint and the row count."""
+        if text is None and self.app.msc is not None:
+            text = f"{self.app.msc.engine.endpoint} - {self.table.row_count} shown"
+        self.query_one("#table-pane").border_subtitle = text or ""
+
+    # -- engine: connect, list, follow events ----------------------------------------------------
+    @work(exclusive=True, group="engine")
+    async def connect(self) -> None:
+        while self.app.msc is None:
+            try:
+                await self.app.open_core()
+            except MscError as exc:
+                self.status(f"{exc} - retrying")
+                await asyncio.sleep(2)
+        for warning in self.app.msc.warnings:
+            self.notify(warning, severity="warning")
+        views = await self.relist()
+        live = [v for v in views if v.record and v.container]
+        if live and self.show_picker:
+            self.action_sessions()
+        self.follow_events()
+
+    async def relist(self):
+        views = await self.app.msc.sessions.views(include_all=self.include_all)
+        self.table.reconcile(views)
+        self.status()
+        return views
+
+    @work(exclusive=True, group="events")
+    async def follow_events(self) -> None:
+        async for event in self.app.msc.sessions.watch(self.include_all):
+            if event.kind == "lost":
+                self.status("engine unreachable - reconnecting...")
+            elif event.kind == "back":
+                await self.relist()
+            elif event.name:
+                view = await self.app.msc.sessions.view(event.name)
+                if view is None or (event.action == "destroy" and not view.record):
+                    self.table.discard(event.name)
+                else:
+                    self.table.upsert(view)
+                self.status()
+
+    def action_toggle_all(self) -> None:
+        self.include_all = not self.include_all
+        self.query_one("#table-pane").border_title = "All containers" if self.include_all else "Containers"
+        self.refresh_listing()
+
+    @work(exclusive=True, group="engine")
+    async def refresh_listing(self) -> None:
+        await self.relist()
+        self.follow_events()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.table and event.row_key is not None:
+            self.fetch_size(event.row_key.value)
+
+    @work(exclusive=True, group="size")
+    async def fetch_size(self, name: str) -> None:
+        await asyncio.sleep(0.3)  # only for a row the cursor stays on
+        view = await self.app.msc.sessions.view(name, size=True)
+        if view and view.container:
+            self.table.set_size(name, view.container.size_rw)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table is self.table:
+            view = self.table.views.get(event.row_key.value)
+            if view and view.record:
+                self.use_session(view.record)
+
+    # -- sessions ------------------------------------------------------------------------------
+    def use_session(self, record: SessionRecord) -> None:
+        self.current = record
+        self.filename = record.session_files[-1] if record.session_files else "main.py"
+        try:
+            self.editor.load_text(self.app.msc.sessions.read_file(record, self.filename))
+        except NotFound:
+            pass
+        self.query_one("#editor").border_title = f"{self.filename} - {record.container_name}"
+        self.panel.show_packages(record.installed_packages)
+        self.panel.propose([])
+
+    @work(exclusive=True, group="picker")
+    async def action_sessions(self) -> None:
+        if self.app.msc is None:
+            return
+        views = await self.app.msc.sessions.views()
+        detected = detect_app_type(self.editor.text, default=self.app.msc.settings.default_app_type)
+        choice = await self.app.push_screen_wait(SessionPicker(views, detected))
+        if choice is not None:
+            await self.apply_choice(choice)
+
+    async def apply_choice(self, choice: Choice) -> None:
+        sessions = self.app.msc.sessions
+        try:
+            if choice.action == "reuse":
+                record = sessions.resolve(choice.session)
+                await sessions.ensure_running(record)
+            elif choice.action == "restore":
+                self.log_view.meta(f"restoring session {choice.session}...")
+                record = await self.app.msc.restore(choice.session, self._build_line, self.panel.log_view.feed)
+            else:
+                record = await self.create_session(choice.app_type)
+        except MscError as exc:
+            self.log_view.meta(f"x {exc}")
+            return
+        self.use_session(record)
+        await self.relist()
+
+    async def create_session(self, app_type: str | None = None) -> SessionRecord:
+        self.log_view.meta("creating a session...")
+        record = await self.app.msc.sessions.create(app_type, code=self.editor.text, on_log=self._build_line)
+        self.log_view.meta(f"created {record.container_name} ({record.app_type}, {record.image})")
+        return record
+
+    def _build_line(self, line: str) -> None:
+        if line.startswith("Step "):
+            self.log_view.meta(line)
+
+    # -- runs ------------------------------------------------------------------------------------
+    @work(exclusive=True, group="run")
+    async def action_run(self) -> None:
+        if self.app.msc is None:
+            self.notify("no Docker Engine yet", severity="error")
+            return
+        log = self.log_view
+        self.query_one(TabbedContent).active = "output-tab"
+        try:
+            if self.current is None:
+                self.use_session(await self.create_session())
+            log.meta(f"> {self.filename} in {self.current.container_name}")
+            result = await self.app.msc.run(self.current, self.editor.text, filename=self.filename,
+                                            on_output=log.feed)
+        except asyncio.CancelledError:
+            log.meta("cancelled: the program's process tree was killed")
+            raise
+        except MscError as exc:
+            log.meta(f"x {exc}")
+            return
+        log.flush(final=True)
+        state = "timed out" if result["timed_out"] else f"exit {result['exit_code']}"
+        log.meta(f"{state} - {result['duration_s']:.2f}s - {log.total_lines} lines")
+        self.proposed = result["missing_packages"]
+        self.panel.propose(self.proposed, result["hints"])
+        if self.proposed or result["hints"]:
+            self.query_one(TabbedContent).active = "packages-tab"
+
+    def action_cancel_run(self) -> None:
+        self.workers.cancel_group(self, "run")
+
+    def action_install_proposed(self) -> None:
+        if self.proposed:
+            self.install(self.proposed, rerun=True)
+
+    def on_install_panel_install_requested(self, event: InstallPanel.InstallRequested) -> None:
+        self.install(event.specs)
+
+    @work(exclusive=True, group="install")
+    async def install(self, specs: list[str], rerun: bool = False) -> None:
+        if self.current is None:
+            self.notify("choose or create a session first (F2)", severity="warning")
+            return
+        log = self.panel.log_view
+        log.meta(f"installing {' '.join(specs)} into {self.current.container_name}")
+        try:
+            packages = await self.app.msc.packages.install(self.current, specs, log.feed)
+        except MscError as exc:
+            log.meta(f"x {exc}")
+            return
+        log.meta("installed")
+        self.panel.show_packages(packages)
+        self.panel.propose([])
+        self.proposed = []
+        if rerun:
+            self.action_run()
+
+    def action_packages(self) -> None:
+        self.query_one(TabbedContent).active = "packages-tab"
+        self.panel.query_one("#specs").focus()
+
+    # -- files -------------------------------------------------------------------------------------
+    @work(exclusive=True, group="file")
+    async def action_save(self) -> None:
+        if self.current is None:
+            self.notify("choose or create a session first (F2)", severity="warning")
+            return
+        try:
+            await self.app.msc.sessions.write_file(self.current, self.filename, self.editor.text)
+        except MscError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(f"saved {self.filename} in {self.current.container_name}")
+
+    def action_open_file(self) -> None:
+        if self.current and self.current.session_files:
+            self.app.push_screen(PickOne("Open a session file", self.current.session_files), self._open)
+
+    def _open(self, filename: str | None) -> None:
+        if filename:
+            self.filename = filename
+            self.editor.load_text(self.app.msc.sessions.read_file(self.current, filename))
+            self.query_one("#editor").border_title = f"{filename} - {self.current.container_name}"
+
+    def action_new_file(self) -> None:
+        self.app.push_screen(AskText("New file name", "e.g. helpers.py"), self._new_file)
+
+    def _new_file(self, filename: str | None) -> None:
+        if filename:
+            self.filename = filename if filename.endswith(".py") else filename + ".py"
+            self.editor.load_text("")
+            self.query_one("#editor").border_title = self.filename
+
+    # -- elsewhere -----------------------------------------------------------------------------------
+    def action_cleanup(self) -> None:
+        if self.app.msc is not None:
+            self.app.push_screen(CleanupScreen())
+
+    @work(exclusive=True, group="shell")
+    async def action_shell(self) -> None:
+        view = self.table.selected
+        record = view.record if view and view.record else self.current
+        docker = shutil.which("docker")
+        if record is None or docker is None:
+            self.notify("select a session (and have the docker CLI on PATH)", severity="warning")
+            return
+        try:
+            await self.app.msc.sessions.ensure_running(record)
+        except MscError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        env = {**os.environ, "DOCKER_HOST": self.app.msc.engine.endpoint}
+        with self.app.suspend():
+            subprocess.call(self.app.msc.sessions.shell_argv(record, docker), env=env)

@@ -1,0 +1,67 @@
+"""The seed's 'Reuse existing container?' as a modal: reuse, new (type changeable), restore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList, Select
+from textual.widgets.option_list import Option
+
+from ...config import APP_TYPES
+from ...core.sessions import SessionView
+
+
+@dataclass
+class Choice:
+    action: str  # "reuse", "new" or "restore"
+    session: str = ""
+    app_type: str = ""
+
+
+class SessionPicker(ModalScreen[Choice | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
+                Binding("n", "new", "New session", id="picker.new")]
+
+    def __init__(self, views: list[SessionView], detected_type: str):
+        super().__init__()
+        self.views = views
+        self.detected_type = detected_type
+
+    def compose(self) -> ComposeResult:
+        live = [v for v in self.views if v.record and v.container]
+        gone = [v for v in self.views if v.record and not v.container]
+        with Vertical(classes="dialog picker"):
+            title = f"Found {len(live)} existing development containers" if live else "No session running"
+            yield Label(title, classes="dialog-title")
+            options = [Option(f"Reuse  {v.name}  {v.record.app_type}  {v.status}", id=f"reuse:{v.session}")
+                       for v in live]
+            options += [Option(f"Restore  {v.name}  (container gone)", id=f"restore:{v.session}")
+                        for v in gone]
+            yield OptionList(*options, id="sessions")
+            with Horizontal(classes="dialog-buttons"):
+                yield Select([(t, t) for t in APP_TYPES], value=self.detected_type, allow_blank=False,
+                             id="app-type")
+                yield Button("New session", id="new", variant="primary")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#sessions", OptionList)
+        if options.option_count:
+            options.highlighted = 0
+            options.focus()
+        else:
+            options.display = False
+            self.query_one("#new", Button).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        action, session = event.option.id.split(":", 1)
+        self.dismiss(Choice(action, session))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_new()
+
+    def action_new(self) -> None:
+        self.dismiss(Choice("new", app_type=str(self.query_one("#app-type", Select).value)))

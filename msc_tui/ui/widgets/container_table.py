@@ -1,0 +1,82 @@
+"""The live container table: rows keyed by container name, cells updated in place."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from textual.widgets import DataTable
+
+from ...cli.render import size, when
+from ...core.sessions import SessionView
+
+COLUMNS = (("name", "Name"), ("session", "Session"), ("app_type", "Type"), ("status", "Status"),
+           ("age", "Age"), ("used", "Used"), ("packages", "Pkgs"), ("size", "Size"))
+
+
+def cells(view: SessionView, now: float) -> dict[str, str]:
+    row = view.as_dict()
+    return {
+        "name": row["name"],
+        "session": row["session"] or "-",
+        "app_type": (row["app_type"] or "-").removesuffix("_app"),
+        "status": row["status"],
+        "age": when(row["created"], now).removesuffix(" ago"),
+        "used": when(row["last_used"], now),
+        "packages": str(row["packages"]),
+        "size": size(row["size_rw"]),
+    }
+
+
+class ContainerTable(DataTable):
+    def __init__(self, clock: Callable[[], float] = time.time, **kwargs):
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.clock = clock
+        self.views: dict[str, SessionView] = {}
+        self.sizes: dict[str, str] = {}  # fetched lazily, kept across updates
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    @property
+    def selected(self) -> SessionView | None:
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self.views.get(key)
+
+    def upsert(self, view: SessionView) -> None:
+        """Add the row, or update only the cells that changed (the cursor stays put)."""
+        values = cells(view, self.clock())
+        if view.name in self.sizes and values["size"] == "-":
+            values["size"] = self.sizes[view.name]
+        if view.name not in self.views:
+            self.add_row(*values.values(), key=view.name)
+        else:
+            old = cells(self.views[view.name], self.clock())
+            for column, value in values.items():
+                if value != old.get(column) or column in ("size", "used", "age"):
+                    self.update_cell(view.name, column, value, update_width=True)
+        self.views[view.name] = view
+
+    def discard(self, name: str) -> None:
+        if name in self.views:
+            del self.views[name]
+            self.sizes.pop(name, None)
+            self.remove_row(name)
+
+    def reconcile(self, views: list[SessionView]) -> None:
+        """Make the rows match a fresh listing: update, add, and drop what is gone."""
+        with self.app.batch_update():
+            fresh = {v.name for v in views}
+            for name in list(self.views):
+                if name not in fresh:
+                    self.discard(name)
+            for view in views:
+                self.upsert(view)
+
+    def set_size(self, name: str, value: int | None) -> None:
+        if name in self.views:
+            self.sizes[name] = size(value)
+            self.update_cell(name, "size", self.sizes[name], update_width=True)

@@ -1,0 +1,58 @@
+"""The install panel: what the session has, an input for specs, the installer's output,
+and after a missing-module failure the proposed distributions."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+
+from .exec_log import ExecLog
+
+
+class InstallPanel(Vertical):
+    class InstallRequested(Message):
+        def __init__(self, specs: list[str]) -> None:
+            super().__init__()
+            self.specs = specs
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="proposal")
+        yield Input(placeholder="package specs, e.g. pandas 'numpy>=2' (Enter installs)", id="specs")
+        yield DataTable(id="packages", cursor_type="row", zebra_stripes=True)
+        yield ExecLog(max_lines=2000, id="install-log")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#packages", DataTable)
+        table.add_column("Package", key="name")
+        table.add_column("Version", key="version")
+        self.propose([])
+
+    @property
+    def log_view(self) -> ExecLog:
+        return self.query_one("#install-log", ExecLog)
+
+    def show_packages(self, packages: list[str]) -> None:
+        table = self.query_one("#packages", DataTable)
+        table.clear()
+        for line in packages:
+            name, _, version = line.partition("==")
+            table.add_row(name, version, key=name)
+        self.border_subtitle = f"{len(packages)} installed"
+
+    def propose(self, distributions: list[str], hints: list[str] = ()) -> None:
+        """After a failed run: name what would fix it (F9 installs and reruns)."""
+        proposal = self.query_one("#proposal", Static)
+        text = []
+        if distributions:
+            text.append(f"Missing: {' '.join(distributions)} - press F9 to install and rerun")
+        text += [f"Hint: {hint}" for hint in hints]
+        proposal.update("\n".join(text))
+        proposal.display = bool(text)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        specs = event.value.split()
+        if specs:
+            event.input.value = ""
+            self.post_message(self.InstallRequested(specs))

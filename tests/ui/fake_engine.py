@@ -1,0 +1,113 @@
+"""A fake engine for deterministic UI snapshots only (behaviour tests use the real engine).
+
+It answers the calls the core makes with fixed data: a few containers, a scripted program
+run, an endless quiet event stream. The core above it is the real one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from msc_tui.config import Settings
+from msc_tui.core.service import Msc
+from msc_tui.core.state import SessionRecord, StateStore
+from msc_tui.engine.containers import ContainerInfo
+from msc_tui.engine.execs import ExecResult
+
+FROZEN_NOW = 1_790_000_000.0
+DAY = 86400.0
+
+MISSING_YAML = """Traceback (most recent call last):
+  File "/app/main.py", line 1, in <module>
+    import yaml
+ModuleNotFoundError: No module named 'yaml'
+"""
+
+
+class FakeContainers:
+    def __init__(self, infos: list[ContainerInfo]):
+        self.infos = {i.name: i for i in infos}
+
+    async def list(self, label=None, size=False):
+        key, _, value = (label or "").partition("=")
+        return [i for i in self.infos.values() if not label or i.labels.get(key) == value]
+
+    async def inspect(self, name, size=False):
+        from msc_tui.errors import NotFound
+
+        if name not in self.infos:
+            raise NotFound(f"container {name}: not found")
+        return self.infos[name]
+
+    async def start(self, name):
+        self.infos[name].status = "running"
+
+
+class FakeExecs:
+    async def run(self, container, argv, on_output, **kwargs):
+        code = argv[-1] if argv[:2] == ["python3", "-c"] else ""
+        if "import yaml" in code:
+            on_output(2, MISSING_YAML.encode())
+            return ExecResult(1, False, 0.08)
+        for i in range(1, 6):
+            on_output(1, f"step {i} of 5: ok\n".encode())
+        return ExecResult(0, False, 0.12)
+
+    async def output(self, container, argv, **kwargs):
+        return 0, json.dumps([["six", "1.17.0"], ["tabulate", "0.9.0"]]), ""
+
+
+class FakeFiles:
+    async def put(self, container, directory, files):
+        pass
+
+
+class FakeEvents:
+    async def watch(self, label=None, since=None, max_backoff=5.0):
+        await asyncio.Event().wait()  # quiet forever
+        yield  # pragma: no cover - makes this an async generator
+
+
+class FakeEngine:
+    endpoint = "unix:///var/run/docker.sock"
+
+    def __init__(self, infos):
+        self.containers = FakeContainers(infos)
+        self.execs = FakeExecs()
+        self.files = FakeFiles()
+        self.events = FakeEvents()
+
+    async def close(self):
+        pass
+
+
+def fake_msc(home) -> Msc:
+    """Three msc sessions (one stopped, one whose container is gone) and one foreign container."""
+    settings = Settings(paths=(home, home))
+    label = str(home)
+
+    def info(sid, status, days, app_type="basic_app", size=None):
+        return ContainerInfo(id=f"{sid}0" * 8, name=f"msc-dev-session-{sid}", image=f"msc-{app_type[:-4]}-3f2a9c1d0b7e",
+                             status=status, labels={"msc.session": sid, "msc.home": label, "msc.app_type": app_type},
+                             created=FROZEN_NOW - days * DAY, size_rw=size)
+
+    infos = [info("a1b2c3", "running", 0.2, "data_app", 48_300_000), info("d4e5f6", "exited", 9, "gui_app"),
+             ContainerInfo(id="f" * 64, name="postgres-dev", image="postgres:16", status="running", labels={},
+                           created=FROZEN_NOW - 30 * DAY)]
+    store = StateStore(home / "sessions.toml")
+    records = {
+        "a1b2c3": SessionRecord("a1b2c3", "msc-dev-session-a1b2c3", "msc-data-3f2a9c1d0b7e", "data_app",
+                                created_at=FROZEN_NOW - 0.2 * DAY, last_used=FROZEN_NOW - 600,
+                                session_files=["main.py"], installed_packages=["numpy==2.3.1", "pandas==2.3.0"]),
+        "d4e5f6": SessionRecord("d4e5f6", "msc-dev-session-d4e5f6", "msc-gui-3f2a9c1d0b7e", "gui_app",
+                                created_at=FROZEN_NOW - 9 * DAY, last_used=FROZEN_NOW - 8 * DAY,
+                                session_files=["calc.py"]),
+        "0c0ffe": SessionRecord("0c0ffe", "msc-dev-session-0c0ffe", "msc-web-3f2a9c1d0b7e", "web_app",
+                                created_at=FROZEN_NOW - 20 * DAY, last_used=FROZEN_NOW - 19 * DAY),
+    }
+    store.update(lambda rs: rs.update(records))
+    (home / "sessions" / "a1b2c3").mkdir(parents=True)
+    (home / "sessions" / "a1b2c3" / "main.py").write_text(
+        "import pandas as pd\n\nframe = pd.DataFrame({'x': [1, 2, 3]})\nprint(frame.describe())\n")
+    return Msc(settings, FakeEngine(infos))

@@ -1,0 +1,101 @@
+"""Every screen at 80x24 and 120x40, deterministic: fake engine data, frozen clock."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from msc_tui.ui.app import MscApp
+from tests.ui.fake_engine import FROZEN_NOW, fake_msc
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def make_app(tmp_path, show_picker=False) -> MscApp:
+    msc = fake_msc(tmp_path)
+
+    async def opener():
+        return msc
+
+    app = MscApp(opener=opener, clock=lambda: FROZEN_NOW, show_picker=show_picker)
+    app.animation_level = "none"
+    return app
+
+
+async def settle(pilot) -> None:
+    """Wait for the finite workers (the event follower never ends), then stop cursors blinking."""
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if not [w for w in pilot.app.workers if w.group != "events" and w.is_running]:
+            break
+    for screen in pilot.app.screen_stack:
+        for widget in screen.query("TextArea, Input"):
+            widget.cursor_blink = False
+    await pilot.pause(0.1)
+
+
+async def select_first_session(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("enter")  # the table has focus: use the highlighted session
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_main_screen_after_a_run(snap_compare, tmp_path, size):
+    async def run_before(pilot):
+        await select_first_session(pilot)
+        pilot.app.screen.query_one("#editor", TextArea).load_text("print('hi')\n")
+        await pilot.press("f5")
+        await settle(pilot)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_install_panel_after_a_missing_module(snap_compare, tmp_path, size):
+    async def run_before(pilot):
+        await select_first_session(pilot)
+        pilot.app.screen.query_one("#editor", TextArea).load_text("import yaml\n")
+        await pilot.press("f5")
+        await settle(pilot)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_session_picker(snap_compare, tmp_path, size):
+    assert snap_compare(make_app(tmp_path, show_picker=True), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_cleanup_screen_with_foreign_containers_shown(snap_compare, tmp_path, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        pilot.app.screen.query_one("#foreign").value = True
+        await settle(pilot)
+        await pilot.press("a")  # selects msc's containers only
+        await settle(pilot)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_screen(snap_compare, tmp_path, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_quit_dialog(snap_compare, tmp_path, size):
+    async def run_before(pilot):
+        await select_first_session(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)
