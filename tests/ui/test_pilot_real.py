@@ -1,0 +1,163 @@
+"""The TUI's behaviour against the real engine, driven with Pilot; effects checked with docker-py."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from msc_tui.core.service import Msc
+from msc_tui.ui.app import MscApp
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture
+def app(msc_home, docker_client):
+    app = MscApp(show_picker=False)
+    app.animation_level = "none"
+    return app
+
+
+async def until(pilot, condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.05)
+
+
+async def run_code(pilot, code: str) -> None:
+    screen = pilot.app.screen
+    screen.query_one("#editor", TextArea).load_text(code)
+    await pilot.press("f5")
+
+
+def log_lines(pilot) -> list[str]:
+    return pilot.app.screen.log_view.plain_lines()
+
+
+async def test_a_run_streams_into_the_log_and_stderr_is_kept_apart(app, docker_client):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n")
+        await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
+        kinds = dict((line, kind) for kind, line in app.screen.log_view.lines)
+        assert kinds["to stdout"] == "stdout" and kinds["to stderr"] == "stderr"
+        name = app.screen.current.container_name
+        assert docker_client.containers.get(name).status == "running"
+        await until(pilot, lambda: name in app.screen.table.views)  # the create event reached the table
+
+
+async def test_table_follows_changes_made_from_another_terminal(app, docker_client, msc_home):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        other = await Msc.open()  # "another terminal": a second msc making a session
+        try:
+            record = await other.sessions.create(app_type="basic_app")
+        finally:
+            await other.close()
+        table = app.screen.table
+        await until(pilot, lambda: record.container_name in table.views, timeout=5)
+        cursor = table.cursor_coordinate
+
+        await asyncio.to_thread(docker_client.containers.get(record.container_name).stop, timeout=1)
+        started = time.monotonic()
+        await until(pilot, lambda: table.views[record.container_name].status == "exited", timeout=5)
+        assert time.monotonic() - started < 1.5
+        assert table.cursor_coordinate == cursor  # updated in place, cursor kept
+
+        await asyncio.to_thread(docker_client.containers.get(record.container_name).remove, force=True)
+        # The record is still there, so the row stays and says its container is missing.
+        await until(pilot, lambda: table.views[record.container_name].status == "missing", timeout=5)
+
+
+async def test_foreign_container_removed_with_the_cli_leaves_the_all_view(app, raw_container, docker_client):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await pilot.press("f4")  # show all containers
+        foreign = await asyncio.to_thread(raw_container)
+        table = app.screen.table
+        await until(pilot, lambda: foreign.name in table.views, timeout=5)
+        await asyncio.to_thread(foreign.remove, force=True)
+        await until(pilot, lambda: foreign.name not in table.views, timeout=5)
+
+
+async def test_missing_module_proposal_installs_and_reruns(app, docker_client):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "import tabulate\nprint(tabulate.tabulate([['ok']]))\n")
+        await until(pilot, lambda: app.screen.proposed == ["tabulate"])
+        assert "tabulate" in str(app.screen.panel.query_one("#proposal").render())
+        await pilot.press("f9")
+        await until(pilot, lambda: "ok" in log_lines(pilot), timeout=60)
+        packages = app.screen.panel.query_one("#packages")
+        assert packages.get_row("tabulate")[0] == "tabulate"
+        name = app.screen.current.container_name
+        out = docker_client.containers.get(name).exec_run(["python3", "-c", "import tabulate"]).exit_code
+        assert out == 0
+
+
+async def test_install_panel_input_installs_and_lists(app, docker_client):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "print(1)")
+        await until(pilot, lambda: app.screen.current is not None and "1" in log_lines(pilot))
+        await pilot.press("f7")
+        specs = app.screen.panel.query_one("#specs", Input)
+        assert app.focused is specs
+        await pilot.press(*"six", "enter")
+        await until(pilot, lambda: "installed" in app.screen.panel.log_view.plain_lines(), timeout=60)
+        assert app.screen.panel.query_one("#packages").get_row("six")[0] == "six"
+
+
+async def test_cancel_kills_the_program_tree(app, docker_client):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "import subprocess, time\nsubprocess.Popen(['sleep', '351'])\n"
+                              "print('started', flush=True)\ntime.sleep(352)\n")
+        await until(pilot, lambda: "started" in log_lines(pilot))
+        name = app.screen.current.container_name
+        await pilot.press("f6")
+        await until(pilot, lambda: any("cancelled" in l for l in log_lines(pilot)))
+        processes = docker_client.containers.get(name).top()["Processes"]
+        assert not [p for p in processes if "35" in p[-1] and ("sleep" in p[-1] or "python" in p[-1])]
+
+
+async def test_hundred_thousand_lines_stay_bounded_and_keys_answer(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "for i in range(100_000):\n    print('line', i)\n")
+        await until(pilot, lambda: app.screen.log_view.total_lines > 20_000, timeout=60)
+        started = time.monotonic()
+        await pilot.press("f7")  # a key while output floods in
+        assert app.screen.query_one("TabbedContent").active == "packages-tab"
+        assert time.monotonic() - started < 0.5
+        await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)), timeout=120)
+        log = app.screen.log_view
+        assert len(log.lines) <= log.max_lines
+        assert "line 99999" in log.plain_lines()
+
+
+async def test_picker_reuses_an_existing_session_and_cleanup_removes(msc_home, docker_client):
+    first = await Msc.open()
+    try:
+        record = await first.sessions.create(app_type="basic_app")
+    finally:
+        await first.close()
+    app = MscApp(show_picker=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "SessionPicker")
+        await pilot.press("enter")  # reuse the highlighted (only) session
+        await until(pilot, lambda: getattr(app.screen, "current", None) is not None)
+        assert app.screen.current.id == record.id
+
+        await pilot.press("f3")
+        await until(pilot, lambda: type(app.screen).__name__ == "CleanupScreen")
+        await until(pilot, lambda: app.screen.views)
+        await pilot.press("space", "d")
+        await until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await pilot.press("tab", "enter")  # focus moves from No to Remove
+        await until(pilot, lambda: not docker_client.containers.list(all=True, filters={"name": record.container_name}),
+                    timeout=30)
