@@ -21,6 +21,7 @@ from .errors import engine_errors
 
 STDOUT, STDERR = 1, 2
 TAG_VARIABLE = "MSC_EXEC_TAG"
+YIELD_EVERY_S = 0.01
 
 OnOutput = Callable[[int, bytes], None]
 
@@ -88,6 +89,9 @@ class Execs:
 
     async def _pump(self, execution, on_output: OnOutput, container: str) -> None:
         first = True
+        # read_out() does not suspend while data is buffered: a flood of output would hold
+        # the event loop (and a UI on it). Yield at least every YIELD_EVERY_S.
+        last_yield = time.monotonic()
         with engine_errors(f"container {container}", self._endpoint):
             async with execution.start(detach=False) as stream:
                 while (message := await stream.read_out()) is not None:
@@ -95,6 +99,9 @@ class Execs:
                         raise CommandNotFound(_runtime_failure(message.data))
                     first = False
                     on_output(message.stream, message.data)
+                    if time.monotonic() - last_yield > YIELD_EVERY_S:
+                        await asyncio.sleep(0)
+                        last_yield = time.monotonic()
 
     async def output(self, container: str, argv: list[str], *, user: str = "",
                      timeout: float | None = 60, env: dict[str, str] | None = None) -> tuple[int, str, str]:

@@ -126,14 +126,13 @@ async def test_cancel_kills_the_program_tree(app, docker_client):
 
 
 async def test_hundred_thousand_lines_stay_bounded_and_keys_answer(app):
+    """Latency is measured in bench/tui_log.py; here: keys work mid-flood and memory is bounded."""
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.msc is not None)
         await run_code(pilot, "for i in range(100_000):\n    print('line', i)\n")
         await until(pilot, lambda: app.screen.log_view.total_lines > 20_000, timeout=60)
-        started = time.monotonic()
         await pilot.press("f7")  # a key while output floods in
         assert app.screen.query_one("TabbedContent").active == "packages-tab"
-        assert time.monotonic() - started < 0.5
         await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)), timeout=120)
         log = app.screen.log_view
         assert len(log.lines) <= log.max_lines
