@@ -1,38 +1,18 @@
-"""Text output for the CLI: JSON, plain tables, relative times, build progress."""
+"""Text output for the CLI: JSON, plain tables, build progress."""
 
 from __future__ import annotations
 
 import json
 import re
 import sys
-import time
+
+from ..formatting import size, when
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 
 
 def print_json(data) -> None:
     print(json.dumps(data, indent=2, default=str))
-
-
-def when(epoch: float | None, now: float | None = None) -> str:
-    """'3m ago', '2d ago'; '-' when unknown."""
-    if not epoch:
-        return "-"
-    seconds = max(0, (now or time.time()) - epoch)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return f"{int(seconds)}s ago"
-
-
-def size(value: int | None) -> str:
-    if value is None:
-        return "-"
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
-        value /= 1024
-    return "-"
 
 
 def table(rows: list[dict], columns: list[str]) -> str:

@@ -41,21 +41,13 @@ async def select_first_session(pilot) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_main_screen_after_a_run(snap_compare, tmp_path, size):
+@pytest.mark.parametrize("code", ["print('hi')\n", "import yaml\n"], ids=["after-a-run", "missing-module"])
+def test_main_screen_runs(snap_compare, tmp_path, size, code):
+    """After a run: the log; after a missing module: the install panel with its proposal."""
+
     async def run_before(pilot):
         await select_first_session(pilot)
-        pilot.app.screen.query_one("#editor", TextArea).load_text("print('hi')\n")
-        await pilot.press("f5")
-        await settle(pilot)
-
-    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_install_panel_after_a_missing_module(snap_compare, tmp_path, size):
-    async def run_before(pilot):
-        await select_first_session(pilot)
-        pilot.app.screen.query_one("#editor", TextArea).load_text("import yaml\n")
+        pilot.app.screen.query_one("#editor", TextArea).load_text(code)
         await pilot.press("f5")
         await settle(pilot)
 

@@ -1,6 +1,7 @@
 import pytest
 
-from msc_tui.cli.render import table, when
+from msc_tui.cli.render import table
+from msc_tui.formatting import when
 from msc_tui.core.packages import validate_specs
 from msc_tui.core.runs import check_filename, structured_error
 from msc_tui.core.sessions import parse_duration

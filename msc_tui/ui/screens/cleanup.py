@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, ProgressBar, Select
 
-from ...cli.render import size, when
+from ...formatting import size, when
 from ...core.sessions import SessionView, parse_duration
 from ...errors import MscError
 from .dialogs import Confirm

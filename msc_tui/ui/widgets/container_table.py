@@ -7,7 +7,7 @@ from typing import Callable
 
 from textual.widgets import DataTable
 
-from ...cli.render import size, when
+from ...formatting import size, when
 from ...core.sessions import SessionView
 
 COLUMNS = (("name", "Name"), ("session", "Session"), ("app_type", "Type"), ("status", "Status"),
