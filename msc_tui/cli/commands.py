@@ -30,6 +30,12 @@ async def opened():
         await msc.close()
 
 
+def ask(prompt: str) -> str:
+    """A question on stderr (stdout carries only the program's output), the answer from stdin."""
+    print(prompt, end="", file=sys.stderr, flush=True)
+    return input().strip()
+
+
 def _stream(stream: str, text: str) -> None:
     out = sys.stdout if stream == "stdout" else sys.stderr
     out.write(text)
@@ -49,7 +55,7 @@ async def _choose_session(msc: Msc, args):
             for i, view in enumerate(existing, 1):
                 mark = "running" if view.status == "running" else view.status
                 print(f"  {i}. {view.name} ({view.record.image}) - {mark}", file=sys.stderr)
-            answer = input("Reuse existing container? (number, Enter or 'n' for new): ").strip()
+            answer = ask("Reuse existing container? (number, Enter or 'n' for new): ")
             if answer.isdigit() and 1 <= int(answer) <= len(existing):
                 record = existing[int(answer) - 1].record
                 await msc.sessions.ensure_running(record)
@@ -172,7 +178,7 @@ async def clean(args) -> int:
             if args.json or not sys.stdin.isatty():
                 raise UsageError(f"would remove {len(names)} containers; pass --yes to confirm (or --dry-run)")
             print(table([v.as_dict() for v in chosen], ["name", "session", "status", "last_used"]))
-            if input(f"Remove these {len(names)} containers? [y/N] ").strip().lower() not in ("y", "yes"):
+            if ask(f"Remove these {len(names)} containers? [y/N] ").lower() not in ("y", "yes"):
                 print("nothing removed")
                 return 1
         removed = []

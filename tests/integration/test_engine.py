@@ -196,3 +196,35 @@ async def test_build_streams_log_tags_and_reports_failing_step(engine, docker_cl
 async def test_build_from_a_missing_base_image_fails_clearly(engine):
     with pytest.raises(BuildFailed, match="msc-no-such-base"):
         await engine.images.build("FROM msc-no-such-base:1\n", {}, "msc-test-never:1", lambda l: None)
+
+
+async def test_tcp_endpoint_reaches_the_real_engine(monkeypatch, docker_client):
+    """DOCKER_HOST=tcp://: through a loopback proxy to the engine's unix socket."""
+
+    async def pipe(reader, writer):
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def forward(client_reader, client_writer):
+        engine_reader, engine_writer = await asyncio.open_unix_connection("/var/run/docker.sock")
+        await asyncio.gather(pipe(client_reader, engine_writer), pipe(engine_reader, client_writer),
+                             return_exceptions=True)
+
+    server = await asyncio.start_server(forward, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.1:{port}")
+    try:
+        engine = await Engine.connect()
+        try:
+            assert engine.endpoint == f"tcp://127.0.0.1:{port}"
+            assert engine.info["ApiVersion"] == docker_client.version()["ApiVersion"]
+            names = {c.name for c in await engine.containers.list()}
+            assert names == {c.name for c in docker_client.containers.list(all=True)}
+        finally:
+            await engine.close()
+    finally:
+        server.close()

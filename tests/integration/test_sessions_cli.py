@@ -34,10 +34,13 @@ def test_build_once_then_answer_from_the_existing_image(msc, docker_client):
 
 
 def test_gui_image_has_tk_and_a_non_root_user(msc, docker_client):
+    tag = json.loads(msc("build", "--app-type", "gui_app", "--json").stdout)["image"]
+    docker_client.images.remove(tag, noprune=True)  # force a build; the layer cache keeps it quick
     built = msc("build", "--app-type", "gui_app")
     assert built.returncode == 0, built.stderr
-    assert "step 1 of" in built.stderr  # progress, step n of m
-    image = built.stdout.split(":")[1].split()[0]
+    assert "building: step 1 of" in built.stderr and "building: done" in built.stderr  # step n of m
+    assert built.stdout.startswith(f"built: {tag} (")
+    image = tag
     out = docker_client.containers.run(image, ["python3", "-c", "import tkinter, os; print(os.getuid())"],
                                        remove=True, labels={"msc.test": "1"})
     assert out.strip() == b"1000"
@@ -232,3 +235,22 @@ def test_unreachable_engine_for_every_command_is_one_line(msc, monkeypatch):
         done = msc(*args, input="print(1)")
         assert done.returncode == 3 and "Traceback" not in done.stderr
         assert done.stderr.strip().count("\n") == 0 and "nonexistent.sock" in done.stderr
+
+
+def test_in_a_terminal_run_offers_to_reuse_an_existing_session(msc_home, new_session, tmp_path):
+    import pty
+
+    sid = new_session()
+    script = tmp_path / "where.py"
+    script.write_text("import socket\nprint('in', socket.gethostname())\n")
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", str(script)], stdin=slave,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    os.close(slave)
+    os.write(master, b"1\n")
+    out, err = process.communicate(timeout=60)
+    os.close(master)
+    assert "Found 1 existing development containers:" in err and f"msc-dev-session-{sid}" in err
+    assert f"Using existing container: msc-dev-session-{sid}" in err
+    assert process.returncode == 0 and out.startswith("in ")
+    assert len(records(msc_home)) == 1  # no new session was made

@@ -91,3 +91,17 @@ def test_quit_dialog(snap_compare, tmp_path, size):
         await settle(pilot)
 
     assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)
+
+
+async def test_remapped_key_runs_the_action(tmp_path):
+    msc = fake_msc(tmp_path)
+
+    async def opener():
+        return msc
+
+    app = MscApp(opener=opener, clock=lambda: FROZEN_NOW, show_picker=False, keymap={"main.run": "ctrl+r"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_first_session(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "exit 0 - 0.12s - 5 lines" in app.screen.log_view.plain_lines()

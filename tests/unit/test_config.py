@@ -55,3 +55,11 @@ def test_bad_environment_value_and_missing_ca_bundle(home, monkeypatch):
     monkeypatch.setenv("MSC_CA_BUNDLE", str(home / "absent.pem"))
     with pytest.raises(ConfigError, match="absent.pem"):
         load_settings()
+
+
+def test_keys_table_remaps_bindings_by_id(home):
+    (home / "config.toml").write_text('[keys]\n"main.run" = "ctrl+r"\n')
+    assert dict(load_settings().keymap) == {"main.run": "ctrl+r"}
+    (home / "config.toml").write_text('[keys]\n"main.run" = 5\n')
+    with pytest.raises(ConfigError, match="keys"):
+        load_settings()
