@@ -119,6 +119,8 @@ async def test_cancel_kills_the_program_tree(app, docker_client):
                               "print('started', flush=True)\ntime.sleep(352)\n")
         await until(pilot, lambda: "started" in log_lines(pilot))
         name = app.screen.current.container_name
+        app.screen.query_one("#editor", TextArea).focus()  # F6 must stop the run even from the editor
+        await pilot.pause()
         await pilot.press("f6")
         await until(pilot, lambda: any("cancelled" in l for l in log_lines(pilot)))
         processes = docker_client.containers.get(name).top()["Processes"]
@@ -160,3 +162,17 @@ async def test_picker_reuses_an_existing_session_and_cleanup_removes(msc_home, d
         await pilot.press("tab", "enter")  # focus moves from No to Remove
         await until(pilot, lambda: not docker_client.containers.list(all=True, filters={"name": record.container_name}),
                     timeout=30)
+
+
+async def test_table_row_follows_runs_and_installs_without_docker_events(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "print(1)")
+        await until(pilot, lambda: app.screen.current is not None and
+                    app.screen.current.container_name in app.screen.table.views)
+        name = app.screen.current.container_name
+        app.screen.install(["six"])
+        await until(pilot, lambda: app.screen.table.views[name].as_dict()["packages"] == 1, timeout=60)
+        assert app.screen.table.get_cell(name, "packages") == "1"
+        await run_code(pilot, "print('a')\nprint('b')\n")
+        await until(pilot, lambda: "exit 0 - " in log_lines(pilot)[-1] and log_lines(pilot)[-1].endswith("2 lines"))

@@ -29,19 +29,21 @@ AGE_REFRESH_S = 30  # "used 3m ago" cells age without any Docker call
 
 
 class MainScreen(Screen):
+    # Priority: these win over the focused widget (TextArea binds F6/F7 to selections).
     BINDINGS = [
-        Binding("f5", "run", "Run", id="main.run"),
-        Binding("f6", "cancel_run", "Stop", id="main.cancel"),
-        Binding("f9", "install_proposed", "Fix+rerun", id="main.fix"),
-        Binding("f2", "sessions", "Sessions", id="main.sessions"),
-        Binding("f7", "packages", "Pkgs", id="main.packages"),
-        Binding("f8", "shell", "Shell", id="main.shell"),
-        Binding("f3", "cleanup", "Cleanup", id="main.cleanup"),
+        Binding("f5", "run", "Run", id="main.run", priority=True),
+        Binding("f6", "cancel_run", "Stop", id="main.cancel", priority=True),
+        Binding("f9", "install_proposed", "Fix+rerun", id="main.fix", priority=True),
+        Binding("f2", "sessions", "Sessions", id="main.sessions", priority=True),
+        Binding("f7", "packages", "Pkgs", id="main.packages", priority=True),
+        Binding("f8", "shell", "Shell", id="main.shell", priority=True),
+        Binding("f3", "cleanup", "Cleanup", id="main.cleanup", priority=True),
         # Less frequent: in the help screen and the command palette, not the footer.
-        Binding("f4", "toggle_all", "Show all containers / msc's only", id="main.toggle_all", show=False),
-        Binding("ctrl+s", "save", "Save file into the session", id="main.save", show=False),
-        Binding("ctrl+o", "open_file", "Open a session file", id="main.open_file", show=False),
-        Binding("ctrl+n", "new_file", "New file", id="main.new_file", show=False),
+        Binding("f4", "toggle_all", "Show all containers / msc's only", id="main.toggle_all", show=False,
+                priority=True),
+        Binding("ctrl+s", "save", "Save file into the session", id="main.save", show=False, priority=True),
+        Binding("ctrl+o", "open_file", "Open a session file", id="main.open_file", show=False, priority=True),
+        Binding("ctrl+n", "new_file", "New file", id="main.new_file", show=False, priority=True),
     ]
 
     def __init__(self, show_picker: bool = True):
@@ -140,6 +142,12 @@ class MainScreen(Screen):
                     self.table.upsert(view)
                 self.status()
 
+    async def refresh_row(self, name: str) -> None:
+        """Record-only changes (last use, packages) fire no Docker event: update the row here."""
+        view = await self.app.msc.sessions.view(name)
+        if view is not None:
+            self.table.upsert(view)
+
     def action_toggle_all(self) -> None:
         self.include_all = not self.include_all
         self.query_one("#table-pane").border_title = "All containers" if self.include_all else "Containers"
@@ -175,9 +183,13 @@ class MainScreen(Screen):
             self.editor.load_text(self.app.msc.sessions.read_file(record, self.filename))
         except NotFound:
             pass
-        self.query_one("#editor").border_title = f"{self.filename} - {record.container_name}"
+        self._title()
         self.panel.show_packages(record.installed_packages)
         self.panel.propose([])
+
+    def _title(self) -> None:
+        where = f" - {self.current.container_name}" if self.current else ""
+        self.query_one("#editor").border_title = self.filename + where
 
     @work(exclusive=True, group="picker")
     async def action_sessions(self) -> None:
@@ -228,6 +240,7 @@ class MainScreen(Screen):
             if self.current is None:
                 self.use_session(await self.create_session())
             log.meta(f"> {self.filename} in {self.current.container_name}")
+            lines_before = log.total_lines
             result = await self.app.msc.run(self.current, self.editor.text, filename=self.filename,
                                             on_output=log.feed)
         except asyncio.CancelledError:
@@ -238,7 +251,8 @@ class MainScreen(Screen):
             return
         log.flush(final=True)
         state = "timed out" if result["timed_out"] else f"exit {result['exit_code']}"
-        log.meta(f"{state} - {result['duration_s']:.2f}s - {log.total_lines} lines")
+        log.meta(f"{state} - {result['duration_s']:.2f}s - {log.total_lines - lines_before} lines")
+        await self.refresh_row(self.current.container_name)
         self.proposed = result["missing_packages"]
         self.panel.propose(self.proposed, result["hints"])
         if self.proposed or result["hints"]:
@@ -268,6 +282,7 @@ class MainScreen(Screen):
             return
         log.meta("installed")
         self.panel.show_packages(packages)
+        await self.refresh_row(self.current.container_name)
         self.panel.propose([])
         self.proposed = []
         if rerun:
@@ -298,7 +313,7 @@ class MainScreen(Screen):
         if filename:
             self.filename = filename
             self.editor.load_text(self.app.msc.sessions.read_file(self.current, filename))
-            self.query_one("#editor").border_title = f"{filename} - {self.current.container_name}"
+            self._title()
 
     def action_new_file(self) -> None:
         self.app.push_screen(AskText("New file name", "e.g. helpers.py"), self._new_file)
@@ -307,7 +322,7 @@ class MainScreen(Screen):
         if filename:
             self.filename = filename if filename.endswith(".py") else filename + ".py"
             self.editor.load_text("")
-            self.query_one("#editor").border_title = self.filename
+            self._title()
 
     # -- elsewhere -----------------------------------------------------------------------------------
     def action_cleanup(self) -> None:
