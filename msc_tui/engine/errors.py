@@ -11,6 +11,9 @@ import aiohttp
 from ..errors import EngineError, EngineUnreachable, NotFound, NotRunning
 
 
+CONNECTION_FAILED = 900  # aiodocker's status for "cannot connect to the engine"
+
+
 @contextmanager
 def engine_errors(what: str, endpoint: str = "the Docker Engine"):
     """Translate errors raised inside the block; `what` names the object for messages."""
@@ -18,6 +21,8 @@ def engine_errors(what: str, endpoint: str = "the Docker Engine"):
         yield
     except aiodocker.DockerError as exc:
         message = str(exc.message).strip().splitlines()[0] if exc.message else str(exc.status)
+        if exc.status == CONNECTION_FAILED:
+            raise EngineUnreachable(f"lost the Docker Engine at {endpoint} ({what})") from None
         if exc.status == 404:
             raise NotFound(f"{what}: not found ({message})") from None
         if exc.status == 409 and "not running" in message:

@@ -99,3 +99,24 @@ async def _until(condition, timeout: float = 10) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
+
+
+async def test_tui_says_when_the_engine_is_gone_and_recovers_by_itself(restarted_engine, msc_home, new_session):
+    from msc_tui.ui.app import MscApp
+
+    sid = new_session()
+    name = f"msc-dev-session-{sid}"
+    app = MscApp(show_picker=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = lambda: app.screen.query_one("#table-pane")  # noqa: E731
+        table = lambda: app.screen.table  # noqa: E731
+        await _until(lambda: app.msc is not None and name in table().views)
+        restart = asyncio.create_task(asyncio.to_thread(restarted_engine))
+        seen_outage = False
+        while not restart.done():
+            seen_outage |= "unreachable" in str(pane().border_subtitle)
+            await pilot.pause(0.05)
+        await restart
+        assert seen_outage
+        await _until(lambda: "unreachable" not in str(pane().border_subtitle), timeout=30)
+        assert table().views[name].status == "exited"  # the restart stopped it; the row knows

@@ -5,7 +5,6 @@ Containers msc did not create appear only when asked, and are never preselected.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,6 +13,7 @@ from textual.widgets import Checkbox, DataTable, Footer, Input, Label, ProgressB
 
 from ...formatting import size, when
 from ...core.sessions import SessionView, parse_duration
+from ..workers import guarded_work
 from ...errors import MscError
 from .dialogs import Confirm
 
@@ -56,15 +56,11 @@ class CleanupScreen(Screen):
         table.focus()
 
     # -- data ------------------------------------------------------------------------------
-    @work(exclusive=True, group="cleanup-list")
+    @guarded_work(exclusive=True, group="cleanup-list")
     async def action_refresh(self) -> None:
         include_foreign = self.query_one("#foreign", Checkbox).value
-        try:
-            self.views = await self.app.msc.sessions.views(include_all=include_foreign)
-        except MscError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.views = [v for v in self.views if v.container]
+        views = await self.app.msc.sessions.views(include_all=include_foreign)
+        self.views = [v for v in views if v.container]
         self.selected &= {v.name for v in self.views}
         self.render_rows()
         for view in self.views:  # sizes are slow to compute: one container at a time, off the UI path
@@ -135,7 +131,7 @@ class CleanupScreen(Screen):
         self.app.push_screen(Confirm(f"Remove {len(names)} containers?", body, yes="Remove"),
                              lambda ok: self.remove_containers(names) if ok else None)
 
-    @work(exclusive=True, group="cleanup-remove")
+    @guarded_work(exclusive=True, group="cleanup-remove")
     async def remove_containers(self, names: list[str]) -> None:
         progress = self.query_one("#progress", ProgressBar)
         progress.update(total=len(names), progress=0)

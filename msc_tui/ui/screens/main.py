@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -16,6 +15,7 @@ from textual.widgets import DataTable, Footer, TabbedContent, TabPane, TextArea
 
 from ...core.apptypes import detect_app_type
 from ...core.state import SessionRecord
+from ..workers import guarded_work
 from ...errors import MscError, NotFound
 from ..widgets.container_table import ContainerTable
 from ..widgets.exec_log import ExecLog
@@ -105,19 +105,21 @@ class MainScreen(Screen):
         self.query_one("#table-pane").border_subtitle = text or ""
 
     # -- engine: connect, list, follow events ----------------------------------------------------
-    @work(exclusive=True, group="engine")
+    @guarded_work(exclusive=True, group="engine")
     async def connect(self) -> None:
-        while self.app.msc is None:
+        """Open the core and list, retrying until the engine answers; then follow its events."""
+        while True:
             try:
-                await self.app.open_core()
+                if self.app.msc is None:
+                    await self.app.open_core()
+                views = await self.relist()
+                break
             except MscError as exc:
                 self.status(f"{exc} - retrying")
                 await asyncio.sleep(2)
         for warning in self.app.msc.warnings:
             self.notify(warning, severity="warning")
-        views = await self.relist()
-        live = [v for v in views if v.record and v.container]
-        if live and self.show_picker:
+        if self.show_picker and [v for v in views if v.record and v.container]:
             self.action_sessions()
         self.follow_events()
 
@@ -127,20 +129,26 @@ class MainScreen(Screen):
         self.status()
         return views
 
-    @work(exclusive=True, group="events")
+    @guarded_work(exclusive=True, group="events")
     async def follow_events(self) -> None:
         async for event in self.app.msc.sessions.watch(self.include_all):
-            if event.kind == "lost":
+            try:
+                await self.apply_event(event)
+            except MscError:  # the engine went away meanwhile: a "lost" event follows
                 self.status("engine unreachable - reconnecting...")
-            elif event.kind == "back":
-                await self.relist()
-            elif event.name:
-                view = await self.app.msc.sessions.view(event.name)
-                if view is None or (event.action == "destroy" and not view.record):
-                    self.table.discard(event.name)
-                else:
-                    self.table.upsert(view)
-                self.status()
+
+    async def apply_event(self, event) -> None:
+        if event.kind == "lost":
+            self.status("engine unreachable - reconnecting...")
+        elif event.kind == "back":
+            await self.relist()
+        elif event.name:
+            view = await self.app.msc.sessions.view(event.name)
+            if view is None or (event.action == "destroy" and not view.record):
+                self.table.discard(event.name)
+            else:
+                self.table.upsert(view)
+            self.status()
 
     async def refresh_row(self, name: str) -> None:
         """Record-only changes (last use, packages) fire no Docker event: update the row here."""
@@ -153,7 +161,7 @@ class MainScreen(Screen):
         self.query_one("#table-pane").border_title = "All containers" if self.include_all else "Containers"
         self.refresh_listing()
 
-    @work(exclusive=True, group="engine")
+    @guarded_work(exclusive=True, group="engine")
     async def refresh_listing(self) -> None:
         await self.relist()
         self.follow_events()
@@ -162,7 +170,7 @@ class MainScreen(Screen):
         if event.data_table is self.table and event.row_key is not None:
             self.fetch_size(event.row_key.value)
 
-    @work(exclusive=True, group="size")
+    @guarded_work(exclusive=True, group="size")
     async def fetch_size(self, name: str) -> None:
         await asyncio.sleep(0.3)  # only for a row the cursor stays on
         view = await self.app.msc.sessions.view(name, size=True)
@@ -191,7 +199,7 @@ class MainScreen(Screen):
         where = f" - {self.current.container_name}" if self.current else ""
         self.query_one("#editor").border_title = self.filename + where
 
-    @work(exclusive=True, group="picker")
+    @guarded_work(exclusive=True, group="picker")
     async def action_sessions(self) -> None:
         if self.app.msc is None:
             return
@@ -229,7 +237,7 @@ class MainScreen(Screen):
             self.log_view.meta(line)
 
     # -- runs ------------------------------------------------------------------------------------
-    @work(exclusive=True, group="run")
+    @guarded_work(exclusive=True, group="run")
     async def action_run(self) -> None:
         if self.app.msc is None:
             self.notify("no Docker Engine yet", severity="error")
@@ -268,7 +276,7 @@ class MainScreen(Screen):
     def on_install_panel_install_requested(self, event: InstallPanel.InstallRequested) -> None:
         self.install(event.specs)
 
-    @work(exclusive=True, group="install")
+    @guarded_work(exclusive=True, group="install")
     async def install(self, specs: list[str], rerun: bool = False) -> None:
         if self.current is None:
             self.notify("choose or create a session first (F2)", severity="warning")
@@ -293,16 +301,12 @@ class MainScreen(Screen):
         self.panel.query_one("#specs").focus()
 
     # -- files -------------------------------------------------------------------------------------
-    @work(exclusive=True, group="file")
+    @guarded_work(exclusive=True, group="file")
     async def action_save(self) -> None:
         if self.current is None:
             self.notify("choose or create a session first (F2)", severity="warning")
             return
-        try:
-            await self.app.msc.sessions.write_file(self.current, self.filename, self.editor.text)
-        except MscError as exc:
-            self.notify(str(exc), severity="error")
-            return
+        await self.app.msc.sessions.write_file(self.current, self.filename, self.editor.text)
         self.notify(f"saved {self.filename} in {self.current.container_name}")
 
     def action_open_file(self) -> None:
@@ -329,7 +333,7 @@ class MainScreen(Screen):
         if self.app.msc is not None:
             self.app.push_screen(CleanupScreen())
 
-    @work(exclusive=True, group="shell")
+    @guarded_work(exclusive=True, group="shell")
     async def action_shell(self) -> None:
         view = self.table.selected
         record = view.record if view and view.record else self.current
@@ -337,11 +341,7 @@ class MainScreen(Screen):
         if record is None or docker is None:
             self.notify("select a session (and have the docker CLI on PATH)", severity="warning")
             return
-        try:
-            await self.app.msc.sessions.ensure_running(record)
-        except MscError as exc:
-            self.notify(str(exc), severity="error")
-            return
+        await self.app.msc.sessions.ensure_running(record)
         env = {**os.environ, "DOCKER_HOST": self.app.msc.engine.endpoint}
         with self.app.suspend():
             subprocess.call(self.app.msc.sessions.shell_argv(record, docker), env=env)
