@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
@@ -143,7 +143,3 @@ def load_settings() -> Settings:
     if values.get("ca_bundle") and not Path(values["ca_bundle"]).is_file():
         raise ConfigError(f"ca_bundle: {values['ca_bundle']} is not a readable file")
     return Settings(**values, paths=paths)
-
-
-def settings_as_dict(settings: Settings) -> dict:
-    return {f.name: getattr(settings, f.name) for f in fields(settings) if f.name != "paths"}

@@ -8,7 +8,9 @@ venv=${MSC_TEST_VENV:-.venv}
 say() { echo "test.sh: $*" >&2; }
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]"
+# (filtering pip's warnings about this machine's own pip configuration, not ours)
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 \
+  | { grep -v "^WARNING: Location .* is ignored" || true; }
 
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 if ! engine_answers; then

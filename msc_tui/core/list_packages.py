@@ -7,7 +7,8 @@ import sys
 
 BASELINE = "/opt/msc/baseline.json"
 
-found = {(d.metadata["Name"], d.version) for d in importlib.metadata.distributions()}
+# A distribution without a name is a half-written one (an install killed mid-way): not installed.
+found = {(d.metadata["Name"], d.version) for d in importlib.metadata.distributions() if d.metadata["Name"]}
 if "--baseline" not in sys.argv:
     try:
         with open(BASELINE) as f:

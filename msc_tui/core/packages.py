@@ -14,7 +14,7 @@ from typing import Callable
 from packaging.requirements import InvalidRequirement, Requirement
 
 from ..engine import Engine
-from ..errors import InstallFailed, NotFound, UsageError
+from ..errors import InstallFailed, MscError, NotFound, UsageError
 from .recipe import LIST_PACKAGES, VENV, index_environment
 from .sessions import Sessions, container_gone
 from .state import SessionRecord
@@ -93,8 +93,10 @@ class Packages:
             result = await self.engine.execs.run(
                 record.container_name, self._installer(record, verb, specs), collect,
                 user="appuser", workdir="/app", env=env)
-        finally:
-            await asyncio.shield(self._settle(record, connected))
+        except BaseException:  # Ctrl-C or a failure: settle, but never hide the original error
+            await asyncio.shield(self._settle(record, connected, unwinding=True))
+            raise
+        await self._settle(record, connected)
         if result.exit_code != 0:
             raise _failure(f"{verb} {' '.join(specs)}", "".join(chunks), result.exit_code)
         self._remember(record, specs, add=verb == "install")
@@ -103,11 +105,15 @@ class Packages:
     async def uninstall(self, record: SessionRecord, names: list[str], on_output: OnOutput | None = None) -> list[str]:
         return await self.install(record, names, on_output, verb="uninstall")
 
-    async def _settle(self, record: SessionRecord, disconnect: bool) -> None:
+    async def _settle(self, record: SessionRecord, disconnect: bool, unwinding: bool = False) -> None:
         """After an install, finished or interrupted: network off again, record made true."""
-        if disconnect:
-            await self.engine.containers.disconnect_network(record.container_name)
-        await self.installed(record)
+        try:
+            if disconnect:
+                await self.engine.containers.disconnect_network(record.container_name)
+            await self.installed(record)
+        except MscError:
+            if not unwinding:
+                raise
 
     def _remember(self, record: SessionRecord, specs: list[str], add: bool) -> None:
         names = {Requirement(s).name.lower() for s in specs}

@@ -151,11 +151,6 @@ class Containers:
         with self._errors(f"container {name}"):
             await self._docker.containers.container(name).delete(force=True, v=False)
 
-    async def top(self, name: str) -> list[list[str]]:
-        """Processes in the container, as `docker top` shows them."""
-        with self._errors(f"container {name}"):
-            return (await self._docker.containers.container(name).top())["Processes"] or []
-
     async def connect_network(self, name: str, network: str = "bridge") -> None:
         with self._errors(f"network {network}"):
             await (await self._docker.networks.get(network)).connect({"Container": name})

@@ -17,7 +17,8 @@ def pip_list(docker_client, sid: str) -> dict[str, str]:
     """What the container has, asked independently (not through msc)."""
     out = docker_client.containers.get(f"msc-dev-session-{sid}").exec_run(
         ["python3", "-c", "import importlib.metadata as m, json;"
-         "print(json.dumps({d.metadata['Name'].lower(): d.version for d in m.distributions()}))"],
+         "print(json.dumps({d.metadata['Name'].lower(): d.version for d in m.distributions()"
+         " if d.metadata['Name']}))"],  # a nameless one is half-written by an interrupted install
         user="appuser").output
     return json.loads(out)
 
@@ -168,3 +169,17 @@ def test_interrupted_install_leaves_a_usable_session_and_a_true_record(msc, msc_
     assert recorded == {name: v for name, v in really.items() if name in recorded}
     assert ("numpy" in recorded) == ("numpy" in really)
     assert msc("run", "-s", sid, "-", input="print('usable')").stdout == "usable\n"
+
+
+def test_a_half_written_distribution_does_not_break_the_listing(msc, msc_home, new_session, docker_client):
+    """What an install killed mid-write leaves behind: a dist-info folder with no metadata."""
+    sid = new_session()
+    assert msc("install", sid, "six").returncode == 0
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    planted = container.exec_run(["sh", "-c", "mkdir /opt/venv/lib/python3*/site-packages/numpy-2.3.1.dist-info"],
+                                 user="appuser")
+    assert planted.exit_code == 0
+    listed = msc("packages", sid, "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [p.split("==")[0] for p in json.loads(listed.stdout)["installed_packages"]] == ["six"]
+    assert msc("install", sid, "tabulate").returncode == 0  # the session stays usable

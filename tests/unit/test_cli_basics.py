@@ -1,0 +1,23 @@
+import subprocess
+import sys
+
+from msc_tui import __version__
+
+
+def msc(*args):
+    return subprocess.run([sys.executable, "-m", "msc_tui", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_help_lists_every_command():
+    done = msc("--help")
+    assert done.returncode == 0
+    for command in ("run", "install", "uninstall", "packages", "ls", "rm", "clean", "build", "restore", "shell",
+                    "doctor"):
+        assert f"\n    {command} " in done.stdout or f"\n    {command}\n" in done.stdout, command
+
+
+def test_version_and_usage_errors_exit_2_without_traceback():
+    assert msc("--version").stdout.strip() == f"msc {__version__}"
+    for args in (("frobnicate",), ("run",), ("install", "s"), ("clean", "--older-than")):
+        done = msc(*args)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, args
