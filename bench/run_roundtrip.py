@@ -28,7 +28,6 @@ async def raw_exec(docker, name: str) -> None:
 
 
 def measure(rounds: int) -> dict[str, list[float]]:
-    import aiodocker
 
     loop = asyncio.new_event_loop()
     run = loop.run_until_complete

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -144,7 +143,7 @@ async def ls(args) -> int:
     if args.json:
         print_json(rows)
         return 0
-    columns = ["name", "session", "app_type", "status", "created", "last_used", "packages"]
+    columns = ["name", "session", "app_type", "image", "status", "created", "last_used", "packages"]
     if args.size:
         columns.append("size_rw")
     print(table(rows, columns))

@@ -20,8 +20,8 @@ def table(rows: list[dict], columns: list[str]) -> str:
         return "no sessions"
     formatted = [[_cell(c, r.get(c)) for c in columns] for r in rows]
     widths = [max(len(c), *(len(f[i]) for f in formatted)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(f, widths)) for f in formatted]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(f, widths, strict=True)) for f in formatted]
     return "\n".join(line.rstrip() for line in lines)
 
 

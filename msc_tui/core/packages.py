@@ -24,7 +24,8 @@ OnOutput = Callable[[str, str], None]
 _TLS_SIGNS = ("CERTIFICATE_VERIFY_FAILED", "invalid peer certificate", "certificate verify failed",
               "UnknownIssuer", "SSLError", "tls handshake")
 _NETWORK_SIGNS = ("Failed to establish a new connection", "Temporary failure in name resolution",
-                  "dns error", "Network is unreachable", "Could not connect", "failed to lookup address")
+                  "dns error", "Network is unreachable", "Could not connect", "failed to lookup address",
+                  "Connection refused")
 
 
 def validate_specs(specs: list[str]) -> list[str]:

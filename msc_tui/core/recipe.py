@@ -59,7 +59,10 @@ def index_environment(settings: Settings, wheelhouse_path: str = "/wheelhouse") 
 def render(app_type: str, settings: Settings) -> Recipe:
     context = {"list_packages.py": (Path(__file__).parent / "list_packages.py").read_bytes()}
     system = ("gcc", "g++", *SYSTEM_PACKAGES[app_type])
-    has_uv = settings.installer != "pip"
+    # Offline (index_url = "none"): the build takes nothing from an index either; the venv
+    # keeps the pip its Python ships, and installs come from the wheelhouse with pip.
+    offline = settings.index_url == "none"
+    has_uv = settings.installer != "pip" and not offline
     lines = [
         f"FROM {settings.base_image}",
         "USER root",
@@ -82,9 +85,9 @@ def render(app_type: str, settings: Settings) -> Recipe:
         ]
     index_env = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(index_environment(settings).items()))
     tools = "pip setuptools wheel" + (" uv" if has_uv else "")
+    upgrade = f" && {index_env + ' ' if index_env else ''}{VENV}/bin/pip install --no-cache-dir --upgrade {tools}"
     lines += [
-        f"RUN python3 -m venv {VENV} && {index_env + ' ' if index_env else ''}"
-        f"{VENV}/bin/pip install --no-cache-dir --upgrade {tools}",
+        f"RUN python3 -m venv {VENV}" + ("" if offline else upgrade),
         f"COPY list_packages.py {LIST_PACKAGES}",
         f"RUN {VENV}/bin/python {LIST_PACKAGES} --baseline > {Path(LIST_PACKAGES).parent}/baseline.json"
         f" && mkdir -p /app {CACHE_DIR} && chown -R appuser:appuser /app {CACHE_DIR} {VENV}",

@@ -193,9 +193,12 @@ async def test_build_streams_log_tags_and_reports_failing_step(engine, docker_cl
                 pass
 
 
-async def test_build_from_a_missing_base_image_fails_clearly(engine):
-    with pytest.raises(BuildFailed, match="msc-no-such-base"):
-        await engine.images.build("FROM msc-no-such-base:1\n", {}, "msc-test-never:1", lambda l: None)
+async def test_missing_image_is_a_typed_error_without_any_pull(engine):
+    # create never pulls: a missing image answers at once, and no registry is contacted.
+    with pytest.raises(NotFound, match="msc-no-such-image"):
+        await engine.containers.create(ContainerSpec(name=_name(), image="msc-no-such-image:1",
+                                                     labels={TEST_LABEL: "1"}))
+    assert not await engine.images.exists("msc-no-such-image:1")
 
 
 async def test_tcp_endpoint_reaches_the_real_engine(monkeypatch, docker_client):

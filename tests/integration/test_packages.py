@@ -7,10 +7,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import tomllib
 
-import pytest
 
 
 def pip_list(docker_client, sid: str) -> dict[str, str]:
@@ -183,3 +181,26 @@ def test_a_half_written_distribution_does_not_break_the_listing(msc, msc_home, n
     assert listed.returncode == 0, listed.stderr
     assert [p.split("==")[0] for p in json.loads(listed.stdout)["installed_packages"]] == ["six"]
     assert msc("install", sid, "tabulate").returncode == 0  # the session stays usable
+
+
+def test_wheelhouse_installs_offline(msc, msc_home, tmp_path, docker_client):
+    wheels = tmp_path / "wheels"
+    fetched = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                              "-d", str(wheels), "six==1.17.0"], capture_output=True, text=True)
+    assert fetched.returncode == 0, fetched.stderr
+    msc_home.mkdir(parents=True, exist_ok=True)
+    (msc_home / "config.toml").write_text(f'[packages]\nwheelhouse = "{wheels}"\nindex_url = "none"\n')
+    sid = json.loads(msc("run", "--new", "--json", "-", input="print(1)").stdout)["session"]
+    done = msc("install", sid, "six==1.17.0")
+    assert done.returncode == 0, done.stderr
+    assert pip_list(docker_client, sid)["six"] == "1.17.0"
+    missing = msc("install", sid, "tabulate")  # not in the wheelhouse, and no index
+    assert missing.returncode == 1 and "tabulate" in missing.stderr
+
+
+def test_unreachable_index_is_one_clear_line(msc, msc_home, new_session):
+    sid = new_session()
+    (msc_home / "config.toml").write_text('[packages]\nindex_url = "http://127.0.0.1:9/simple"\n')  # loopback
+    done = msc("install", sid, "six")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("msc: install six failed: the package index is unreachable")

@@ -10,7 +10,6 @@ import sys
 import time
 import tomllib
 
-import pytest
 
 RESULT_KEYS = {"success", "exit_code", "stdout", "stderr", "duration_s", "timed_out", "container_available",
                "container_supports_pip_install", "installed_packages", "container_name", "session"}
@@ -254,3 +253,17 @@ def test_in_a_terminal_run_offers_to_reuse_an_existing_session(msc_home, new_ses
     assert f"Using existing container: msc-dev-session-{sid}" in err
     assert process.returncode == 0 and out.startswith("in ")
     assert len(records(msc_home)) == 1  # no new session was made
+
+
+def test_bytes_that_are_not_utf8_do_not_break_a_run(msc, new_session):
+    sid = new_session()
+    done = msc("run", "-s", sid, "--json", "-",
+               input="import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe end\\n')\nsys.stderr.buffer.write(b'\\xc3')\n")
+    result = json.loads(done.stdout)
+    assert result["success"] and result["stdout"] == "ok \ufffd\ufffd end\n" and result["stderr"] == "\ufffd"
+
+
+def test_ls_table_shows_the_image(msc, new_session):
+    sid = new_session()
+    header, row = msc("ls").stdout.splitlines()[:2]
+    assert "IMAGE" in header and "msc-basic-" in row and sid in row

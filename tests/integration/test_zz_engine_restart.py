@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -120,3 +121,18 @@ async def test_tui_says_when_the_engine_is_gone_and_recovers_by_itself(restarted
         assert seen_outage
         await _until(lambda: "unreachable" not in str(pane().border_subtitle), timeout=30)
         assert table().views[name].status == "exited"  # the restart stopped it; the row knows
+
+
+def test_engine_gone_mid_run_is_one_line_and_the_session_survives(restarted_engine, msc, new_session):
+    sid = new_session()
+    process = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", "-s", sid, "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    process.stdin.write("import time\nprint('running', flush=True)\ntime.sleep(120)\n")
+    process.stdin.close()
+    assert process.stdout.readline() == "running\n"
+    restarted_engine()
+    assert process.wait(60) == 3
+    error = process.stderr.read()
+    assert error.count("\n") == 1 and "lost the Docker Engine" in error and "Traceback" not in error
+    again = msc("run", "-s", sid, "-", input="print('after')")
+    assert again.stdout == "after\n", again.stderr

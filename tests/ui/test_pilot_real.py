@@ -176,3 +176,16 @@ async def test_table_row_follows_runs_and_installs_without_docker_events(app):
         assert app.screen.table.get_cell(name, "packages") == "1"
         await run_code(pilot, "print('a')\nprint('b')\n")
         await until(pilot, lambda: "exit 0 - " in log_lines(pilot)[-1] and log_lines(pilot)[-1].endswith("2 lines"))
+
+
+async def test_save_writes_the_file_into_the_session_and_msc_home(app, docker_client, msc_home):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "print(1)")
+        await until(pilot, lambda: app.screen.current is not None)
+        app.screen.query_one("#editor", TextArea).load_text("VALUE = 'saved'\n")
+        await pilot.press("ctrl+s")
+        record = app.screen.current
+        container = docker_client.containers.get(record.container_name)
+        await until(pilot, lambda: container.exec_run(["cat", "/app/main.py"]).output == b"VALUE = 'saved'\n")
+        assert (msc_home / "sessions" / record.id / "main.py").read_text() == "VALUE = 'saved'\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, TextArea
+from textual.widgets import TextArea
 
 from msc_tui.ui.app import MscApp
 from tests.ui.fake_engine import FROZEN_NOW, fake_msc

@@ -69,3 +69,9 @@ def test_index_settings_become_installer_environment():
     assert env["UV_EXTRA_INDEX_URL"] == "https://a https://b" and env["PIP_FIND_LINKS"] == "/wheelhouse"
     assert index_environment(Settings(index_url="none")) == {"PIP_NO_INDEX": "1", "UV_NO_INDEX": "1"}
     assert "PIP_INDEX_URL=https://idx/simple" in render("basic_app", Settings(index_url="https://idx/simple")).dockerfile
+
+
+def test_offline_recipe_takes_nothing_from_an_index():
+    offline = render("basic_app", Settings(index_url="none", wheelhouse="/w"))
+    assert "pip install" not in offline.dockerfile and not offline.has_uv
+    assert "python3 -m venv /opt/venv" in offline.dockerfile

@@ -7,7 +7,7 @@ def _add_many(path, prefix, count):
     store = StateStore(path)
     for i in range(count):
         sid = f"{prefix}{i}"
-        store.update(lambda records: records.__setitem__(
+        store.update(lambda records, sid=sid: records.__setitem__(
             sid, SessionRecord(id=sid, container_name=f"msc-dev-session-{sid}", image="img", app_type="basic_app")))
 
 
