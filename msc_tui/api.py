@@ -11,6 +11,7 @@ import asyncio
 import threading
 
 from .config import Settings
+from .core.runs import run_result
 from .core.service import Msc
 from .errors import ContainerGone, MscError
 
@@ -72,11 +73,7 @@ class DockerManager:
             return self._call(self._msc.run(record, code, filename=filename, timeout=timeout,
                                             auto_install=auto_install))
         except ContainerGone as exc:
-            return {"success": False, "exit_code": None, "stdout": "", "stderr": str(exc),
-                    "duration_s": 0.0, "timed_out": False, "container_available": False,
-                    "container_supports_pip_install": False, "installed_packages": record.installed_packages,
-                    "container_name": record.container_name, "session": record.id, "error": None,
-                    "missing_packages": [], "hints": [], "auto_installed": []}
+            return run_result(record, f"/app/{filename}", None, "", str(exc), container_available=False)
 
     # -- packages --------------------------------------------------------------------------------
     def install_packages_in_container(self, container_name: str, packages: list[str]) -> bool:

@@ -94,6 +94,30 @@ def structured_error(stderr: str) -> dict | None:
     return {"name": "Error", "value": block.strip().splitlines()[-1], "traceback": block.rstrip()}
 
 
+def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: str, stderr: str,
+               duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True) -> dict:
+    """The seed's result dictionary (the CLI's --json and the Python API return it as is)."""
+    analysis = analyze(stderr, record.session_files) if exit_code else None
+    return {
+        "success": exit_code == 0,
+        "exit_code": exit_code,
+        "stdout": stdout,
+        "stderr": stderr,
+        "duration_s": round(duration_s, 4),
+        "timed_out": timed_out,
+        "container_available": container_available,
+        "container_supports_pip_install": container_available and record.network != "none",
+        "installed_packages": list(record.installed_packages),
+        "container_name": record.container_name,
+        "session": record.id,
+        "file": path,
+        "error": structured_error(stderr) if exit_code and container_available else None,
+        "missing_packages": analysis.distributions if analysis else [],
+        "hints": analysis.hints if analysis else [],
+        "auto_installed": [],
+    }
+
+
 class Runs:
     def __init__(self, engine: Engine, sessions: Sessions):
         self.engine = engine
@@ -118,24 +142,7 @@ class Runs:
         self.sessions.touch(record, filename)
         stdout, stderr = capture.result("stdout"), capture.result("stderr")
         exit_code = TIMEOUT_EXIT if outcome.timed_out else outcome.exit_code
-        analysis = analyze(stderr, record.session_files)
-        return {
-            "success": exit_code == 0,
-            "exit_code": exit_code,
-            "stdout": stdout,
-            "stderr": stderr,
-            "duration_s": round(outcome.duration_s, 4),
-            "timed_out": outcome.timed_out,
-            "container_available": True,
-            "container_supports_pip_install": record.network != "none",
-            "installed_packages": list(record.installed_packages),
-            "container_name": record.container_name,
-            "session": record.id,
-            "file": path,
-            "error": structured_error(stderr) if exit_code else None,
-            "missing_packages": analysis.distributions if exit_code else [],
-            "hints": analysis.hints if exit_code else [],
-        }
+        return run_result(record, path, exit_code, stdout, stderr, outcome.duration_s, outcome.timed_out)
 
     async def _exec(self, record, argv, capture, timeout):
         try:

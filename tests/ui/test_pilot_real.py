@@ -189,3 +189,35 @@ async def test_save_writes_the_file_into_the_session_and_msc_home(app, docker_cl
         container = docker_client.containers.get(record.container_name)
         await until(pilot, lambda: container.exec_run(["cat", "/app/main.py"]).output == b"VALUE = 'saved'\n")
         assert (msc_home / "sessions" / record.id / "main.py").read_text() == "VALUE = 'saved'\n"
+
+
+async def test_picker_makes_a_new_session_and_restores_a_removed_one(msc_home, docker_client):
+    first = await Msc.open()
+    try:
+        gone = await first.sessions.create(app_type="basic_app")
+        await first.sessions.write_file(gone, "kept.py", "print('restored')\n")
+    finally:
+        await first.close()
+    await asyncio.to_thread(docker_client.containers.get(gone.container_name).remove, force=True)
+
+    app = MscApp(show_picker=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None and gone.container_name in app.screen.table.views)
+        await pilot.press("f2")
+        await until(pilot, lambda: type(app.screen).__name__ == "SessionPicker")
+        await pilot.press("n")  # new session, with the app type the picker shows (detected: basic_app)
+        main = app.screen_stack[1]
+        await until(pilot, lambda: main.current is not None and main.current.id != gone.id)
+        made = docker_client.containers.get(main.current.container_name)
+        assert made.labels["msc.app_type"] == "basic_app" and made.status == "running"
+
+        await pilot.press("f2")
+        await until(pilot, lambda: type(app.screen).__name__ == "SessionPicker")
+        options = app.screen.query_one("#sessions")
+        restore = next(i for i in range(options.option_count) if options.get_option_at_index(i).id.startswith("restore:"))
+        options.highlighted = restore
+        await pilot.press("enter")
+        await until(pilot, lambda: main.current is not None and main.current.id == gone.id, timeout=60)
+        container = docker_client.containers.get(gone.container_name)
+        assert container.exec_run(["cat", "/app/kept.py"]).output == b"print('restored')\n"
+        assert main.editor.text == "print('restored')\n"  # the session's last file is in the editor
