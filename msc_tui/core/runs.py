@@ -15,11 +15,11 @@ from typing import Callable
 from ..engine import Engine
 from ..engine.execs import STDOUT
 from ..errors import NotFound, NotRunning, UsageError
+from .files import APP_DIR
 from .imports import analyze
 from .sessions import Sessions, container_gone
 from .state import SessionRecord
 
-APP_DIR = "/app"
 ARGV_LIMIT = 100_000  # one argv string may be at most 128 KiB (MAX_ARG_STRLEN)
 CAPTURE_LIMIT = 8 * 1024 * 1024  # per stream kept for the result; streaming shows everything
 TIMEOUT_EXIT = 124
@@ -126,7 +126,7 @@ class Runs:
     async def execute(self, record: SessionRecord, code: str, filename: str = "main.py",
                       timeout: float | None = None, on_output: OnOutput | None = None) -> dict:
         check_filename(filename)
-        self.sessions.save_file(record, filename, code)
+        self.sessions.files.save(record, filename, code)
         path = f"{APP_DIR}/{filename}"
         capture = _Capture(on_output)
         argv = ["python3", "-c", BOOTSTRAP, path]

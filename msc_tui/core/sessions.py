@@ -14,6 +14,7 @@ from ..engine import Engine
 from ..engine.containers import ContainerInfo, ContainerSpec
 from ..errors import ContainerGone, NotFound, UsageError
 from .apptypes import check_app_type, detect_app_type
+from .files import SessionFiles
 from .images import ensure_image
 from .recipe import CACHE_DIR, render
 from .state import SessionRecord, StateStore
@@ -92,6 +93,7 @@ class Sessions:
         self.engine = engine
         self.store = store
         self.home_label = f"{LABEL_HOME}={settings.state_dir}"
+        self.files = SessionFiles(settings.state_dir / "sessions", engine)
 
     # -- finding ---------------------------------------------------------------------------
     def records(self) -> dict[str, SessionRecord]:
@@ -186,31 +188,15 @@ class Sessions:
             record.session_files = current.session_files
         self.store.update(change)
 
-    # -- files kept under MSC_HOME ---------------------------------------------------------------
-    def files_dir(self, record: SessionRecord) -> Path:
-        return self.settings.state_dir / "sessions" / record.id
-
-    def save_file(self, record: SessionRecord, filename: str, code: str) -> None:
-        path = self.files_dir(record) / filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(code)
-
-    async def write_file(self, record: SessionRecord, filename: str, code: str) -> None:
-        """Save a session file into the container's /app and under MSC_HOME."""
-        self.save_file(record, filename, code)
-        await self.engine.files.put(record.container_name, "/app", {filename: code.encode()})
+    async def save(self, record: SessionRecord, filename: str, code: str) -> None:
+        """Save a session file (into /app and under MSC_HOME) and record its use."""
+        await self.files.write(record, filename, code)
         self.touch(record, filename)
 
     def shell_argv(self, record: SessionRecord, docker: str, interactive: bool = True) -> list[str]:
         """The docker CLI command that hands the terminal to a shell in the session."""
         return [docker, "exec", "-it" if interactive else "-i", "-u", "appuser", "-w", "/app",
                 record.container_name, "bash"]
-
-    def read_file(self, record: SessionRecord, filename: str) -> str:
-        try:
-            return (self.files_dir(record) / filename).read_text()
-        except FileNotFoundError:
-            raise NotFound(f"session {record.id} has no file {filename!r}") from None
 
     # -- removing -----------------------------------------------------------------------------
     async def remove(self, ref: str, keep_record: bool = False) -> str:
@@ -257,16 +243,10 @@ class Sessions:
                         id=sid, container_name=c.name, image=c.labels.get("msc.image", c.image),
                         app_type=c.labels.get("msc.app_type", "basic_app"), container_id=c.id,
                         network=c.labels.get("msc.network", "normal"), created_at=c.created,
-                        last_used=c.created, session_files=self._kept_files(sid))
+                        last_used=c.created, session_files=self.files.kept(sid))
                     added += 1
             return added
         return self.store.update(change)
-
-    def _kept_files(self, sid: str) -> list[str]:
-        folder = self.settings.state_dir / "sessions" / sid
-        if not folder.is_dir():
-            return []
-        return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
     async def restore(self, ref: str, on_log: Callable[[str], None] | None = None) -> SessionRecord:
         """Recreate a removed session's container from its record: image, files (packages: caller)."""
@@ -280,9 +260,6 @@ class Sessions:
             image = await ensure_image(self.engine, render(record.app_type, self.settings), on_log)
             record.image = image.tag
         await self._create_container(record)
-        files = {name: (self.files_dir(record) / name).read_bytes()
-                 for name in record.session_files if (self.files_dir(record) / name).is_file()}
-        if files:
-            await self.engine.files.put(record.container_name, "/app", files)
+        await self.files.copy_back(record)
         self.store.update(lambda rs: rs.__setitem__(record.id, record))
         return record

@@ -188,7 +188,7 @@ class MainScreen(Screen):
         self.current = record
         self.filename = record.session_files[-1] if record.session_files else "main.py"
         try:
-            self.editor.load_text(self.app.msc.sessions.read_file(record, self.filename))
+            self.editor.load_text(self.app.msc.sessions.files.read(record, self.filename))
         except NotFound:
             pass
         self._title()
@@ -306,7 +306,7 @@ class MainScreen(Screen):
         if self.current is None:
             self.notify("choose or create a session first (F2)", severity="warning")
             return
-        await self.app.msc.sessions.write_file(self.current, self.filename, self.editor.text)
+        await self.app.msc.sessions.save(self.current, self.filename, self.editor.text)
         self.notify(f"saved {self.filename} in {self.current.container_name}")
 
     def action_open_file(self) -> None:
@@ -316,7 +316,7 @@ class MainScreen(Screen):
     def _open(self, filename: str | None) -> None:
         if filename:
             self.filename = filename
-            self.editor.load_text(self.app.msc.sessions.read_file(self.current, filename))
+            self.editor.load_text(self.app.msc.sessions.files.read(self.current, filename))
             self._title()
 
     def action_new_file(self) -> None:
