@@ -7,6 +7,7 @@ file and run it in the same interpreter: a run costs one exec, not a file copy p
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import re
 from dataclasses import dataclass, field
@@ -126,7 +127,6 @@ class Runs:
     async def execute(self, record: SessionRecord, code: str, filename: str = "main.py",
                       timeout: float | None = None, on_output: OnOutput | None = None) -> dict:
         check_filename(filename)
-        self.sessions.files.save(record, filename, code)
         path = f"{APP_DIR}/{filename}"
         capture = _Capture(on_output)
         argv = ["python3", "-c", BOOTSTRAP, path]
@@ -134,15 +134,24 @@ class Runs:
             argv.append(code)
         else:
             await self.engine.files.put(record.container_name, APP_DIR, {filename: code.encode()})
+        # The host-side bookkeeping (file kept under MSC_HOME, record touched) overlaps with
+        # the container starting Python, off the run's critical path.
+        bookkeeping = asyncio.get_running_loop().run_in_executor(None, self._keep, record, filename, code)
         try:
-            outcome = await self._exec(record, argv, capture, timeout)
-        except NotRunning:  # stopped (e.g. after an engine restart): start it and go on
-            await self.sessions.ensure_running(record)
-            outcome = await self._exec(record, argv, capture, timeout)
-        self.sessions.touch(record, filename)
+            try:
+                outcome = await self._exec(record, argv, capture, timeout)
+            except NotRunning:  # stopped (e.g. after an engine restart): start it and go on
+                await self.sessions.ensure_running(record)
+                outcome = await self._exec(record, argv, capture, timeout)
+        finally:
+            await asyncio.shield(bookkeeping)
         stdout, stderr = capture.result("stdout"), capture.result("stderr")
         exit_code = TIMEOUT_EXIT if outcome.timed_out else outcome.exit_code
         return run_result(record, path, exit_code, stdout, stderr, outcome.duration_s, outcome.timed_out)
+
+    def _keep(self, record: SessionRecord, filename: str, code: str) -> None:
+        self.sessions.files.save(record, filename, code)
+        self.sessions.touch(record, filename)
 
     async def _exec(self, record, argv, capture, timeout):
         try:
