@@ -231,3 +231,64 @@ async def test_tcp_endpoint_reaches_the_real_engine(monkeypatch, docker_client):
             await engine.close()
     finally:
         server.close()
+
+
+def _make_tls_material(folder) -> None:
+    """A throwaway CA, a server certificate for 127.0.0.1, and a client certificate."""
+    import subprocess
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem",
+            "-days", "1", "-subj", "/CN=msc-test-ca")
+    (folder / "san.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    for name, extra in (("server", ["-extfile", "san.cnf"]), ("client", [])):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}-key.pem", "-out", f"{name}.csr",
+                "-subj", f"/CN={name}")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+                "-out", f"{name}.pem", "-days", "1", *extra)
+    (folder / "cert.pem").write_bytes((folder / "client.pem").read_bytes())  # the names docker expects
+    (folder / "key.pem").write_bytes((folder / "client-key.pem").read_bytes())
+
+
+async def test_tls_tcp_endpoint_with_docker_cert_path(monkeypatch, docker_client, tmp_path):
+    """DOCKER_HOST=tcp:// + DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, through a loopback TLS proxy
+    that demands a client certificate signed by the test CA."""
+    import ssl
+
+    _make_tls_material(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(tmp_path / "ca.pem"))
+    server_tls.load_cert_chain(tmp_path / "server.pem", tmp_path / "server-key.pem")
+    server_tls.verify_mode = ssl.CERT_REQUIRED
+
+    async def pipe(reader, writer):
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    async def forward(client_reader, client_writer):
+        engine_reader, engine_writer = await asyncio.open_unix_connection("/var/run/docker.sock")
+        await asyncio.gather(pipe(client_reader, engine_writer), pipe(engine_reader, client_writer))
+
+    server = await asyncio.start_server(forward, "127.0.0.1", 0, ssl=server_tls)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.1:{port}")
+    monkeypatch.setenv("DOCKER_TLS_VERIFY", "1")
+    monkeypatch.setenv("DOCKER_CERT_PATH", str(tmp_path))
+    try:
+        engine = await Engine.connect()
+        try:
+            assert engine.info["ApiVersion"] == docker_client.version()["ApiVersion"]
+        finally:
+            await engine.close()
+        (tmp_path / "key.pem").write_bytes((tmp_path / "ca-key.pem").read_bytes())  # a key that does not match
+        with pytest.raises(EngineUnreachable, match=f"tcp://127.0.0.1:{port}"):
+            await Engine.connect()
+    finally:
+        server.close()
