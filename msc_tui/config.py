@@ -89,6 +89,7 @@ _ENV_KEYS = {
     "MSC_INSTALLER": "installer",
 }
 
+_KIND = {str: "a string", int: "an integer", float: "a number"}
 _CHOICES = {"default_app_type": APP_TYPES, "network": NETWORK_POLICIES, "installer": INSTALLERS}
 
 
@@ -104,7 +105,7 @@ def _coerce(name: str, value, where: str):
         if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         else:
-            raise ConfigError(bad + f"must be a {type(default).__name__}, not {value!r}")
+            raise ConfigError(bad + f"must be {_KIND[type(default)]}, not {value!r}")
     if isinstance(value, (int, float)) and value < 0:
         raise ConfigError(bad + f"must not be negative, not {value!r}")
     if name in _CHOICES and value not in _CHOICES[name]:

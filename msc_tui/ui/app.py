@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from importlib import resources
 from pathlib import Path
@@ -92,7 +93,7 @@ def run_app() -> int:
     try:
         settings = load_settings()
     except MscError as exc:
-        print(f"msc: {exc}")
+        print(f"msc: {exc}", file=sys.stderr)
         return exc.exit_code
     MscApp(opener=lambda: Msc.open(settings), keymap=dict(settings.keymap)).run()
     return 0

@@ -156,7 +156,7 @@ def test_broken_config_is_reported_with_key_and_file(msc, msc_home):
     (msc_home / "config.toml").write_text('[limits]\nmemory = 5\n')
     done = msc("ls")
     assert done.returncode == 2
-    assert done.stderr.strip() == f"msc: {msc_home / 'config.toml'}: limits.memory must be a str, not 5"
+    assert done.stderr.strip() == f"msc: {msc_home / 'config.toml'}: limits.memory must be a string, not 5"
 
 
 def test_ls_rm_keep_record_and_restore(msc, msc_home, new_session, docker_client):

@@ -34,7 +34,7 @@ def test_xdg_paths_without_msc_home(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ('[limits]\nmemory = 5\n', "limits.memory must be a str, not 5"),
+    ('[limits]\nmemory = 5\n', "limits.memory must be a string, not 5"),
     ('[session]\nnetwork = "wide"\n', "session.network must be one of normal, install-only, none, not 'wide'"),
     ('[limits]\npids = -1\n', "limits.pids must not be negative"),
     ('[nope]\nkey = 1\n', "unknown key nope.key"),
