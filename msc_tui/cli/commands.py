@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from ..config import load_settings
+from ..core.imports import local_modules
 from ..core.recipe import render
 from ..core.service import Msc
 from ..core.sessions import parse_duration
@@ -73,16 +74,20 @@ async def run(args) -> int:
     if args.file == "-":
         args.code = sys.stdin.read()
         filename = args.name or "main.py"
+        folder = Path.cwd()  # python - imports from the current directory
     else:
         path = Path(args.file)
         if not path.is_file():
             raise NotFound(f"no such file: {args.file}")
         args.code = path.read_text()
         filename = args.name or path.name
+        folder = path.resolve().parent
+    local = [m for m in local_modules(folder) if m != Path(filename).stem]
     async with opened() as msc:
         record = await _choose_session(msc, args)
         result = await msc.run(record, args.code, filename=filename, timeout=args.timeout,
-                               auto_install=args.auto_install, on_output=None if args.json else _stream)
+                               auto_install=args.auto_install, on_output=None if args.json else _stream,
+                               local=local)
     if args.json:
         print_json(result)
     else:

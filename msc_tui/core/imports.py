@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 _MISSING = re.compile(r"(?:ModuleNotFoundError|ImportError): No module named '?([\w.]+)'?")
 
@@ -95,12 +95,25 @@ def distribution_for(module: str) -> str:
     return parts[0]
 
 
-def analyze(stderr: str, session_files=()) -> Analysis:
+def local_modules(folder: Path) -> list[str]:
+    """Module names a program in `folder` could import from beside itself (as python would)."""
+    if not folder.is_dir():
+        return []
+    return sorted({p.stem for p in folder.glob("*.py")} |
+                  {p.name for p in folder.iterdir() if p.is_dir() and p.name.isidentifier()})
+
+
+def analyze(stderr: str, session_files=(), local=()) -> Analysis:
+    """`local`: the user's own modules that are not in the session (beside the file they ran)."""
     analysis = Analysis()
     own = _own_modules(session_files)
     for module in dict.fromkeys(_MISSING.findall(stderr or "")):
         top = module.split(".")[0]
-        if top in SYSTEM_HINTS:
+        if top in local and top not in own:
+            analysis.unresolved.append(module)
+            analysis.hints.append(f"{top} is your own module beside the file you ran, not in the session; "
+                                  "msc will not look for it on PyPI")
+        elif top in SYSTEM_HINTS:
             hint = SYSTEM_HINTS[top]
             if hint not in analysis.hints:
                 analysis.hints.append(hint)

@@ -96,9 +96,10 @@ def structured_error(stderr: str) -> dict | None:
 
 
 def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: str, stderr: str,
-               duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True) -> dict:
+               duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True,
+               local=()) -> dict:
     """The seed's result dictionary (the CLI's --json and the Python API return it as is)."""
-    analysis = analyze(stderr, record.session_files) if exit_code else None
+    analysis = analyze(stderr, record.session_files, local) if exit_code else None
     return {
         "success": exit_code == 0,
         "exit_code": exit_code,
@@ -125,7 +126,7 @@ class Runs:
         self.sessions = sessions
 
     async def execute(self, record: SessionRecord, code: str, filename: str = "main.py",
-                      timeout: float | None = None, on_output: OnOutput | None = None) -> dict:
+                      timeout: float | None = None, on_output: OnOutput | None = None, local=()) -> dict:
         check_filename(filename)
         path = f"{APP_DIR}/{filename}"
         capture = _Capture(on_output)
@@ -147,7 +148,8 @@ class Runs:
             await asyncio.shield(bookkeeping)
         stdout, stderr = capture.result("stdout"), capture.result("stderr")
         exit_code = TIMEOUT_EXIT if outcome.timed_out else outcome.exit_code
-        return run_result(record, path, exit_code, stdout, stderr, outcome.duration_s, outcome.timed_out)
+        return run_result(record, path, exit_code, stdout, stderr, outcome.duration_s, outcome.timed_out,
+                          local=local)
 
     def _keep(self, record: SessionRecord, filename: str, code: str) -> None:
         self.sessions.files.save(record, filename, code)

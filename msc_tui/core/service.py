@@ -46,10 +46,13 @@ class Msc:
 
     async def run(self, record: SessionRecord, code: str, *, filename: str = "main.py",
                   timeout: float | None = None, auto_install: bool = False,
-                  on_output: OnOutput | None = None, rounds: int | None = None) -> dict:
-        """Run code; with auto_install, the seed's correction flow: run, analyze, install, rerun."""
+                  on_output: OnOutput | None = None, rounds: int | None = None, local=()) -> dict:
+        """Run code; with auto_install, the seed's correction flow: run, analyze, install, rerun.
+
+        `local`: module names of the user's own beside the code (never looked up on PyPI).
+        """
         timeout = timeout or self.settings.run_timeout or None
-        result = await self.runs.execute(record, code, filename, timeout, on_output)
+        result = await self.runs.execute(record, code, filename, timeout, on_output, local)
         installed: list[str] = []
         rounds = self.settings.auto_install_rounds if rounds is None else rounds
         while auto_install and rounds > 0 and not result["success"] and result["missing_packages"]:
@@ -63,7 +66,7 @@ class Msc:
                 result["install_error"] = str(exc)
                 break
             installed += wanted
-            result = await self.runs.execute(record, code, filename, timeout, on_output)
+            result = await self.runs.execute(record, code, filename, timeout, on_output, local)
         result["auto_installed"] = installed
         result["installed_packages"] = list(record.installed_packages)
         return result

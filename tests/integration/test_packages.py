@@ -204,3 +204,15 @@ def test_unreachable_index_is_one_clear_line(msc, msc_home, new_session):
     done = msc("install", sid, "six")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith("msc: install six failed: the package index is unreachable")
+
+
+def test_auto_install_never_fetches_a_module_that_sits_beside_the_file(msc, msc_home, tmp_path, docker_client):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "six.py").write_text("VALUE = 'mine'\n")  # shadows a real PyPI name on purpose
+    (project / "app.py").write_text("import six\nprint(six.VALUE)\n")
+    done = msc("run", "--new", "--auto-install", "--json", str(project / "app.py"))
+    result = json.loads(done.stdout)
+    assert not result["success"] and result["auto_installed"] == [] and result["missing_packages"] == []
+    assert "six is your own module" in result["hints"][0]
+    assert "six" not in pip_list(docker_client, result["session"])

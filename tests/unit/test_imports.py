@@ -47,3 +47,18 @@ def test_nothing_to_find_in_a_clean_or_unrelated_error():
 def test_mapping_has_no_generic_or_self_mapped_noise():
     for module, dist in DISTRIBUTIONS.items():
         assert module and dist and " " not in dist, module
+
+
+def test_own_modules_beside_the_file_are_never_looked_up(tmp_path):
+    from msc_tui.core.imports import local_modules
+
+    (tmp_path / "payments.py").write_text("")
+    (tmp_path / "billing").mkdir()
+    (tmp_path / "not-a-module").mkdir()
+    local = local_modules(tmp_path)
+    assert local == ["billing", "payments"]
+    stderr = TRACEBACK.format(name="payments") + TRACEBACK.format(name="billing.core") + \
+        TRACEBACK.format(name="requests")
+    result = analyze(stderr, (), local)
+    assert result.distributions == ["requests"] and result.unresolved == ["payments", "billing.core"]
+    assert "payments is your own module" in result.hints[0]
