@@ -116,3 +116,17 @@ def new_session(msc):
         return json.loads(done.stdout)["session"]
 
     return make
+
+
+@pytest.fixture
+def start_msc(msc_home):
+    """Start `msc ARGS...` in the background, feeding `code` on stdin: for streams and signals."""
+
+    def start(*args: str, code: str = "", stderr=subprocess.PIPE) -> subprocess.Popen:
+        process = subprocess.Popen([sys.executable, "-m", "msc_tui", *args], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=stderr, text=True, env=os.environ.copy())
+        process.stdin.write(code)
+        process.stdin.close()
+        return process
+
+    return start

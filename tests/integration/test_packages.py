@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -152,11 +151,9 @@ def test_normal_network_has_an_interface_besides_loopback(msc, new_session):
 
 
 def test_interrupted_install_leaves_a_usable_session_and_a_true_record(msc, msc_home, new_session,
-                                                                       docker_client):
+                                                                       docker_client, start_msc):
     sid = new_session()
-    process = subprocess.Popen([sys.executable, "-m", "msc_tui", "install", sid, "numpy"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=os.environ.copy())
+    process = start_msc("install", sid, "numpy", stderr=subprocess.STDOUT)
     assert "Resolved" in process.stdout.readline() + process.stdout.readline()  # the installer is running
     process.send_signal(signal.SIGINT)
     assert process.wait(60) in (0, 130)

@@ -96,14 +96,11 @@ def test_json_result_and_reuse_by_id_and_by_name(msc, new_session):
     assert 'File "/app/main.py", line 1' in failed["stderr"] and "<string>" not in failed["stderr"]
 
 
-def test_output_streams_live(msc_home, new_session):
+def test_output_streams_live(new_session, start_msc):
     sid = new_session()
-    code = "import time\nprint('first', flush=True)\ntime.sleep(2)\nprint('second')\n"
-    process = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", "-s", sid, "-"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True, env=os.environ.copy())
-    process.stdin.write(code)
-    process.stdin.close()
     started = time.monotonic()
+    process = start_msc("run", "-s", sid, "-", code="import time\nprint('first', flush=True)\n"
+                                                   "time.sleep(2)\nprint('second')\n")
     assert process.stdout.readline() == "first\n"
     assert time.monotonic() - started < 2  # arrived before the program finished
     assert process.stdout.readline() == "second\n"
@@ -119,12 +116,9 @@ def test_timeout_exits_124_and_kills_the_program(msc, new_session, docker_client
     assert not [p for p in processes if "sleep 321" in p[-1] or "main.py" in p[-1]]
 
 
-def test_ctrl_c_kills_the_run_but_keeps_the_session(msc, new_session, docker_client):
+def test_ctrl_c_kills_the_run_but_keeps_the_session(msc, new_session, docker_client, start_msc):
     sid = new_session()
-    process = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", "-s", sid, "-"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
-    process.stdin.write("import time\nprint('started', flush=True)\ntime.sleep(331)\n")
-    process.stdin.close()
+    process = start_msc("run", "-s", sid, "-", code="import time\nprint('started', flush=True)\ntime.sleep(331)\n")
     assert process.stdout.readline() == "started\n"
     process.send_signal(signal.SIGINT)
     assert process.wait(30) == 130

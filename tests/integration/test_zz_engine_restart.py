@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -123,12 +122,9 @@ async def test_tui_says_when_the_engine_is_gone_and_recovers_by_itself(restarted
         assert table().views[name].status == "exited"  # the restart stopped it; the row knows
 
 
-def test_engine_gone_mid_run_is_one_line_and_the_session_survives(restarted_engine, msc, new_session):
+def test_engine_gone_mid_run_is_one_line_and_the_session_survives(restarted_engine, msc, new_session, start_msc):
     sid = new_session()
-    process = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", "-s", sid, "-"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
-    process.stdin.write("import time\nprint('running', flush=True)\ntime.sleep(120)\n")
-    process.stdin.close()
+    process = start_msc("run", "-s", sid, "-", code="import time\nprint('running', flush=True)\ntime.sleep(120)\n")
     assert process.stdout.readline() == "running\n"
     restarted_engine()
     assert process.wait(60) == 3

@@ -74,20 +74,11 @@ def test_cleanup_screen_with_foreign_containers_shown(snap_compare, tmp_path, si
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_help_screen(snap_compare, tmp_path, size):
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("f1")
-        await settle(pilot)
-
-    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_quit_dialog(snap_compare, tmp_path, size):
+@pytest.mark.parametrize("key", ["f1", "ctrl+q"], ids=["help", "quit-dialog"])
+def test_dialogs(snap_compare, tmp_path, size, key):
     async def run_before(pilot):
         await select_first_session(pilot)
-        await pilot.press("ctrl+q")
+        await pilot.press(key)
         await settle(pilot)
 
     assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)
