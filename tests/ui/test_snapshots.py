@@ -96,3 +96,14 @@ async def test_remapped_key_runs_the_action(tmp_path):
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "exit 0 - 0.12s - 5 lines" in app.screen.log_view.plain_lines()
+
+
+async def test_every_main_screen_action_is_in_the_command_palette(tmp_path):
+    from msc_tui.ui.screens.main import MainScreen
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for binding in MainScreen.BINDINGS:
+            assert binding.description in titles, binding.id
