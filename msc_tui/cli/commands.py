@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..config import load_settings
 from ..core.imports import local_modules
+from ..core.project import companions
 from ..core.recipe import render
 from ..core.service import Msc
 from ..core.sessions import parse_duration
@@ -83,11 +84,14 @@ async def run(args) -> int:
         filename = args.name or path.name
         folder = path.resolve().parent
     local = [m for m in local_modules(folder) if m != Path(filename).stem]
+    sent = companions(path) if args.file != "-" else {}
     async with opened() as msc:
         record = await _choose_session(msc, args)
+        if sent and not args.json:
+            print(f"msc: sending along {', '.join(sorted(sent))}", file=sys.stderr)
         result = await msc.run(record, args.code, filename=filename, timeout=args.timeout,
                                auto_install=args.auto_install, on_output=None if args.json else _stream,
-                               local=local)
+                               local=local, companions=sent)
     if args.json:
         print_json(result)
     else:

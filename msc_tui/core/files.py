@@ -25,10 +25,11 @@ class SessionFiles:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(code)
 
-    async def write(self, record: SessionRecord, filename: str, code: str) -> None:
-        """Both copies: under MSC_HOME and in the container's /app."""
-        self.save(record, filename, code)
-        await self.engine.files.put(record.container_name, APP_DIR, {filename: code.encode()})
+    async def write(self, record: SessionRecord, files: dict[str, str]) -> None:
+        """Both copies of each file: under MSC_HOME and in the container's /app (one archive)."""
+        for filename, code in files.items():
+            self.save(record, filename, code)
+        await self.engine.files.put(record.container_name, APP_DIR, {n: c.encode() for n, c in files.items()})
 
     def read(self, record: SessionRecord, filename: str) -> str:
         try:

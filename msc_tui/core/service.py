@@ -46,11 +46,15 @@ class Msc:
 
     async def run(self, record: SessionRecord, code: str, *, filename: str = "main.py",
                   timeout: float | None = None, auto_install: bool = False,
-                  on_output: OnOutput | None = None, rounds: int | None = None, local=()) -> dict:
+                  on_output: OnOutput | None = None, rounds: int | None = None, local=(),
+                  companions: dict[str, str] | None = None) -> dict:
         """Run code; with auto_install, the seed's correction flow: run, analyze, install, rerun.
 
-        `local`: module names of the user's own beside the code (never looked up on PyPI).
+        `local`: module names of the user's own beside the code (never looked up on PyPI);
+        `companions`: {relative path: code} of local modules to send into /app first.
         """
+        if companions:
+            await self.sessions.save(record, companions)
         timeout = timeout or self.settings.run_timeout or None
         result = await self.runs.execute(record, code, filename, timeout, on_output, local)
         installed: list[str] = []

@@ -177,21 +177,21 @@ class Sessions:
         if not info.running:
             await self.engine.containers.start(record.container_name)
 
-    def touch(self, record: SessionRecord, filename: str | None = None) -> None:
+    def touch(self, record: SessionRecord, *filenames: str) -> None:
+        """Record a use of the session (and the files it now has)."""
         def change(records):
             current = records.get(record.id)
             if current is None:
                 return
             current.last_used = record.last_used = time.time()
-            if filename and filename not in current.session_files:
-                current.session_files.append(filename)
+            current.session_files += [f for f in filenames if f not in current.session_files]
             record.session_files = current.session_files
         self.store.update(change)
 
-    async def save(self, record: SessionRecord, filename: str, code: str) -> None:
-        """Save a session file (into /app and under MSC_HOME) and record its use."""
-        await self.files.write(record, filename, code)
-        self.touch(record, filename)
+    async def save(self, record: SessionRecord, files: dict[str, str]) -> None:
+        """Save session files (into /app and under MSC_HOME) and record them."""
+        await self.files.write(record, files)
+        self.touch(record, *files)
 
     def shell_argv(self, record: SessionRecord, docker: str, interactive: bool = True) -> list[str]:
         """The docker CLI command that hands the terminal to a shell in the session."""

@@ -208,6 +208,11 @@ def test_auto_install_never_fetches_a_module_that_sits_beside_the_file(msc, msc_
     project.mkdir()
     (project / "six.py").write_text("VALUE = 'mine'\n")  # shadows a real PyPI name on purpose
     (project / "app.py").write_text("import six\nprint(six.VALUE)\n")
+    sent = json.loads(msc("run", "--new", "--json", str(project / "app.py")).stdout)
+    assert sent["success"] and sent["stdout"] == "mine\n"  # imported, so sent along
+
+    # A dynamic import is not seen, so not sent: still never looked up on PyPI.
+    (project / "app.py").write_text("import importlib\nprint(importlib.import_module('six').VALUE)\n")
     done = msc("run", "--new", "--auto-install", "--json", str(project / "app.py"))
     result = json.loads(done.stdout)
     assert not result["success"] and result["auto_installed"] == [] and result["missing_packages"] == []

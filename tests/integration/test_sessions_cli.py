@@ -261,3 +261,17 @@ def test_ls_table_shows_the_image(msc, new_session):
     sid = new_session()
     header, row = msc("ls").stdout.splitlines()[:2]
     assert "IMAGE" in header and "msc-basic-" in row and sid in row
+
+
+def test_a_multi_file_script_runs_like_python_would_run_it(msc, msc_home, tmp_path):
+    project = tmp_path / "project"
+    (project / "shop").mkdir(parents=True)
+    (project / "app.py").write_text("from shop.cart import total\nimport pricing\nprint(total(3) * pricing.RATE)\n")
+    (project / "pricing.py").write_text("RATE = 2\n")
+    (project / "shop" / "__init__.py").write_text("")
+    (project / "shop" / "cart.py").write_text("def total(n):\n    return n * 7\n")
+    done = msc("run", "--new", str(project / "app.py"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "42\n" and "sending along pricing.py, shop/__init__.py, shop/cart.py" in done.stderr
+    (sid, record), = records(msc_home).items()
+    assert sorted(record["session_files"]) == ["app.py", "pricing.py", "shop/__init__.py", "shop/cart.py"]

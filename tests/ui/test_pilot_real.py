@@ -195,7 +195,7 @@ async def test_picker_makes_a_new_session_and_restores_a_removed_one(msc_home, d
     first = await Msc.open()
     try:
         gone = await first.sessions.create(app_type="basic_app")
-        await first.sessions.save(gone, "kept.py", "print('restored')\n")
+        await first.sessions.save(gone, {"kept.py": "print('restored')\n"})
     finally:
         await first.close()
     await asyncio.to_thread(docker_client.containers.get(gone.container_name).remove, force=True)

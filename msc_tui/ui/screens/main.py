@@ -306,7 +306,7 @@ class MainScreen(Screen):
         if self.current is None:
             self.notify("choose or create a session first (F2)", severity="warning")
             return
-        await self.app.msc.sessions.save(self.current, self.filename, self.editor.text)
+        await self.app.msc.sessions.save(self.current, {self.filename: self.editor.text})
         self.notify(f"saved {self.filename} in {self.current.container_name}")
 
     def action_open_file(self) -> None:
