@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..config import load_settings
 from ..core.imports import local_modules
-from ..core.project import companions
+from ..core.project import companions, read_source
 from ..core.recipe import render
 from ..core.service import Msc
 from ..core.sessions import parse_duration
@@ -43,7 +43,7 @@ def _stream(stream: str, text: str) -> None:
     out.flush()
 
 
-async def _choose_session(msc: Msc, args):
+async def _choose_session(msc: Msc, args, code: str):
     """--session, else (in a terminal) the seed's reuse prompt, else a new session."""
     if args.session:
         record = msc.sessions.resolve(args.session)
@@ -54,8 +54,7 @@ async def _choose_session(msc: Msc, args):
         if existing:
             print(f"Found {len(existing)} existing development containers:", file=sys.stderr)
             for i, view in enumerate(existing, 1):
-                mark = "running" if view.status == "running" else view.status
-                print(f"  {i}. {view.name} ({view.record.image}) - {mark}", file=sys.stderr)
+                print(f"  {i}. {view.name} ({view.record.image}) - {view.status}", file=sys.stderr)
             answer = ask("Reuse existing container? (number, Enter or 'n' for new): ")
             if answer.isdigit() and 1 <= int(answer) <= len(existing):
                 record = existing[int(answer) - 1].record
@@ -63,7 +62,7 @@ async def _choose_session(msc: Msc, args):
                 print(f"Using existing container: {record.container_name}", file=sys.stderr)
                 return record
     progress = BuildProgress(enabled=not args.json)
-    record = await msc.sessions.create(args.app_type, args.code, args.task, args.network, progress)
+    record = await msc.sessions.create(args.app_type, code, args.task, args.network, progress)
     progress.done()
     if not args.json:
         print(f"Created development container {record.container_name} ({record.app_type}, {record.image})",
@@ -73,23 +72,18 @@ async def _choose_session(msc: Msc, args):
 
 async def run(args) -> int:
     if args.file == "-":
-        args.code = sys.stdin.read()
-        filename = args.name or "main.py"
+        code, filename, sent = sys.stdin.read(), args.name or "main.py", {}
         folder = Path.cwd()  # python - imports from the current directory
     else:
         path = Path(args.file)
-        if not path.is_file():
-            raise NotFound(f"no such file: {args.file}")
-        args.code = path.read_text()
-        filename = args.name or path.name
+        code, filename, sent = read_source(path), args.name or path.name, companions(path)
         folder = path.resolve().parent
     local = [m for m in local_modules(folder) if m != Path(filename).stem]
-    sent = companions(path) if args.file != "-" else {}
     async with opened() as msc:
-        record = await _choose_session(msc, args)
+        record = await _choose_session(msc, args, code)
         if sent and not args.json:
             print(f"msc: sending along {', '.join(sorted(sent))}", file=sys.stderr)
-        result = await msc.run(record, args.code, filename=filename, timeout=args.timeout,
+        result = await msc.run(record, code, filename=filename, timeout=args.timeout,
                                auto_install=args.auto_install, on_output=None if args.json else _stream,
                                local=local, companions=sent)
     if args.json:

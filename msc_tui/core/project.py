@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import NotFound, UsageError
 from .apptypes import imported_modules
 from .imports import local_modules
 
 MAX_BYTES = 5 * 1024 * 1024
+
+
+def read_source(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFound(f"no such file: {path}") from None
+    except (UnicodeDecodeError, IsADirectoryError):
+        raise UsageError(f"{path}: not a UTF-8 Python source file") from None
 
 
 def companions(entry: Path) -> dict[str, str]:
@@ -20,13 +29,13 @@ def companions(entry: Path) -> dict[str, str]:
     folder = entry.resolve().parent
     local = set(local_modules(folder)) - {entry.stem}
     found: dict[str, str] = {}
-    pending, seen = [entry.read_text()], set()
+    pending, seen = [read_source(entry)], set()
     while pending:
         for name in sorted((imported_modules(pending.pop()) & local) - seen):
             seen.add(name)
             module = folder / f"{name}.py"
             for path in [module] if module.is_file() else sorted((folder / name).rglob("*.py")):
-                code = path.read_text()
+                code = read_source(path)
                 found[path.relative_to(folder).as_posix()] = code
                 pending.append(code)
     if sum(len(code.encode()) for code in found.values()) > MAX_BYTES:

@@ -27,3 +27,9 @@ def test_a_script_alone_sends_nothing_and_huge_folders_are_refused(tmp_path, mon
     monkeypatch.setattr(project, "MAX_BYTES", 100)
     with pytest.raises(UsageError, match="exceed"):
         companions(tmp_path / "app.py")
+
+
+def test_a_source_that_is_not_utf8_is_one_clear_error(tmp_path):
+    (tmp_path / "app.py").write_bytes(b"print('caf\xe9')\n")
+    with pytest.raises(UsageError, match="not a UTF-8 Python source file"):
+        companions(tmp_path / "app.py")
