@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..config import Settings
+from ..config import NETWORK_POLICIES, Settings
 from ..engine import Engine
 from ..engine.containers import ContainerInfo, ContainerSpec
 from ..errors import ContainerGone, NotFound, UsageError
@@ -136,8 +136,8 @@ class Sessions:
                      network: str | None = None, on_log: Callable[[str], None] | None = None) -> SessionRecord:
         app_type = check_app_type(app_type) if app_type else detect_app_type(code, task, self.settings.default_app_type)
         network = network or self.settings.network
-        if network not in ("normal", "install-only", "none"):
-            raise UsageError(f"unknown network policy {network!r} (normal, install-only, none)")
+        if network not in NETWORK_POLICIES:
+            raise UsageError(f"unknown network policy {network!r} ({', '.join(NETWORK_POLICIES)})")
         recipe = render(app_type, self.settings)
         image = await ensure_image(self.engine, recipe, on_log)
         records = self.records()
