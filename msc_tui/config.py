@@ -123,6 +123,8 @@ def load_settings() -> Settings:
             data = tomllib.loads(path.read_text())
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
         for table, keys in data.items():
             if not isinstance(keys, dict):
                 raise ConfigError(f"{path}: {table} must be a table ([{table}])")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from ..errors import MscError
@@ -24,4 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         print("msc: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug: still one line, unless asked for the traceback
+        if os.environ.get("MSC_DEBUG"):
+            raise
+        print(f"msc: unexpected error: {type(exc).__name__}: {exc} (MSC_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
         return 1

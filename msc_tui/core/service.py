@@ -29,9 +29,13 @@ class Msc:
         settings = settings or load_settings()
         engine = await Engine.connect(settings.docker_host, settings.connect_timeout)
         msc = cls(settings, engine)
-        msc.store.read()
-        if msc.store.recovered:
-            await msc.sessions.rebuild_from_labels()
+        try:
+            msc.store.read()
+            if msc.store.recovered:
+                await msc.sessions.rebuild_from_labels()
+        except BaseException:
+            await engine.close()
+            raise
         return msc
 
     async def close(self) -> None:

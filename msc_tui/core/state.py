@@ -20,6 +20,8 @@ from typing import Callable, TypeVar
 
 import tomli_w
 
+from ..errors import MscError
+
 T = TypeVar("T")
 
 
@@ -61,6 +63,8 @@ class StateStore:
             text = self.path.read_text()
         except FileNotFoundError:
             return {}
+        except OSError as exc:
+            raise MscError(f"{self.path}: cannot read it ({exc.strerror})") from None
         try:
             raw = tomllib.loads(text)
             return {sid: SessionRecord.from_toml(sid, data) for sid, data in raw.get("sessions", {}).items()}
