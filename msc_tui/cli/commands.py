@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,9 +15,11 @@ from ..config import load_settings
 from ..core.imports import local_modules
 from ..core.project import companions, read_source
 from ..core.recipe import render
+from ..core.runs import RunInput
 from ..core.service import Msc
 from ..core.sessions import parse_duration
-from ..errors import EngineUnreachable, MscError, NotFound, UsageError
+from ..errors import EngineUnreachable, MscError, NotFound, NotRunning, UsageError
+from .program_input import ProgramInput, terminal_size
 from .render import BuildProgress, print_json, table
 
 
@@ -41,6 +44,14 @@ def _stream(stream: str, text: str) -> None:
     out = sys.stdout if stream == "stdout" else sys.stderr
     out.write(text)
     out.flush()
+
+
+def _notice(kind: str, details: dict) -> None:
+    if kind == "warning":
+        print(f"msc: warning: {details['text']}", file=sys.stderr)
+    for other in details.get("others", []):
+        print(f"msc: note: run {other['id']} by {other['by']} ({other['face']}, {other['file']}) "
+              "is going in this session too", file=sys.stderr)
 
 
 async def _choose_session(msc: Msc, args, code: str):
@@ -79,13 +90,26 @@ async def run(args) -> int:
         code, filename, sent = read_source(path), args.name or path.name, companions(path)
         folder = path.resolve().parent
     local = [m for m in local_modules(folder) if m != Path(filename).stem]
+    if args.tty and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("--tty needs a terminal on stdin and stdout")
     async with opened() as msc:
         record = await _choose_session(msc, args, code)
         if sent and not args.json:
             print(f"msc: sending along {', '.join(sorted(sent))}", file=sys.stderr)
-        result = await msc.run(record, code, filename=filename, timeout=args.timeout,
-                               auto_install=args.auto_install, on_output=None if args.json else _stream,
-                               local=local, companions=sent)
+        controls = RunInput()
+        program_input = ProgramInput(controls, forward_stdin=args.file != "-", raw_terminal=args.tty)
+        program_input.start()
+        try:
+            result = await msc.run(record, code, filename=filename, timeout=args.timeout,
+                                   auto_install=args.auto_install, on_output=None if args.json else _stream,
+                                   local=local, companions=sent, stdin=controls, face="cli", tty=args.tty,
+                                   size=terminal_size() if args.tty else None, on_notice=_notice)
+        finally:
+            program_input.stop()
+    if result["cancelled"]:
+        print("msc: interrupted; the program's process tree was killed", file=sys.stderr)
+        if not args.json:
+            return 130
     if args.json:
         print_json(result)
     else:
@@ -271,3 +295,81 @@ async def doctor(args) -> int:
     else:
         print(f"msc doctor: {report['error']}", file=sys.stderr)
     return 0 if report["ok"] else EngineUnreachable.exit_code
+
+
+def _run_header(meta: dict) -> str:
+    return f"── run {meta.get('id')} by {meta.get('by')} ({meta.get('face')}) {meta.get('file')}"
+
+
+def _run_closing(meta: dict) -> str:
+    state = meta.get("state")
+    if state == "lost":
+        outcome = "lost (its runner ended without an exit code: engine restart or container stop)"
+    elif meta.get("timed_out"):
+        outcome = "timed out"
+    elif meta.get("cancelled"):
+        outcome = f"stopped by {meta['stopped_by']}" if meta.get("stopped_by") else "cancelled"
+    else:
+        outcome = f"exit {meta.get('exit_code')}"
+    duration = f" - {meta['duration_s']:.2f}s" if meta.get("duration_s") is not None else ""
+    return f"── run {meta.get('id')}: {outcome}{duration}"
+
+
+async def history(args) -> int:
+    async with opened() as msc:
+        container = await msc.sessions.locate(args.session)
+        runs = await msc.runs.history(container)
+    if args.json:
+        print_json({"container_name": container, "runs": runs})
+        return 0
+    if not runs:
+        print(f"no runs recorded in {container}")
+        return 0
+    rows = [{"run": r["id"], "by": r.get("by"), "face": r.get("face"), "file": r.get("file"),
+             "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0))),
+             "duration": f"{r['duration_s']:.2f}s" if "duration_s" in r else "-",
+             "result": _run_closing(r).split(": ", 1)[1].split(" - ")[0]} for r in runs]
+    print(table(rows, ["run", "by", "face", "file", "started", "duration", "result"]))
+    return 0
+
+
+async def logs(args) -> int:
+    async with opened() as msc:
+        container = await msc.sessions.locate(args.session)
+        if args.follow and args.run == "latest":
+            events = msc.runs.follow(container, last=True)
+        else:
+            events = msc.runs.logs(container, args.run, follow=args.follow)
+        collected = {"stdout": [], "stderr": []}
+        meta: dict = {}
+        try:
+            await _print_events(args, events, collected, meta)
+        except MscError:
+            if not await msc.engine.containers.exists(container):
+                raise NotFound(f"session {args.session} was removed while being followed") from None
+            raise
+        if args.follow and args.run == "latest":  # following every run ends only with the session
+            if not await msc.engine.containers.exists(container):
+                raise NotFound(f"session {args.session} was removed while being followed")
+            raise NotRunning(f"session {args.session}: its container stopped while being followed")
+    if args.json:
+        meta.pop("tag", None)
+        print_json({**meta, "stdout": "".join(collected["stdout"]), "stderr": "".join(collected["stderr"])})
+    return 0
+
+
+async def _print_events(args, events, collected: dict, meta: dict) -> None:
+    async for event in events:
+        if args.json and args.follow:
+            print(json.dumps({"event": event.kind, "run": event.run_id, **event.meta,
+                              **({"stream": event.stream, "text": event.text} if event.kind == "output" else {})}),
+                  flush=True)
+        elif args.json:
+            meta.update(event.meta)
+            if event.kind == "output":
+                collected[event.stream].append(event.text)
+        elif event.kind == "output":
+            _stream(event.stream, event.text)
+        elif args.follow:
+            line = _run_header(event.meta) if event.kind == "start" else _run_closing(event.meta)
+            print(line, file=sys.stderr, flush=True)

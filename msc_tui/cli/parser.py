@@ -36,6 +36,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto-install", action="store_true",
                    help="install missing modules and rerun (the correction flow)")
     p.add_argument("--name", metavar="FILE.py", help="session file name (default: the file's name or main.py)")
+    p.add_argument("--tty", action="store_true",
+                   help="give the program a full terminal (curses, readline); stdout and stderr merge")
+    json_flag(p)
+
+    p = command("history", commands.history, "list a session's runs (anyone's, kept in the session)")
+    p.add_argument("session", help="session id or container name (of any MSC_HOME)")
+    json_flag(p)
+
+    p = command("logs", commands.logs, "print a run's output; --follow shows runs live as anyone starts them")
+    p.add_argument("session", help="session id or container name (of any MSC_HOME)")
+    p.add_argument("run", nargs="?", default="latest", help="run id (default: the latest run)")
+    p.add_argument("--follow", "-f", action="store_true",
+                   help="keep going: the run as it streams (with RUN), or every run from now on")
     json_flag(p)
 
     p = command("install", commands.install, "install packages into a session")

@@ -1,55 +1,82 @@
-"""Running code in a session: one exec, output streamed, the seed's result dictionary.
+"""Running code in a session through its runner, and reading the session's run history.
 
-The code travels inside the exec's argv and a few lines of bootstrap write it to the session
-file and run it in the same interpreter: a run costs one exec, not a file copy plus an exec
-(a copy costs as much as the exec itself). Tracebacks name the real file.
+A run is one exec of the session runner (core/runner.py, placed in the container the first
+time it is needed). The code, the program's input and signals travel as frames on the exec's
+stdin; the program's output and the outcome come back as frames. The runner keeps each run's
+record and output in the container, so any msc that reaches the engine can list, read and
+follow the runs of a session: the container is the session's meeting point.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import getpass
+import hashlib
+import json
 import re
+import secrets
+import socket
+import struct
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import cache
+from pathlib import Path
+from typing import AsyncIterator, Callable
 
 from ..engine import Engine
-from ..engine.execs import STDOUT
-from ..errors import NotFound, NotRunning, UsageError
+from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
+from . import runner
 from .files import APP_DIR
 from .imports import analyze
 from .sessions import Sessions, container_gone
 from .state import SessionRecord
 
-ARGV_LIMIT = 100_000  # one argv string may be at most 128 KiB (MAX_ARG_STRLEN)
 CAPTURE_LIMIT = 8 * 1024 * 1024  # per stream kept for the result; streaming shows everything
-TIMEOUT_EXIT = 124
-
-# argv: path [code]. Without code the file is already in place (large code is copied first).
-BOOTSTRAP = """\
-import sys
-def _msc_main():
-    path = sys.argv[1]
-    if len(sys.argv) > 2:
-        with open(path, "w") as f: f.write(sys.argv[2])
-    with open(path) as f: code = f.read()
-    sys.argv[:] = [path]
-    sys.path[0] = path.rsplit("/", 1)[0]
-    hook = sys.excepthook
-    def hide_bootstrap(kind, value, tb):
-        while tb is not None and tb.tb_frame.f_code.co_filename == "<string>":
-            tb = tb.tb_next
-        hook(kind, value.with_traceback(tb), tb)
-    sys.excepthook = hide_bootstrap
-    main = sys.modules["__main__"]
-    main.__dict__.pop("_msc_main", None)
-    main.__file__ = path
-    exec(compile(code, path, "exec"), main.__dict__)
-_msc_main()
-"""
+RUNNER_DIR = "/opt/msc"
+KILL_GRACE_S = 5  # how long a cancelled run's runner gets to report before msc kills from outside
 
 OnOutput = Callable[[str, str], None]  # ("stdout" | "stderr", text)
+OnNotice = Callable[[str, dict], None]  # ("started" | "warning", details)
 _EXCEPTION = re.compile(r"^(\w+(?:\.\w+)*(?:Error|Exception|Interrupt|Exit|Warning)|\w+Error): ?(.*)$")
+_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+
+
+@cache
+def runner_module() -> tuple[str, str]:
+    """(module name, source): the name carries the source's hash, so versions never mix."""
+    source = (Path(__file__).parent / "runner.py").read_text()
+    return f"msc_runner_{hashlib.sha256(source.encode()).hexdigest()[:12]}", source
+
+
+def runner_argv(*args: str) -> list[str]:
+    module, _ = runner_module()
+    boot = (f"import sys\nsys.path[0] = {RUNNER_DIR!r}\n"
+            f"try:\n    import {module} as runner\nexcept ImportError:\n    sys.exit({runner.MISSING_EXIT})\n"
+            "sys.exit(runner.main(sys.argv[1:]))\n")
+    return ["python3", "-c", boot, *args]
+
+
+_PLACE = """\
+import os, sys, py_compile
+path = sys.argv[1]
+os.makedirs(os.path.dirname(path), exist_ok=True)
+with open(path + ".tmp", "w") as f:
+    f.write(sys.argv[2])
+os.chmod(path + ".tmp", 0o644)
+os.replace(path + ".tmp", path)
+py_compile.compile(path, doraise=True)
+"""
+
+
+def identity() -> str:
+    """user@host of whoever runs this msc, as followers see it."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no name for this uid (containers, odd setups)
+        import os
+
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
 
 
 def check_filename(name: str) -> str:
@@ -58,9 +85,39 @@ def check_filename(name: str) -> str:
     return name
 
 
+class RunInput:
+    """What a run's caller sends while it goes: the program's input, EOF, signals, a kill.
+
+    Safe to call before the run has started (frames wait) and after it ended (dropped)."""
+
+    def __init__(self, data: bytes | str | None = None, eof: bool = False):
+        self.frames: asyncio.Queue[bytes] = asyncio.Queue()
+        if data:
+            self.send(data)
+        if eof:
+            self.eof()
+
+    def send(self, data: bytes | str) -> None:
+        self.frames.put_nowait(runner.frame(runner.INPUT, data.encode() if isinstance(data, str) else data))
+
+    def eof(self) -> None:
+        self.frames.put_nowait(runner.frame(runner.EOF))
+
+    def interrupt(self) -> None:
+        """Ctrl-C: SIGINT to the program's process group (KeyboardInterrupt in Python)."""
+        self.frames.put_nowait(runner.frame(runner.SIGNAL, b"2"))
+
+    def kill(self) -> None:
+        """End the program's whole process tree."""
+        self.frames.put_nowait(runner.frame(runner.KILL))
+
+    def resize(self, rows: int, cols: int) -> None:
+        self.frames.put_nowait(runner.json_frame(runner.RESIZE, {"rows": rows, "cols": cols}))
+
+
 @dataclass
 class _Capture:
-    """Decodes frames incrementally (a UTF-8 char can span frames) and keeps a bounded copy."""
+    """Decodes output incrementally (a UTF-8 char can span frames) and keeps a bounded copy."""
 
     on_output: OnOutput | None
     texts: dict[str, list[str]] = field(default_factory=lambda: {"stdout": [], "stderr": []})
@@ -69,8 +126,7 @@ class _Capture:
     def __post_init__(self):
         self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in self.texts}
 
-    def __call__(self, stream: int, data: bytes) -> None:
-        name = "stdout" if stream == STDOUT else "stderr"
+    def __call__(self, name: str, data: bytes) -> None:
         text = self.decoders[name].decode(data)
         if self.sizes[name] < CAPTURE_LIMIT:
             self.texts[name].append(text)
@@ -84,10 +140,16 @@ class _Capture:
 
 
 def structured_error(stderr: str) -> dict | None:
-    """The last exception of a traceback as {name, value, traceback} (E2B-style)."""
-    if "Traceback (most recent call last)" not in stderr:
+    """The last exception of the output as {name, value, traceback} (E2B-style).
+
+    A traceback's last exception, or a SyntaxError report (Python prints no traceback header)."""
+    marker = "Traceback (most recent call last)"
+    if marker in stderr:
+        block = stderr[stderr.rindex(marker):]
+    elif any(f"\n{name}: " in f"\n{stderr}" for name in _SYNTAX_ERRORS):
+        block = stderr
+    else:
         return None
-    block = stderr[stderr.rindex("Traceback (most recent call last)"):]
     for line in reversed(block.strip().splitlines()):
         match = _EXCEPTION.match(line)
         if match:
@@ -97,7 +159,7 @@ def structured_error(stderr: str) -> dict | None:
 
 def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: str, stderr: str,
                duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True,
-               local=()) -> dict:
+               local=(), run_id: int | None = None, cancelled: bool = False) -> dict:
     """The seed's result dictionary (the CLI's --json and the Python API return it as is)."""
     analysis = analyze(stderr, record.session_files, local) if exit_code else None
     return {
@@ -107,6 +169,8 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
         "stderr": stderr,
         "duration_s": round(duration_s, 4),
         "timed_out": timed_out,
+        "cancelled": cancelled,
+        "run_id": run_id,
         "container_available": container_available,
         "container_supports_pip_install": container_available and record.network != "none",
         "installed_packages": list(record.installed_packages),
@@ -120,44 +184,211 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
     }
 
 
+class _RunnerMissing(Exception):
+    """The session has no runner of this version yet (an older session, a new msc)."""
+
+
+@dataclass
+class RunEvent:
+    """What a follower sees: a run starts (meta, with its code), prints, or ends (meta)."""
+
+    kind: str  # "start" | "output" | "end"
+    run_id: int
+    meta: dict = field(default_factory=dict)
+    stream: str = ""
+    text: str = ""
+
+
 class Runs:
     def __init__(self, engine: Engine, sessions: Sessions):
         self.engine = engine
         self.sessions = sessions
+        self.client = secrets.token_hex(6)  # tells this msc's runs from others' in followers
+        self.by = identity()
 
+    # -- running ------------------------------------------------------------------------------------
     async def execute(self, record: SessionRecord, code: str, filename: str = "main.py",
-                      timeout: float | None = None, on_output: OnOutput | None = None, local=()) -> dict:
+                      timeout: float | None = None, on_output: OnOutput | None = None, local=(), *,
+                      stdin: RunInput | None = None, face: str = "api", tty: bool = False,
+                      size: dict | None = None, on_notice: OnNotice | None = None) -> dict:
+        """Run code as /app/<filename>. Without `stdin` the program's stdin is empty."""
         check_filename(filename)
-        path = f"{APP_DIR}/{filename}"
+        if "\0" in code:
+            raise UsageError("the code contains a NUL byte; Python cannot run it")
+        controls = stdin or RunInput(eof=True)
+        config = {"code": code, "file": filename, "timeout": timeout, "by": self.by, "face": face,
+                  "client": self.client, "tty": tty, "size": size}
         capture = _Capture(on_output)
-        argv = ["python3", "-c", BOOTSTRAP, path]
-        if len(code.encode()) <= ARGV_LIMIT and "/" not in filename:
-            argv.append(code)
-        else:
-            await self.engine.files.put(record.container_name, APP_DIR, {filename: code.encode()})
         # The host-side bookkeeping (file kept under MSC_HOME, record touched) overlaps with
-        # the container starting Python, off the run's critical path.
+        # the run, off its critical path.
         bookkeeping = asyncio.get_running_loop().run_in_executor(None, self._keep, record, filename, code)
         try:
-            try:
-                outcome = await self._exec(record, argv, capture, timeout)
-            except NotRunning:  # stopped (e.g. after an engine restart): start it and go on
-                await self.sessions.ensure_running(record)
-                outcome = await self._exec(record, argv, capture, timeout)
+            outcome = await self._run_placed(record, config, controls, capture, on_notice)
         finally:
             await asyncio.shield(bookkeeping)
-        stdout, stderr = capture.result("stdout"), capture.result("stderr")
-        exit_code = TIMEOUT_EXIT if outcome.timed_out else outcome.exit_code
-        return run_result(record, path, exit_code, stdout, stderr, outcome.duration_s, outcome.timed_out,
-                          local=local)
+        return run_result(record, f"{APP_DIR}/{filename}", outcome["exit_code"], capture.result("stdout"),
+                          capture.result("stderr"), outcome.get("duration_s", 0.0), outcome["timed_out"],
+                          local=local, run_id=outcome.get("id"), cancelled=outcome["cancelled"])
+
+    async def _run_placed(self, record, config, controls, capture, on_notice) -> dict:
+        """One run; a stopped container is started, a missing runner placed, and it goes again."""
+        for attempt in range(3):
+            try:
+                return await self._run_once(record.container_name, config, controls, capture, on_notice)
+            except NotRunning:
+                await self.sessions.ensure_running(record)
+            except _RunnerMissing:
+                await self.place_runner(record.container_name)
+            except NotFound:
+                raise container_gone(record) from None
+        raise EngineError(f"session {record.id}: its runner could not be started")
+
+    async def place_runner(self, container: str) -> None:
+        """Copy this version's runner into the container (root-owned, compiled once)."""
+        module, source = runner_module()
+        code, _, err = await self.engine.execs.output(
+            container, ["python3", "-c", _PLACE, f"{RUNNER_DIR}/{module}.py", source], user="root")
+        if code != 0:
+            raise EngineError(f"could not place msc's runner in {container}: {err.strip().splitlines()[-1:]}")
+
+    async def _run_once(self, container, config, controls: RunInput, capture, on_notice) -> dict:
+        channel = await self.engine.execs.open(container, runner_argv("run"), user="appuser", workdir=APP_DIR)
+        reader = runner.FrameReader()
+        outcome: dict | None = None
+        started: dict = {}
+        errors: list[bytes] = []
+
+        ready = asyncio.Event()  # input waits for the runner: a missing runner must not eat it
+
+        async def forward_controls():
+            await channel.write(runner.json_frame(runner.CONFIG, config))
+            await ready.wait()
+            while True:
+                await channel.write(await controls.frames.get())
+
+        writer = asyncio.create_task(forward_controls())
+        timeout = config["timeout"]
+        try:
+            # The runner enforces the timeout itself; this deadline only catches a runner that hangs.
+            async with asyncio.timeout(timeout + 10 if timeout else None):
+                while (message := await channel.read()) is not None:
+                    stream, data = message
+                    if stream != 1:
+                        errors.append(data)  # the runner's own stderr: only a crash writes there
+                        continue
+                    for kind, payload in reader.feed(data):
+                        if kind == runner.STDOUT:
+                            capture("stdout", payload)
+                        elif kind == runner.STDERR:
+                            capture("stderr", payload)
+                        elif kind == runner.STARTED:
+                            started = json.loads(payload)
+                            ready.set()
+                            if on_notice:
+                                on_notice("started", started)
+                        elif kind == runner.WARNING and on_notice:
+                            on_notice("warning", {"text": payload.decode("utf-8", "replace")})
+                        elif kind == runner.EXITED:
+                            outcome = json.loads(payload)
+        except TimeoutError:
+            await self.engine.execs.kill_tagged(container, channel.tag, "appuser")
+            outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}
+        except asyncio.CancelledError:
+            await asyncio.shield(self._cancel(channel, controls))
+            raise
+        finally:
+            writer.cancel()
+            await channel.close()
+        if outcome is None:
+            code = await channel.exit_code()
+            if code == runner.MISSING_EXIT:
+                raise _RunnerMissing()
+            if code is None:  # the container stopped under the run
+                raise NotRunning(f"container {container} stopped during the run")
+            detail = b"".join(errors).decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {code}"]
+            raise EngineError(f"msc's runner failed in {container}: {detail[0]}")
+        outcome["id"] = started.get("id")
+        return outcome
+
+    async def _cancel(self, channel, controls: RunInput) -> None:
+        """Ask the runner to kill the tree; if it cannot answer, kill the tagged processes from outside."""
+        try:
+            async with asyncio.timeout(KILL_GRACE_S):
+                await channel.write(runner.frame(runner.KILL))
+                while await channel.read() is not None:
+                    pass
+        except (TimeoutError, MscError):
+            await self.engine.execs.kill_tagged(channel.container, channel.tag, "appuser")
 
     def _keep(self, record: SessionRecord, filename: str, code: str) -> None:
         self.sessions.files.save(record, filename, code)
         self.sessions.touch(record, filename)
 
-    async def _exec(self, record, argv, capture, timeout):
-        try:
-            return await self.engine.execs.run(record.container_name, argv, capture,
-                                               user="appuser", workdir=APP_DIR, timeout=timeout)
-        except NotFound:
-            raise container_gone(record) from None
+    # -- the history ----------------------------------------------------------------------------------
+    async def _runner_output(self, container: str, *args: str) -> str:
+        for _ in range(2):
+            code, out, err = await self.engine.execs.output(container, runner_argv(*args), user="appuser")
+            if code == runner.MISSING_EXIT:
+                await self.place_runner(container)
+                continue
+            if code != 0:
+                raise EngineError(f"msc's runner failed in {container}: {err.strip()[-200:]}")
+            return out
+        raise EngineError(f"msc's runner could not be placed in {container}")
+
+    async def history(self, container: str) -> list[dict]:
+        """Every recorded run of the session, oldest first (state: going, finished or lost)."""
+        return json.loads(await self._runner_output(container, "history") or "[]")
+
+    async def stop(self, container: str, run_id: int) -> bool:
+        """Stop a run whoever started it; False when it was not going."""
+        code, _, _ = await self.engine.execs.output(container, runner_argv("stop", str(run_id), self.by),
+                                                    user="appuser")
+        if code == runner.MISSING_EXIT:
+            return False
+        return code == 0
+
+    async def follow(self, container: str, last: bool = False) -> AsyncIterator[RunEvent]:
+        """Runs as they happen: those going now (from their start), then every new one.
+        With `last`, the latest run too when none is going."""
+        async for event in self._events(container, "follow", *(["--last"] if last else [])):
+            yield event
+
+    async def logs(self, container: str, run: str = "latest", follow: bool = False) -> AsyncIterator[RunEvent]:
+        """One run's record and output; following, until it ends."""
+        async for event in self._events(container, "logs", run, *(["--follow"] if follow else [])):
+            if event.kind == "end" and event.meta.get("state") == "unknown":
+                raise NotFound(f"no run {run} in {container} (msc history lists its runs)")
+            yield event
+
+    async def _events(self, container: str, *args: str) -> AsyncIterator[RunEvent]:
+        for _ in range(2):
+            channel = await self.engine.execs.open(container, runner_argv(*args), user="appuser")
+            reader = runner.FrameReader()
+            decoders: dict[tuple[int, str], codecs.IncrementalDecoder] = {}
+            try:
+                while (message := await channel.read()) is not None:
+                    if message[0] != 1:
+                        continue
+                    for kind, payload in reader.feed(message[1]):
+                        event = _event(kind, payload, decoders)
+                        if event:
+                            yield event
+            finally:
+                await channel.close()
+            code = await channel.exit_code()
+            if code != runner.MISSING_EXIT:
+                return
+            await self.place_runner(container)
+
+
+def _event(kind: bytes, payload: bytes, decoders: dict) -> RunEvent | None:
+    if kind in (runner.OUT_OF, runner.ERR_OF):
+        (run_id,) = struct.unpack_from(">I", payload)
+        stream = "stdout" if kind == runner.OUT_OF else "stderr"
+        decoder = decoders.setdefault((run_id, stream), codecs.getincrementaldecoder("utf-8")("replace"))
+        return RunEvent("output", run_id, stream=stream, text=decoder.decode(payload[4:]))
+    if kind in (runner.HEAD, runner.END):
+        meta = json.loads(payload)
+        return RunEvent("start" if kind == runner.HEAD else "end", meta.get("id") or 0, meta=meta)
+    return None

@@ -10,7 +10,7 @@ from ..errors import InstallFailed
 from .images import ImageResult, ensure_image
 from .packages import Packages
 from .recipe import render
-from .runs import OnOutput, Runs
+from .runs import OnNotice, OnOutput, RunInput, Runs
 from .sessions import Sessions
 from .state import SessionRecord, StateStore
 
@@ -51,16 +51,26 @@ class Msc:
     async def run(self, record: SessionRecord, code: str, *, filename: str = "main.py",
                   timeout: float | None = None, auto_install: bool = False,
                   on_output: OnOutput | None = None, rounds: int | None = None, local=(),
-                  companions: dict[str, str] | None = None) -> dict:
+                  companions: dict[str, str] | None = None, stdin: RunInput | bytes | str | None = None,
+                  face: str = "api", tty: bool = False, size: dict | None = None,
+                  on_notice: OnNotice | None = None) -> dict:
         """Run code; with auto_install, the seed's correction flow: run, analyze, install, rerun.
 
         `local`: module names of the user's own beside the code (never looked up on PyPI);
-        `companions`: {relative path: code} of local modules to send into /app first.
+        `companions`: {relative path: code} of local modules to send into /app first;
+        `stdin`: the program's input, all of it (bytes or str, given again to each rerun) or
+        a RunInput fed while the run goes; none means an empty stdin.
         """
         if companions:
             await self.sessions.save(record, companions)
         timeout = timeout or self.settings.run_timeout or None
-        result = await self.runs.execute(record, code, filename, timeout, on_output, local)
+
+        def execute():
+            given = stdin if isinstance(stdin, RunInput) else RunInput(stdin, eof=True)
+            return self.runs.execute(record, code, filename, timeout, on_output, local, stdin=given,
+                                     face=face, tty=tty, size=size, on_notice=on_notice)
+
+        result = await execute()
         installed: list[str] = []
         rounds = self.settings.auto_install_rounds if rounds is None else rounds
         while auto_install and rounds > 0 and not result["success"] and result["missing_packages"]:
@@ -74,7 +84,7 @@ class Msc:
                 result["install_error"] = str(exc)
                 break
             installed += wanted
-            result = await self.runs.execute(record, code, filename, timeout, on_output, local)
+            result = await execute()
         result["auto_installed"] = installed
         result["installed_packages"] = list(record.installed_packages)
         return result

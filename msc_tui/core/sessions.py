@@ -107,6 +107,31 @@ class Sessions:
             raise NotFound(f"unknown session {ref!r} (msc ls lists the sessions)")
         return record
 
+    async def locate(self, ref: str) -> str:
+        """The running container of a session by id or name: this home's, or another home's
+        (enough to read and follow its runs). Starts it if it is stopped."""
+        try:
+            name = self.resolve(ref).container_name
+        except NotFound:
+            name = None
+            for candidate in dict.fromkeys([ref, PREFIX + ref.removeprefix(PREFIX)]):
+                try:
+                    info = await self.engine.containers.inspect(candidate)
+                except NotFound:
+                    continue
+                if LABEL_SESSION in info.labels:
+                    name = info.name
+                    break
+            if name is None:
+                raise NotFound(f"unknown session {ref!r} (msc ls --all lists the sessions on this engine)") from None
+        try:
+            info = await self.engine.containers.inspect(name)
+        except NotFound:
+            raise NotFound(f"session {ref}: its container {name} was removed") from None
+        if not info.running:
+            await self.engine.containers.start(name)
+        return name
+
     async def views(self, include_all: bool = False, size: bool = False) -> list[SessionView]:
         containers = await self.engine.containers.list(label=None if include_all else self.home_label, size=size)
         by_name = {c.name: c for c in containers}

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiodocker
 
-from ..errors import UsageError
+from ..errors import NotFound, UsageError
 from .errors import engine_errors
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
@@ -128,6 +128,13 @@ class Containers:
         with self._errors("containers"):
             raw = await self._docker._query_json("containers/json", method="GET", params=params)
         return [_from_summary(r) for r in raw]
+
+    async def exists(self, name: str) -> bool:
+        try:
+            await self.inspect(name)
+        except NotFound:
+            return False
+        return True
 
     async def inspect(self, name: str, size: bool = False) -> ContainerInfo:
         with self._errors(f"container {name}"):

@@ -34,6 +34,45 @@ _KILL_SCRIPT = (
 )
 
 
+class ExecChannel:
+    """An exec with its stdin attached: write bytes in, read (stream, bytes) messages out.
+
+    For programs that speak a protocol over their stdin and stdout (msc's session runner)."""
+
+    def __init__(self, execution, stream, container: str, endpoint: str, tag: str):
+        self._execution = execution
+        self._stream = stream
+        self._where = (f"container {container}", endpoint)
+        self.container = container
+        self.tag = tag
+        self._first = True
+
+    async def write(self, data: bytes) -> None:
+        with engine_errors(*self._where):
+            await self._stream.write_in(data)
+
+    async def read(self) -> tuple[int, bytes] | None:
+        """The next message, or None when the program's output has ended."""
+        with engine_errors(*self._where):
+            message = await self._stream.read_out()
+        if message is None:
+            return None
+        if self._first and message.data.startswith(b"OCI runtime exec failed"):
+            raise CommandNotFound(_runtime_failure(message.data))
+        self._first = False
+        return message.stream, message.data
+
+    async def exit_code(self) -> int | None:
+        with engine_errors(*self._where):
+            return (await self._execution.inspect())["ExitCode"]
+
+    async def close(self) -> None:
+        try:
+            await self._stream.close()
+        except Exception:  # the connection may be gone with the engine; nothing to keep
+            pass
+
+
 @dataclass
 class ExecResult:
     exit_code: int | None  # None when the program was killed before it reported one
@@ -86,6 +125,18 @@ class Execs:
         with engine_errors(f"container {container}", self._endpoint):
             exit_code = (await execution.inspect())["ExitCode"]
         return ExecResult(exit_code, False, duration)
+
+    async def open(self, container: str, argv: list[str], *, user: str = "", workdir: str | None = None,
+                   env: dict[str, str] | None = None) -> ExecChannel:
+        """Start argv with stdin attached; the caller closes the channel."""
+        tag = secrets.token_hex(8)
+        with engine_errors(f"container {container}", self._endpoint):
+            execution = await self._docker.containers.container(container).exec(
+                argv, user=user, workdir=workdir, environment={**(env or {}), TAG_VARIABLE: tag}, stdin=True
+            )
+            stream = execution.start(detach=False)
+            await stream.__aenter__()
+        return ExecChannel(execution, stream, container, self._endpoint, tag)
 
     async def _pump(self, execution, on_output: OnOutput, container: str) -> None:
         first = True

@@ -1,0 +1,733 @@
+"""The session runner: the one program msc places in every session (standard library only).
+
+msc copies this file into the container (/opt/msc, root-owned) the first time it needs it,
+so sessions made by older versions get it too. The session's user runs it in one of these
+modes (one exec each):
+
+  run        read a config frame, fork the program, relay its input and output as frames,
+             and keep the run's record and output in the session (the run history)
+  follow     stream runs as they happen: those going (from their start) and every new one
+  logs ID    one run's record and output (--follow: until it ends)
+  history    the recorded runs as JSON
+  stop ID    end another client's run (its whole process tree)
+
+The program is a fork of the runner, not a new interpreter: a run costs one exec, as a bare
+`python3 -c` does. Its whole process tree carries the exec's tag (MSC_EXEC_TAG) in its
+environment, so a kill finds daemons too; processes are frozen before they are killed so
+that a fork bomb cannot outrun the kill.
+
+Frames, both ways: 1 byte kind, 4 bytes big-endian length, payload. The host imports this
+module for the frame helpers and constants (one implementation of the protocol).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import struct
+import sys
+import time
+
+APP_DIR = "/app"
+RUNS_DIR = "/home/appuser/.msc/runs"
+KEEP_RUNS = 100
+SEGMENT_BYTES = 256 * 1024
+KEEP_SEGMENTS = 4  # with SEGMENT_BYTES: the last 1 MiB of each run's output is kept
+POLL_S = 0.05
+TAG_VARIABLE = "MSC_EXEC_TAG"
+MISSING_EXIT = 199  # the bootstrap's exit code when this module is not in the container
+
+# client -> runner
+CONFIG, INPUT, EOF, SIGNAL, KILL, RESIZE = b"C", b"I", b"E", b"S", b"K", b"W"
+# runner -> client (a run)
+STARTED, STDOUT, STDERR, EXITED, WARNING = b"R", b"1", b"2", b"X", b"!"
+# runner -> client (follow / logs): output frames carry the run id first (4 bytes)
+HEAD, OUT_OF, ERR_OF, END = b"H", b"o", b"e", b"Z"
+
+_HEADER = struct.Struct(">cI")
+
+
+def frame(kind: bytes, payload: bytes = b"") -> bytes:
+    return _HEADER.pack(kind, len(payload)) + payload
+
+
+def json_frame(kind: bytes, data: dict) -> bytes:
+    return frame(kind, json.dumps(data).encode())
+
+
+class FrameReader:
+    """Splits a byte stream into (kind, payload) frames; partial frames wait for more."""
+
+    def __init__(self):
+        self.buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[tuple[bytes, bytes]]:
+        self.buffer += data
+        frames = []
+        while len(self.buffer) >= _HEADER.size:
+            kind, length = _HEADER.unpack_from(self.buffer)
+            end = _HEADER.size + length
+            if len(self.buffer) < end:
+                break
+            frames.append((kind, bytes(self.buffer[_HEADER.size:end])))
+            del self.buffer[:end]
+        return frames
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            select_write(fd)
+
+
+def select_write(fd: int) -> None:
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_WRITE)
+        sel.select(1.0)
+
+
+_client_gone = False
+
+
+def _send(data: bytes) -> None:
+    """To the client; once it is gone, frames are dropped (the run's history still has them)."""
+    global _client_gone
+    if _client_gone:
+        return
+    try:
+        _write_all(1, data)
+    except OSError:
+        _client_gone = True
+
+
+# -- history on disk ---------------------------------------------------------------------------
+def _run_dir(run_id: int) -> str:
+    return os.path.join(RUNS_DIR, f"{run_id:06d}")
+
+
+def run_ids() -> list[int]:
+    try:
+        return sorted(int(n) for n in os.listdir(RUNS_DIR) if n.isdigit())
+    except FileNotFoundError:
+        return []
+
+
+def read_meta(run_id: int) -> dict | None:
+    try:
+        with open(os.path.join(_run_dir(run_id), "meta.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: str, data: dict) -> None:
+    temp = f"{path}.{os.getpid()}.tmp"
+    with open(temp, "w") as f:
+        json.dump(data, f)
+    os.replace(temp, path)
+
+
+def _process_start(pid: int) -> str | None:
+    """The kernel's start time of a process (tells a live runner from a reused pid)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def run_state(meta: dict) -> str:
+    """going, finished, or lost (its runner died without writing the end: engine restart, kill -9)."""
+    if "exit_code" in meta:
+        return "finished"
+    alive = _process_start(meta.get("runner_pid", 0)) == meta.get("runner_start")
+    return "going" if alive else "lost"
+
+
+class History:
+    """One run's record and output in the session. Every write may fail (full disk,
+    read-only folder): the run goes on and the client gets one warning."""
+
+    def __init__(self, meta: dict, code: str):
+        self.meta = meta
+        self.code = code
+        self.failed: str | None = None
+        self.segment = 0
+        self.segment_size = 0
+        self.fd: int | None = None
+        self.dir = ""
+        try:
+            os.makedirs(RUNS_DIR, exist_ok=True)
+            ids = run_ids()
+            run_id = ids[-1] + 1 if ids else 1
+            while True:
+                try:
+                    os.mkdir(_run_dir(run_id))
+                    break
+                except FileExistsError:
+                    run_id += 1
+            meta["id"] = run_id
+            self.dir = _run_dir(run_id)
+        except OSError as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        if self.failed is None:
+            self.failed = f"history not kept for this run: {exc.strerror or exc}"
+            _send(frame(WARNING, self.failed.encode()))
+
+    def start(self) -> None:
+        if self.failed:
+            return
+        try:
+            with open(os.path.join(self.dir, "code.py"), "w") as f:
+                f.write(self.code)
+            _write_json(os.path.join(self.dir, "meta.json"), self.meta)
+            self._open_segment()
+        except OSError as exc:
+            self._fail(exc)
+        self._prune()
+
+    def _open_segment(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+        self.fd = os.open(os.path.join(self.dir, f"out.{self.segment}"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self.segment_size = 0
+        old = os.path.join(self.dir, f"out.{self.segment - KEEP_SEGMENTS}")
+        if self.segment >= KEEP_SEGMENTS and os.path.exists(old):
+            os.unlink(old)
+
+    def output(self, kind: bytes, data: bytes) -> None:
+        if self.failed or self.fd is None:
+            return
+        try:
+            if self.segment_size >= SEGMENT_BYTES:
+                self.segment += 1
+                self._open_segment()
+            chunk = frame(kind, data)
+            _write_all(self.fd, chunk)
+            self.segment_size += len(chunk)
+        except OSError as exc:
+            self._fail(exc)
+
+    def finish(self, outcome: dict) -> None:
+        self.meta.update(outcome)
+        if self.failed:
+            return
+        try:
+            if self.fd is not None:
+                os.close(self.fd)
+            stopped_by = os.path.join(self.dir, "stopped-by")
+            if os.path.exists(stopped_by):
+                with open(stopped_by) as f:
+                    self.meta["stopped_by"] = f.read().strip()
+                self.meta["cancelled"] = True
+            _write_json(os.path.join(self.dir, "meta.json"), self.meta)
+        except OSError as exc:
+            self._fail(exc)
+
+    def _prune(self) -> None:
+        ids = run_ids()
+        for old in ids[:-KEEP_RUNS]:
+            meta = read_meta(old)
+            if meta is None or run_state(meta) != "going":
+                shutil.rmtree(_run_dir(old), ignore_errors=True)
+
+
+# -- killing a run's tree ---------------------------------------------------------------------
+def tagged_pids(tag: str, exclude: set[int]) -> list[int]:
+    needle = f"{TAG_VARIABLE}={tag}".encode()
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in exclude:
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                if needle in f.read().split(b"\0"):
+                    found.append(int(name))
+        except OSError:
+            pass
+    return found
+
+
+def kill_tree(tag: str, exclude: set[int]) -> None:
+    """SIGSTOP then SIGKILL every process carrying the tag, until none is left.
+    Needs no new process, so it works at the pids limit."""
+    for _ in range(200):
+        pids = tagged_pids(tag, exclude)
+        if not pids:
+            return
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            for pid in pids:
+                try:
+                    os.kill(pid, sig)
+                except OSError:
+                    pass
+        time.sleep(0.01)
+
+
+# -- run ------------------------------------------------------------------------------------------
+def _read_config() -> dict:
+    reader = FrameReader()
+    while True:
+        data = os.read(0, 65536)
+        if not data:
+            raise SystemExit(0)  # the client left before sending anything
+        frames = reader.feed(data)
+        for index, (kind, payload) in enumerate(frames):
+            if kind == CONFIG:
+                config = json.loads(payload)
+                later = b"".join(frame(k, p) for k, p in frames[index + 1:])
+                config["_rest"] = later + bytes(reader.buffer)
+                return config
+
+
+def _others(run_id: int | None, client: str) -> list[dict]:
+    """Runs going in this session that another client started."""
+    found = []
+    for other in run_ids()[-20:]:
+        meta = read_meta(other)
+        if other != run_id and meta and meta.get("client") != client and run_state(meta) == "going":
+            found.append({k: meta.get(k) for k in ("id", "by", "face", "file")})
+    return found
+
+
+def _write_session_file(path: str, code: str) -> str | None:
+    """The code as /app/<file> (for shells and imports); the run itself never reads it back."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temp = f"{path}.{os.getpid()}.msc-tmp"
+        with open(temp, "w") as f:
+            f.write(code)
+        os.replace(temp, path)
+        return None
+    except OSError as exc:
+        return f"could not write {path}: {exc.strerror or exc}"
+
+
+def _become_program(config: dict, path: str, fds: dict) -> int:
+    """In the forked child: the program's process, as `python3 PATH` would run it."""
+    import linecache
+
+    os.setsid()
+    if config.get("tty"):
+        import fcntl
+        import termios
+
+        fcntl.ioctl(fds["slave"], termios.TIOCSCTTY, 0)
+        for target in (0, 1, 2):
+            os.dup2(fds["slave"], target)
+    else:
+        os.dup2(fds["in"], 0)
+        os.dup2(fds["out"], 1)
+        os.dup2(fds["err"], 2)
+    os.closerange(3, 1024)
+    if config.get("tty"):
+        sys.stdout.reconfigure(line_buffering=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    code = config["code"]
+    main = type(sys)("__main__")
+    main.__file__ = path
+    sys.modules["__main__"] = main
+    sys.argv[:] = [path, *config.get("args", [])]
+    sys.path[0] = os.path.dirname(path)
+    # Tracebacks show this run's code even if another run rewrites the file meanwhile.
+    linecache.cache[path] = (len(code), None, code.splitlines(True), path)
+    own = {__file__, "<string>"}
+
+    def hide_runner(kind, value, tb):
+        while tb is not None and tb.tb_frame.f_code.co_filename in own:
+            tb = tb.tb_next
+        sys.__excepthook__(kind, value.with_traceback(tb), tb)
+
+    sys.excepthook = hide_runner
+    exec(compile(code, path, "exec"), main.__dict__)
+    return 0
+
+
+class _Relay:
+    """The parent's loop: client frames in, program output out, until the program ends."""
+
+    def __init__(self, config: dict, pid: int, fds: dict, history: History, tag: str):
+        self.pid = pid
+        self.tag = tag
+        self.history = history
+        self.tty = bool(config.get("tty"))
+        self.sel = selectors.DefaultSelector()
+        self.reader = FrameReader()
+        self.pending_input = bytearray()
+        self.input_eof = False
+        self.outcome: dict = {"timed_out": False, "cancelled": False}
+        self.status: int | None = None
+        timeout = config.get("timeout")
+        self.deadline = time.monotonic() + timeout if timeout else None
+        if self.tty:
+            self.stdin_fd = fds["master"]
+            self.outputs = {fds["master"]: STDOUT}
+        else:
+            self.stdin_fd = fds["stdin"]
+            self.outputs = {fds["stdout"]: STDOUT, fds["stderr"]: STDERR}
+        os.set_blocking(self.stdin_fd, False)
+        for fd in self.outputs:
+            self.sel.register(fd, selectors.EVENT_READ, "output")
+        self.sel.register(0, selectors.EVENT_READ, "client")
+        self.client_open = True
+        try:
+            self.pidfd = os.pidfd_open(pid)
+            self.sel.register(self.pidfd, selectors.EVENT_READ, "exit")
+        except (AttributeError, OSError):  # an old kernel: poll for the exit instead
+            self.pidfd = None
+        self.feed_client(config.get("_rest", b""))
+
+    def loop(self) -> dict:
+        exited_at = None
+        while True:
+            if self.status is None:
+                self._reap()
+            if self.status is not None:
+                exited_at = exited_at or time.monotonic()
+                # Output still in the pipes is read; a background child holding them open
+                # is not waited for long.
+                if not self.outputs or time.monotonic() - exited_at > 0.2:
+                    break
+            wait = POLL_S if self.pidfd is None or self.status is not None else None
+            if self.deadline is not None:
+                left = max(0.0, self.deadline - time.monotonic())
+                wait = left if wait is None else min(wait, left)
+                if left == 0 and self.status is None:
+                    self.outcome["timed_out"] = True
+                    self.deadline = None
+                    self.kill()
+                    continue
+            for key, events in self.sel.select(wait):
+                if events & selectors.EVENT_WRITE:
+                    self._flush_input()
+                if not events & selectors.EVENT_READ:
+                    continue
+                if key.fd in self.outputs:
+                    self._output(key.fd)
+                elif key.data == "client":
+                    self._client()
+                elif key.data == "exit":
+                    self.sel.unregister(self.pidfd)
+                    os.close(self.pidfd)
+                    self._reap(block=True)
+        return self.outcome
+
+    def _reap(self, block: bool = False) -> None:
+        try:
+            pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid:
+            code = os.waitstatus_to_exitcode(status)
+            self.status = 128 - code if code < 0 else code
+
+    def _output(self, fd: int) -> None:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO: a pty whose other side closed
+            data = b""
+        if not data:
+            self.sel.unregister(fd)
+            del self.outputs[fd]
+            return
+        kind = self.outputs[fd]
+        _send(frame(kind, data))
+        self.history.output(kind, data)
+
+    def _client(self) -> None:
+        data = os.read(0, 65536)
+        if not data:  # the client is gone (msc killed, connection lost): end the run as Ctrl-C twice would
+            self.sel.unregister(0)
+            self.client_open = False
+            if self.status is None:
+                self.outcome["cancelled"] = True
+                self.kill()
+            return
+        self.feed_client(data)
+
+    def feed_client(self, data: bytes) -> None:
+        for kind, payload in self.reader.feed(data):
+            if kind == INPUT and not self.input_eof:
+                self.pending_input += payload
+                self._flush_input()
+            elif kind == EOF:
+                self.input_eof = True
+                self._flush_input()
+            elif kind == SIGNAL:
+                self._signal(int(payload))
+            elif kind == KILL and self.status is None:
+                self.outcome["cancelled"] = True
+                self.kill()
+            elif kind == RESIZE and self.tty:
+                _set_size(self.stdin_fd, json.loads(payload))
+
+    def _flush_input(self) -> None:
+        if self.stdin_fd < 0:
+            return
+        try:
+            while self.pending_input:
+                del self.pending_input[:os.write(self.stdin_fd, self.pending_input)]
+        except BlockingIOError:
+            pass
+        except OSError:  # the program closed its stdin or exited: input is dropped
+            self.pending_input.clear()
+        self._want_write(bool(self.pending_input))
+        if self.input_eof and not self.pending_input:
+            if self.tty:
+                _write_all_quiet(self.stdin_fd, b"\x04")  # the terminal's EOF (ctrl+d)
+            else:
+                self._want_write(False)
+                os.close(self.stdin_fd)
+                self.stdin_fd = -1
+
+    def _want_write(self, wanted: bool) -> None:
+        """Watch the program's stdin for room only while input waits (a pty is also an output)."""
+        key = self.sel.get_map().get(self.stdin_fd)
+        events = (key.events & selectors.EVENT_READ if key else 0) | (selectors.EVENT_WRITE if wanted else 0)
+        if key and events:
+            self.sel.modify(self.stdin_fd, events, key.data)
+        elif key:
+            self.sel.unregister(self.stdin_fd)
+        elif events:
+            self.sel.register(self.stdin_fd, events, "stdin")
+
+    def _signal(self, number: int) -> None:
+        try:
+            os.killpg(self.pid, number)
+        except OSError:
+            pass
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        kill_tree(self.tag, {os.getpid()})
+        self._reap(block=True)
+
+
+def _write_all_quiet(fd: int, data: bytes) -> None:
+    try:
+        os.write(fd, data)
+    except OSError:
+        pass
+
+
+def _set_size(fd: int, size: dict) -> None:
+    import fcntl
+    import termios
+
+    rows, cols = int(size.get("rows") or 24), int(size.get("cols") or 80)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def _open_streams(config: dict) -> tuple[dict, dict]:
+    """(the child's ends, the parent's ends) of the program's stdin/stdout/stderr."""
+    if config.get("tty"):
+        import pty
+
+        master, slave = pty.openpty()
+        _set_size(master, config.get("size") or {})
+        return {"slave": slave}, {"master": master}
+    child_in, parent_in = os.pipe()
+    parent_out, child_out = os.pipe()
+    parent_err, child_err = os.pipe()
+    return ({"in": child_in, "out": child_out, "err": child_err},
+            {"stdin": parent_in, "stdout": parent_out, "stderr": parent_err})
+
+
+def run_command() -> int:
+    config = _read_config()
+    path = os.path.normpath(os.path.join(APP_DIR, config["file"]))
+    started = time.time()
+    meta = {"id": None, "by": config.get("by", "?"), "face": config.get("face", "?"),
+            "client": config.get("client", ""), "file": config["file"], "started_at": started,
+            "runner_pid": os.getpid(), "runner_start": _process_start(os.getpid()),
+            "tag": os.environ.get(TAG_VARIABLE, "")}
+    history = History(meta, config["code"])
+    problem = _write_session_file(path, config["code"])
+    if problem:
+        _send(frame(WARNING, problem.encode()))
+    child_ends, parent_ends = _open_streams(config)
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        return _become_program(config, path, child_ends)
+    for fd in child_ends.values():
+        os.close(fd)
+    meta["pid"] = pid
+    _send(json_frame(STARTED, {"id": meta["id"], "others": _others(meta["id"], meta["client"])}))
+    history.start()
+    relay = _Relay(config, pid, parent_ends, history, meta["tag"])
+    outcome = relay.loop()
+    exit_code = 124 if outcome["timed_out"] else relay.status
+    outcome.update(exit_code=exit_code, duration_s=round(time.time() - started, 4), ended_at=time.time())
+    history.finish(outcome)
+    if relay.client_open:
+        _send(json_frame(EXITED, {**outcome, "stopped_by": history.meta.get("stopped_by")}))
+    return 0
+
+
+# -- reading the history ------------------------------------------------------------------------
+class _Tail:
+    """Reads one run's output segments as they grow (and as old ones are pruned)."""
+
+    def __init__(self, run_id: int):
+        self.id = run_id
+        self.dir = _run_dir(run_id)
+        self.segment = 0
+        self.offset = 0
+        self.reader = FrameReader()
+        self.head_sent = False
+        self.checked = 0.0
+
+    def read(self) -> list[tuple[bytes, bytes]]:
+        frames = []
+        while True:
+            path = os.path.join(self.dir, f"out.{self.segment}")
+            try:
+                with open(path, "rb") as f:
+                    f.seek(self.offset)
+                    data = f.read()
+            except FileNotFoundError:
+                later = self._oldest_after()
+                if later is None:
+                    return frames
+                self.segment, self.offset, self.reader = later, 0, FrameReader()
+                continue
+            self.offset += len(data)
+            frames += self.reader.feed(data)
+            if not os.path.exists(os.path.join(self.dir, f"out.{self.segment + 1}")):
+                return frames
+            with open(path, "rb") as f:  # the segment is complete: take its last bytes
+                f.seek(self.offset)
+                frames += self.reader.feed(f.read())
+            self.segment, self.offset, self.reader = self.segment + 1, 0, FrameReader()
+
+    def _oldest_after(self) -> int | None:
+        try:
+            numbers = [int(n.split(".")[1]) for n in os.listdir(self.dir) if n.startswith("out.")]
+        except FileNotFoundError:
+            return None
+        later = [n for n in numbers if n > self.segment]
+        return min(later) if later else None
+
+    def code(self) -> str:
+        try:
+            with open(os.path.join(self.dir, "code.py")) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool) -> int:
+    """Emit HEAD, output and END frames for these runs (and, following, for every new one)."""
+    tails = {i: _Tail(i) for i in ids}
+    newest = max(run_ids() or [0])
+    client = selectors.DefaultSelector()
+    client.register(0, selectors.EVENT_READ)
+    while True:
+        if follow_new:
+            for run_id in run_ids():
+                if run_id > newest:
+                    tails[run_id] = _Tail(run_id)
+                    newest = run_id
+        for tail in list(tails.values()):
+            meta = read_meta(tail.id)
+            if meta is None:
+                if not os.path.isdir(tail.dir):
+                    del tails[tail.id]  # pruned, or never written
+                continue
+            if not tail.head_sent:
+                _send(json_frame(HEAD, {**meta, "code": tail.code()}))
+                tail.head_sent = True
+            state = run_state(meta)
+            for kind, payload in tail.read():
+                _send(frame(OUT_OF if kind == STDOUT else ERR_OF, struct.pack(">I", tail.id) + payload))
+            if state != "going":
+                for kind, payload in tail.read():
+                    _send(frame(OUT_OF if kind == STDOUT else ERR_OF, struct.pack(">I", tail.id) + payload))
+                _send(json_frame(END, {**meta, "state": state}))
+                del tails[tail.id]
+        if not tails and until_ended:
+            return 0
+        if client.select(POLL_S) and not os.read(0, 65536):
+            return 0  # the client is gone
+
+
+def follow_command(args: list[str]) -> int:
+    """follow [--last]: runs going now from their start (--last: or else the latest run), then new ones."""
+    ids = run_ids()
+    going = [i for i in ids[-20:] if (m := read_meta(i)) and run_state(m) == "going"]
+    if "--last" in args and ids and ids[-1] not in going:
+        going = sorted({ids[-1], *going})
+    return _stream_runs(going, follow_new=True, until_ended=False)
+
+
+def logs_command(args: list[str]) -> int:
+    """logs ID|latest [--follow]"""
+    ids = run_ids()
+    wanted = ids[-1] if args[0] == "latest" and ids else int(args[0]) if args[0].isdigit() else None
+    if wanted is None or read_meta(wanted) is None:
+        _send(json_frame(END, {"id": wanted, "state": "unknown"}))
+        return 0
+    if "--follow" not in args:
+        meta = read_meta(wanted)
+        tail = _Tail(wanted)
+        _send(json_frame(HEAD, {**meta, "code": tail.code()}))
+        for kind, payload in tail.read():
+            _send(frame(OUT_OF if kind == STDOUT else ERR_OF, struct.pack(">I", wanted) + payload))
+        _send(json_frame(END, {**meta, "state": run_state(meta)}))
+        return 0
+    return _stream_runs([wanted], follow_new=False, until_ended=True)
+
+
+def history_command() -> int:
+    runs = []
+    for run_id in run_ids():
+        meta = read_meta(run_id)
+        if meta:
+            runs.append({**meta, "state": run_state(meta)})
+    _send(json.dumps(runs).encode())
+    return 0
+
+
+def stop_command(args: list[str]) -> int:
+    """stop ID BY: kill a run's tree; its own runner records who stopped it."""
+    run_id, by = int(args[0]), args[1]
+    meta = read_meta(run_id)
+    if meta is None or run_state(meta) != "going":
+        return 3
+    try:
+        with open(os.path.join(_run_dir(run_id), "stopped-by"), "w") as f:
+            f.write(by)
+    except OSError:
+        pass
+    kill_tree(meta["tag"], {os.getpid(), meta["runner_pid"]})
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    mode = argv[0] if argv else ""
+    if mode == "run":
+        return run_command()
+    if mode == "follow":
+        return follow_command(argv[1:])
+    if mode == "logs":
+        return logs_command(argv[1:])
+    if mode == "history":
+        return history_command()
+    if mode == "stop":
+        return stop_command(argv[1:])
+    sys.stderr.write(f"msc runner: unknown mode {mode!r}\n")
+    return 2
