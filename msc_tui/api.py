@@ -66,12 +66,14 @@ class DockerManager:
 
     # -- runs ----------------------------------------------------------------------------------
     def execute_in_container(self, container_name: str, code: str, timeout: float | None = None,
-                             auto_install: bool = False, filename: str = "main.py") -> dict:
-        """Run code in the session; the seed's result dictionary (never raises for a lost container)."""
+                             auto_install: bool = False, filename: str = "main.py",
+                             stdin: str | bytes | None = None) -> dict:
+        """Run code in the session; the seed's result dictionary (never raises for a lost container).
+        `stdin`: the program's whole input (none: an empty stdin)."""
         record = self._msc.sessions.resolve(container_name)
         try:
             return self._call(self._msc.run(record, code, filename=filename, timeout=timeout,
-                                            auto_install=auto_install))
+                                            auto_install=auto_install, stdin=stdin, face="api"))
         except ContainerGone as exc:
             return run_result(record, f"/app/{filename}", None, "", str(exc), container_available=False)
 

@@ -24,3 +24,26 @@ def size(value: int | None) -> str:
             return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
         value /= 1024
     return "-"
+
+
+def run_header(meta: dict) -> str:
+    """'── run 12 by bob@devbox (cli) main.py': how a follower sees a run start."""
+    return f"── run {meta.get('id')} by {meta.get('by')} ({meta.get('face')}) {meta.get('file')}"
+
+
+def run_outcome(meta: dict) -> str:
+    state = meta.get("state")
+    if state == "going":
+        return "running"
+    if state == "lost":
+        return "lost (its runner ended without an exit code: engine restart or container stop)"
+    if meta.get("timed_out"):
+        return "timed out"
+    if meta.get("cancelled"):
+        return f"stopped by {meta['stopped_by']}" if meta.get("stopped_by") else "cancelled"
+    return f"exit {meta.get('exit_code')}"
+
+
+def run_closing(meta: dict) -> str:
+    duration = f" - {meta['duration_s']:.2f}s" if meta.get("duration_s") is not None else ""
+    return f"── run {meta.get('id')}: {run_outcome(meta)}{duration}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from ..core.recipe import render
 from ..core.runs import RunInput
 from ..core.service import Msc
 from ..core.sessions import parse_duration
+from ..formatting import run_closing, run_header, run_outcome
 from ..errors import EngineUnreachable, MscError, NotFound, NotRunning, UsageError
 from .program_input import ProgramInput, terminal_size
 from .render import BuildProgress, print_json, table
@@ -57,7 +59,7 @@ def _notice(kind: str, details: dict) -> None:
 async def _choose_session(msc: Msc, args, code: str):
     """--session, else (in a terminal) the seed's reuse prompt, else a new session."""
     if args.session:
-        record = msc.sessions.resolve(args.session)
+        record = await msc.sessions.record_for(args.session)
         await msc.sessions.ensure_running(record)
         return record
     if not args.new and not args.json and sys.stdin.isatty() and args.file != "-":
@@ -107,7 +109,8 @@ async def run(args) -> int:
         finally:
             program_input.stop()
     if result["cancelled"]:
-        print("msc: interrupted; the program's process tree was killed", file=sys.stderr)
+        who = f"stopped by {result['stopped_by']}" if result["stopped_by"] else "interrupted"
+        print(f"msc: {who}; the program's process tree was killed", file=sys.stderr)
         if not args.json:
             return 130
     if args.json:
@@ -297,24 +300,6 @@ async def doctor(args) -> int:
     return 0 if report["ok"] else EngineUnreachable.exit_code
 
 
-def _run_header(meta: dict) -> str:
-    return f"── run {meta.get('id')} by {meta.get('by')} ({meta.get('face')}) {meta.get('file')}"
-
-
-def _run_closing(meta: dict) -> str:
-    state = meta.get("state")
-    if state == "lost":
-        outcome = "lost (its runner ended without an exit code: engine restart or container stop)"
-    elif meta.get("timed_out"):
-        outcome = "timed out"
-    elif meta.get("cancelled"):
-        outcome = f"stopped by {meta['stopped_by']}" if meta.get("stopped_by") else "cancelled"
-    else:
-        outcome = f"exit {meta.get('exit_code')}"
-    duration = f" - {meta['duration_s']:.2f}s" if meta.get("duration_s") is not None else ""
-    return f"── run {meta.get('id')}: {outcome}{duration}"
-
-
 async def history(args) -> int:
     async with opened() as msc:
         container = await msc.sessions.locate(args.session)
@@ -328,7 +313,7 @@ async def history(args) -> int:
     rows = [{"run": r["id"], "by": r.get("by"), "face": r.get("face"), "file": r.get("file"),
              "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0))),
              "duration": f"{r['duration_s']:.2f}s" if "duration_s" in r else "-",
-             "result": _run_closing(r).split(": ", 1)[1].split(" - ")[0]} for r in runs]
+             "result": run_outcome(r).split(" (")[0]} for r in runs]
     print(table(rows, ["run", "by", "face", "file", "started", "duration", "result"]))
     return 0
 
@@ -345,17 +330,29 @@ async def logs(args) -> int:
         try:
             await _print_events(args, events, collected, meta)
         except MscError:
-            if not await msc.engine.containers.exists(container):
+            if await _removed(msc, container):
                 raise NotFound(f"session {args.session} was removed while being followed") from None
             raise
         if args.follow and args.run == "latest":  # following every run ends only with the session
-            if not await msc.engine.containers.exists(container):
+            if await _removed(msc, container):
                 raise NotFound(f"session {args.session} was removed while being followed")
             raise NotRunning(f"session {args.session}: its container stopped while being followed")
     if args.json:
         meta.pop("tag", None)
         print_json({**meta, "stdout": "".join(collected["stdout"]), "stderr": "".join(collected["stderr"])})
     return 0
+
+
+async def _removed(msc, container: str) -> bool:
+    """After a follower's stream broke: was the container removed? A removal kills it first,
+    so for a moment it may still be listed, even as running."""
+    for _ in range(30):
+        try:
+            await msc.engine.containers.inspect(container)
+        except NotFound:
+            return True
+        await asyncio.sleep(0.1)
+    return False
 
 
 async def _print_events(args, events, collected: dict, meta: dict) -> None:
@@ -371,5 +368,5 @@ async def _print_events(args, events, collected: dict, meta: dict) -> None:
         elif event.kind == "output":
             _stream(event.stream, event.text)
         elif args.follow:
-            line = _run_header(event.meta) if event.kind == "start" else _run_closing(event.meta)
+            line = run_header(event.meta) if event.kind == "start" else run_closing(event.meta)
             print(line, file=sys.stderr, flush=True)

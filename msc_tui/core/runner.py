@@ -314,6 +314,7 @@ def _write_session_file(path: str, code: str) -> str | None:
 def _become_program(config: dict, path: str, fds: dict) -> int:
     """In the forked child: the program's process, as `python3 PATH` would run it."""
     import linecache
+    import traceback
 
     os.setsid()
     if config.get("tty"):
@@ -344,7 +345,8 @@ def _become_program(config: dict, path: str, fds: dict) -> int:
     def hide_runner(kind, value, tb):
         while tb is not None and tb.tb_frame.f_code.co_filename in own:
             tb = tb.tb_next
-        sys.__excepthook__(kind, value.with_traceback(tb), tb)
+        # The traceback module reads lines through linecache (the C default reads the file).
+        traceback.print_exception(kind, value.with_traceback(tb), tb)
 
     sys.excepthook = hide_runner
     exec(compile(code, path, "exec"), main.__dict__)
@@ -573,8 +575,10 @@ def run_command() -> int:
     exit_code = 124 if outcome["timed_out"] else relay.status
     outcome.update(exit_code=exit_code, duration_s=round(time.time() - started, 4), ended_at=time.time())
     history.finish(outcome)
+    stopped_by = history.meta.get("stopped_by")
     if relay.client_open:
-        _send(json_frame(EXITED, {**outcome, "stopped_by": history.meta.get("stopped_by")}))
+        _send(json_frame(EXITED, {**outcome, "cancelled": outcome["cancelled"] or bool(stopped_by),
+                                  "stopped_by": stopped_by}))
     return 0
 
 

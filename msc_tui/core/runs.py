@@ -68,6 +68,14 @@ py_compile.compile(path, doraise=True)
 """
 
 
+def run_exec_owner(action: str) -> str | None:
+    """From an engine event 'exec_start: python3 -c <boot> run BY FACE': who started the run."""
+    last = action.rsplit("\n", 1)[-1].split()
+    if "msc_runner_" in action and len(last) == 3 and last[0] == "run":
+        return last[1]
+    return None
+
+
 def identity() -> str:
     """user@host of whoever runs this msc, as followers see it."""
     try:
@@ -159,7 +167,8 @@ def structured_error(stderr: str) -> dict | None:
 
 def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: str, stderr: str,
                duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True,
-               local=(), run_id: int | None = None, cancelled: bool = False) -> dict:
+               local=(), run_id: int | None = None, cancelled: bool = False,
+               stopped_by: str | None = None) -> dict:
     """The seed's result dictionary (the CLI's --json and the Python API return it as is)."""
     analysis = analyze(stderr, record.session_files, local) if exit_code else None
     return {
@@ -170,6 +179,7 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
         "duration_s": round(duration_s, 4),
         "timed_out": timed_out,
         "cancelled": cancelled,
+        "stopped_by": stopped_by,  # user@host of whoever stopped the run from elsewhere
         "run_id": run_id,
         "container_available": container_available,
         "container_supports_pip_install": container_available and record.network != "none",
@@ -228,7 +238,8 @@ class Runs:
             await asyncio.shield(bookkeeping)
         return run_result(record, f"{APP_DIR}/{filename}", outcome["exit_code"], capture.result("stdout"),
                           capture.result("stderr"), outcome.get("duration_s", 0.0), outcome["timed_out"],
-                          local=local, run_id=outcome.get("id"), cancelled=outcome["cancelled"])
+                          local=local, run_id=outcome.get("id"), cancelled=outcome["cancelled"],
+                          stopped_by=outcome.get("stopped_by"))
 
     async def _run_placed(self, record, config, controls, capture, on_notice) -> dict:
         """One run; a stopped container is started, a missing runner placed, and it goes again."""
@@ -252,7 +263,8 @@ class Runs:
             raise EngineError(f"could not place msc's runner in {container}: {err.strip().splitlines()[-1:]}")
 
     async def _run_once(self, container, config, controls: RunInput, capture, on_notice) -> dict:
-        channel = await self.engine.execs.open(container, runner_argv("run"), user="appuser", workdir=APP_DIR)
+        channel = await self.engine.execs.open(container, runner_argv("run", config["by"], config["face"]),
+                                               user="appuser", workdir=APP_DIR)
         reader = runner.FrameReader()
         outcome: dict | None = None
         started: dict = {}

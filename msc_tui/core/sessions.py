@@ -40,6 +40,15 @@ def container_gone(record: SessionRecord) -> ContainerGone:
                          f"`msc restore {record.id}` recreates it")
 
 
+def record_from_labels(c: ContainerInfo, session_files: list[str] | None = None) -> SessionRecord:
+    """A session's record rebuilt from what its container's labels say."""
+    return SessionRecord(
+        id=c.labels[LABEL_SESSION], container_name=c.name, image=c.labels.get("msc.image", c.image),
+        app_type=c.labels.get("msc.app_type", "basic_app"), container_id=c.id,
+        network=c.labels.get("msc.network", "normal"), created_at=c.created, last_used=c.created,
+        session_files=session_files or [])
+
+
 @dataclass
 class SessionView:
     """One row of `msc ls`: a record, its container, or both."""
@@ -106,6 +115,15 @@ class Sessions:
         if record is None:
             raise NotFound(f"unknown session {ref!r} (msc ls lists the sessions)")
         return record
+
+    async def record_for(self, ref: str) -> SessionRecord:
+        """This home's record, or for a session of another MSC_HOME (a pair's) a transient one
+        from its labels: runs there work and show in its history; nothing is saved here."""
+        try:
+            return self.resolve(ref)
+        except NotFound:
+            name = await self.locate(ref)
+            return record_from_labels(await self.engine.containers.inspect(name))
 
     async def locate(self, ref: str) -> str:
         """The running container of a session by id or name: this home's, or another home's
@@ -264,11 +282,7 @@ class Sessions:
             for c in containers:
                 sid = c.labels.get(LABEL_SESSION)
                 if sid and sid not in records:
-                    records[sid] = SessionRecord(
-                        id=sid, container_name=c.name, image=c.labels.get("msc.image", c.image),
-                        app_type=c.labels.get("msc.app_type", "basic_app"), container_id=c.id,
-                        network=c.labels.get("msc.network", "normal"), created_at=c.created,
-                        last_used=c.created, session_files=self.files.kept(sid))
+                    records[sid] = record_from_labels(c, self.files.kept(sid))
                     added += 1
             return added
         return self.store.update(change)

@@ -16,7 +16,8 @@ import aiodocker
 import aiohttp
 
 ACTIONS = ("create", "start", "restart", "die", "stop", "kill", "pause", "unpause",
-           "destroy", "rename", "oom", "died")  # "died": Podman's spelling of "die"
+           "destroy", "rename", "oom", "died",  # "died": Podman's spelling of "die"
+           "exec_start", "exec_die")  # who runs what where (msc's runs name their user)
 
 
 @dataclass(frozen=True)

@@ -116,18 +116,32 @@ def test_timeout_exits_124_and_kills_the_program(msc, new_session, docker_client
     assert not [p for p in processes if "sleep 321" in p[-1] or "main.py" in p[-1]]
 
 
-def test_ctrl_c_kills_the_run_but_keeps_the_session(msc, new_session, docker_client, start_msc):
+def test_ctrl_c_reaches_the_program_first_then_kills_the_tree(msc, new_session, docker_client, start_msc):
+    sid = new_session()
+    code = ("import subprocess, time\nsubprocess.Popen(['sleep', '331'])\nprint('started', flush=True)\n"
+            "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('caught', flush=True)\n"
+            "    time.sleep(332)\n")
+    process = start_msc("run", "-s", sid, "-", code=code)
+    assert process.stdout.readline() == "started\n"
+    process.send_signal(signal.SIGINT)
+    assert process.stdout.readline() == "caught\n"  # the first Ctrl-C is the program's KeyboardInterrupt
+    process.send_signal(signal.SIGINT)
+    assert process.wait(30) == 130
+    assert process.stderr.read().strip().splitlines()[-1] == "msc: interrupted; the program's process tree was killed"
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    assert container.status == "running"
+    assert not [p for p in container.top()["Processes"] if "33" in p[-1] or "python3" in p[-1]]
+    again = msc("run", "-s", sid, "-", input="print('still here')")
+    assert again.stdout == "still here\n"
+
+
+def test_a_single_ctrl_c_is_a_keyboard_interrupt_in_the_program(new_session, start_msc):
     sid = new_session()
     process = start_msc("run", "-s", sid, "-", code="import time\nprint('started', flush=True)\ntime.sleep(331)\n")
     assert process.stdout.readline() == "started\n"
     process.send_signal(signal.SIGINT)
-    assert process.wait(30) == 130
-    assert process.stderr.read().strip() == "msc: interrupted"
-    container = docker_client.containers.get(f"msc-dev-session-{sid}")
-    assert container.status == "running"
-    assert not [p for p in container.top()["Processes"] if "331" in p[-1] or "python3" in p[-1]]
-    again = msc("run", "-s", sid, "-", input="print('still here')")
-    assert again.stdout == "still here\n"
+    assert process.wait(30) == 130  # Python ends on an uncaught KeyboardInterrupt as SIGINT would
+    assert process.stderr.read().strip().splitlines()[-1] == "KeyboardInterrupt"
 
 
 def test_bad_input_is_one_line_with_documented_exit_codes(msc, new_session, tmp_path):

@@ -13,7 +13,7 @@ from msc_tui.config import Settings
 from msc_tui.core.service import Msc
 from msc_tui.core.state import SessionRecord, StateStore
 from msc_tui.engine.containers import ContainerInfo
-from msc_tui.engine.execs import ExecResult
+from msc_tui.core import runner
 
 FROZEN_NOW = 1_790_000_000.0
 DAY = 86400.0
@@ -44,15 +44,51 @@ class FakeContainers:
         self.infos[name].status = "running"
 
 
-class FakeExecs:
-    async def run(self, container, argv, on_output, **kwargs):
-        code = argv[-1] if argv[:2] == ["python3", "-c"] else ""
+class FakeChannel:
+    """The session runner's side of a run, scripted: a missing yaml, or five steps."""
+
+    container = "fake"
+    tag = "fake"
+
+    def __init__(self, argv):
+        self.mode = argv[3] if len(argv) > 3 else ""
+        self.reader = runner.FrameReader()
+        self.messages: asyncio.Queue = asyncio.Queue()
+
+    async def write(self, data):
+        for kind, payload in self.reader.feed(data):
+            if kind == runner.CONFIG:
+                self._script(json.loads(payload)["code"])
+
+    def _script(self, code):
+        put = self.messages.put_nowait
+        put((1, runner.json_frame(runner.STARTED, {"id": 1, "others": []})))
         if "import yaml" in code:
-            on_output(2, MISSING_YAML.encode())
-            return ExecResult(1, False, 0.08)
-        for i in range(1, 6):
-            on_output(1, f"step {i} of 5: ok\n".encode())
-        return ExecResult(0, False, 0.12)
+            put((1, runner.frame(runner.STDERR, MISSING_YAML.encode())))
+            exit_code, duration = 1, 0.08
+        else:
+            for i in range(1, 6):
+                put((1, runner.frame(runner.STDOUT, f"step {i} of 5: ok\n".encode())))
+            exit_code, duration = 0, 0.12
+        put((1, runner.json_frame(runner.EXITED, {"exit_code": exit_code, "duration_s": duration,
+                                                  "timed_out": False, "cancelled": False})))
+        put(None)
+
+    async def read(self):
+        if self.mode != "run":
+            await asyncio.Event().wait()  # followers: quiet forever
+        return await self.messages.get()
+
+    async def exit_code(self):
+        return 0
+
+    async def close(self):
+        pass
+
+
+class FakeExecs:
+    async def open(self, container, argv, **kwargs):
+        return FakeChannel(argv)
 
     async def output(self, container, argv, **kwargs):
         return 0, json.dumps([["six", "1.17.0"], ["tabulate", "0.9.0"]]), ""

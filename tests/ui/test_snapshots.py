@@ -23,10 +23,10 @@ def make_app(tmp_path, show_picker=False) -> MscApp:
 
 
 async def settle(pilot) -> None:
-    """Wait for the finite workers (the event follower never ends), then stop cursors blinking."""
+    """Wait for the finite workers (the event and run followers never end), then stop cursors blinking."""
     for _ in range(100):
         await pilot.pause(0.05)
-        if not [w for w in pilot.app.workers if w.group != "events" and w.is_running]:
+        if not [w for w in pilot.app.workers if w.group not in ("events", "follow") and w.is_running]:
             break
     for screen in pilot.app.screen_stack:
         for widget in screen.query("TextArea, Input"):

@@ -14,15 +14,20 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, TabbedContent, TabPane, TextArea
 
 from ...core.apptypes import detect_app_type
+from ...core.runs import RunInput, run_exec_owner
+from ...core.sessions import LABEL_SESSION, record_from_labels
 from ...core.state import SessionRecord
+from ...formatting import run_closing, run_header
 from ..workers import guarded_work
 from ...errors import MscError, NotFound
 from ..widgets.container_table import ContainerTable
 from ..widgets.exec_log import ExecLog
 from ..widgets.install_panel import InstallPanel
+from ..widgets.program_input import ProgramInputLine
 from .cleanup import CleanupScreen
-from .dialogs import AskText, PickOne
+from .dialogs import AskText, Confirm, PickOne
 from .picker import Choice, SessionPicker
+from .runs import RunsScreen
 
 STARTER_CODE = 'print("hello from msc")\n'
 AGE_REFRESH_S = 30  # "used 3m ago" cells age without any Docker call
@@ -44,6 +49,9 @@ class MainScreen(Screen):
         Binding("ctrl+s", "save", "Save file into the session", id="main.save", show=False, priority=True),
         Binding("ctrl+o", "open_file", "Open a session file", id="main.open_file", show=False, priority=True),
         Binding("ctrl+n", "new_file", "New file", id="main.new_file", show=False, priority=True),
+        Binding("ctrl+r", "runs", "Runs of this session (anyone's)", id="main.runs", show=False, priority=True),
+        Binding("ctrl+l", "load_other", "Load the code someone else ran under this file name",
+                id="main.load_other", show=False, priority=True),
     ]
 
     def __init__(self, show_picker: bool = True):
@@ -53,34 +61,30 @@ class MainScreen(Screen):
         self.filename = "main.py"
         self.include_all = False
         self.proposed: list[str] = []
+        self.controls: RunInput | None = None  # this TUI's run going, if any
+        self.going: dict[int, dict] = {}  # runs going in the current session (anyone's)
+        self.others_runs: set[int] = set()  # of those, the ones started elsewhere (shown from the follower)
+        self.exec_runs: dict[str, tuple[str, str]] = {}  # exec id -> (container, who), from events
+        self.others_code: str | None = None  # code someone else ran under the open file's name
 
     def compose(self) -> ComposeResult:
+        # Kept as attributes, not queried: workers may still report while the screen unmounts.
+        self.table = ContainerTable(clock=self.app.clock, id="containers")
+        self.editor = TextArea.code_editor(STARTER_CODE, language="python", id="editor")
+        self.log_view = ExecLog(id="exec-log")
+        self.program_input = ProgramInputLine(id="program-input", disabled=True)
+        self.panel = InstallPanel(id="install")
         with Vertical(id="table-pane"):
-            yield ContainerTable(clock=self.app.clock, id="containers")
+            yield self.table
         with Horizontal(id="work"):
-            yield TextArea.code_editor(STARTER_CODE, language="python", id="editor")
+            yield self.editor
             with TabbedContent(id="side"):
                 with TabPane("Output", id="output-tab"):
-                    yield ExecLog(id="exec-log")
+                    yield self.log_view
+                    yield self.program_input
                 with TabPane("Packages", id="packages-tab"):
-                    yield InstallPanel(id="install")
+                    yield self.panel
         yield Footer(compact=True)
-
-    @property
-    def table(self) -> ContainerTable:
-        return self.query_one(ContainerTable)
-
-    @property
-    def log_view(self) -> ExecLog:
-        return self.query_one("#exec-log", ExecLog)
-
-    @property
-    def panel(self) -> InstallPanel:
-        return self.query_one(InstallPanel)
-
-    @property
-    def editor(self) -> TextArea:
-        return self.query_one("#editor", TextArea)
 
     def on_mount(self) -> None:
         self.query_one("#table-pane").border_title = "Containers"
@@ -142,6 +146,10 @@ class MainScreen(Screen):
             self.status("engine unreachable - reconnecting...")
         elif event.kind == "back":
             await self.relist()
+            if self.current is not None:
+                self.follow_session(self.current.container_name)
+        elif event.action.startswith("exec_"):
+            self.mark_run(event)
         elif event.name:
             view = await self.app.msc.sessions.view(event.name)
             if view is None or (event.action == "destroy" and not view.record):
@@ -149,6 +157,21 @@ class MainScreen(Screen):
             else:
                 self.table.upsert(view)
             self.status()
+
+    def mark_run(self, event) -> None:
+        """The table's Run column: who has a run going where (from exec events, no Docker call)."""
+        exec_id = event.attributes.get("execID", "")
+        if event.action.startswith("exec_start"):
+            who = run_exec_owner(event.action)
+            if who:
+                self.exec_runs[exec_id] = (event.name, who)
+        elif event.action == "exec_die" and exec_id in self.exec_runs:
+            del self.exec_runs[exec_id]
+        else:
+            return
+        for name in {event.name, *(n for n, _ in self.exec_runs.values())}:
+            people = sorted({who for n, who in self.exec_runs.values() if n == name})
+            self.table.set_runner(name, ", ".join(people))
 
     async def refresh_row(self, name: str) -> None:
         """Record-only changes (last use, packages) fire no Docker event: update the row here."""
@@ -182,6 +205,8 @@ class MainScreen(Screen):
             view = self.table.views.get(event.row_key.value)
             if view and view.record:
                 self.use_session(view.record)
+            elif view and view.container and LABEL_SESSION in view.container.labels:
+                self.use_session(record_from_labels(view.container))  # a pair's session (F4 shows them)
 
     # -- sessions ------------------------------------------------------------------------------
     def use_session(self, record: SessionRecord) -> None:
@@ -194,6 +219,37 @@ class MainScreen(Screen):
         self._title()
         self.panel.show_packages(record.installed_packages)
         self.panel.propose([])
+        self.going.clear()
+        self.others_runs.clear()
+        self.follow_session(record.container_name)
+
+    @guarded_work(exclusive=True, group="follow")
+    async def follow_session(self, container: str) -> None:
+        """Runs that anyone starts in the current session, live (a pair's runs show here too)."""
+        log = self.log_view
+        mine = self.app.msc.runs.client
+        async for event in self.app.msc.runs.follow(container):
+            if event.kind == "start":
+                self.going[event.run_id] = event.meta
+                if event.meta.get("client") != mine:
+                    self.others_runs.add(event.run_id)
+                    log.meta(run_header(event.meta))
+                    self._other_code(event.meta)
+            elif event.kind == "output" and event.run_id in self.others_runs:
+                log.feed(event.stream, event.text)
+            elif event.kind == "end":
+                self.going.pop(event.run_id, None)
+                if event.run_id in self.others_runs:
+                    self.others_runs.discard(event.run_id)
+                    log.meta(run_closing(event.meta))
+
+    def _other_code(self, meta: dict) -> None:
+        """Someone else ran other code under the name open here: say so, never overwrite."""
+        code = meta.get("code", "")
+        if meta.get("file") == self.filename and code != self.editor.text:
+            self.others_code = code
+            self.notify(f"{meta.get('by')} ran different code as {self.filename}; ctrl+l loads it "
+                        "(your text stays until you choose)", severity="warning", timeout=8)
 
     def _title(self) -> None:
         where = f" - {self.current.container_name}" if self.current else ""
@@ -244,19 +300,30 @@ class MainScreen(Screen):
             return
         log = self.log_view
         self.query_one(TabbedContent).active = "output-tab"
+        focused = self.focused
+        self.controls = RunInput()
+        self.program_input.disabled = False
+        self.program_input.focus()
         try:
             if self.current is None:
                 self.use_session(await self.create_session())
             log.meta(f"> {self.filename} in {self.current.container_name}")
             lines_before = log.total_lines
             result = await self.app.msc.run(self.current, self.editor.text, filename=self.filename,
-                                            on_output=log.feed)
+                                            on_output=log.feed, stdin=self.controls, face="tui",
+                                            on_notice=self._run_notice)
         except asyncio.CancelledError:
             log.meta("cancelled: the program's process tree was killed")
             raise
         except MscError as exc:
             log.meta(f"x {exc}")
             return
+        finally:
+            self.controls = None
+            line = self.program_input
+            if self.focused is line and focused is not None and focused.is_attached:
+                focused.focus()  # back where the user was, unless they moved meanwhile
+            line.disabled = True
         log.flush(final=True)
         state = "timed out" if result["timed_out"] else f"exit {result['exit_code']}"
         log.meta(f"{state} - {result['duration_s']:.2f}s - {log.total_lines - lines_before} lines")
@@ -266,8 +333,60 @@ class MainScreen(Screen):
         if self.proposed or result["hints"]:
             self.query_one(TabbedContent).active = "packages-tab"
 
+    def _run_notice(self, kind: str, details: dict) -> None:
+        if kind == "warning":
+            self.log_view.meta(f"! {details['text']}")
+        for other in details.get("others", []):
+            self.log_view.meta(f"! run {other['id']} by {other['by']} ({other['face']}) is going here too")
+
+    def on_input_submitted(self, event) -> None:
+        if event.input is self.program_input and self.controls is not None:
+            self.controls.send(event.value + "\n")
+            self.log_view.feed("stdout", event.value + "\n")  # the echo a terminal would show
+            self.program_input.value = ""
+
+    def on_program_input_line_end_of_input(self, event: ProgramInputLine.EndOfInput) -> None:
+        if self.controls is not None:
+            self.controls.eof()
+            self.log_view.meta("(end of input sent)")
+
     def action_cancel_run(self) -> None:
-        self.workers.cancel_group(self, "run")
+        """F6: stop this TUI's run; else the session's run someone else started (after asking)."""
+        if self.controls is not None:
+            self.workers.cancel_group(self, "run")
+            return
+        others = [m for m in self.going.values() if m.get("client") != self.app.msc.runs.client]
+        if not others:
+            self.notify("no run is going in this session", severity="information")
+            return
+        run = others[-1]
+        question = (f"run {run['id']} of {run.get('file')} was started by {run.get('by')} ({run.get('face')}). "
+                    "Stop it and kill its process tree?")
+        self.app.push_screen(Confirm("Stop someone else's run?", question, yes="Stop it"),
+                             lambda yes: yes and self.stop_other(run["id"]))
+
+    @guarded_work(group="stop")
+    async def stop_other(self, run_id: int) -> None:
+        if not await self.app.msc.runs.stop(self.current.container_name, run_id):
+            self.notify(f"run {run_id} had already ended")
+
+    def action_runs(self) -> None:
+        if self.current is None:
+            self.notify("choose or create a session first (F2)", severity="warning")
+            return
+        self.app.push_screen(RunsScreen(self.current.container_name))
+
+    def action_load_other(self) -> None:
+        if self.others_code is None:
+            self.notify("nobody else ran other code under this file name", severity="information")
+            return
+        code, self.others_code = self.others_code, None
+        if self.editor.text == code:
+            return
+        self.app.push_screen(Confirm("Load the other code?", f"Replace the text of {self.filename} in the editor "
+                                     "with the code the other person ran? Your text is lost unless saved.",
+                                     yes="Load it"),
+                             lambda yes: yes and self.editor.load_text(code))
 
     def action_install_proposed(self) -> None:
         if self.proposed:

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from ...formatting import size, when
 from ...core.sessions import SessionView
 
-COLUMNS = (("name", "Name"), ("session", "Session"), ("app_type", "Type"), ("status", "Status"),
+COLUMNS = (("name", "Name"), ("session", "Session"), ("app_type", "Type"), ("status", "Status"), ("run", "Run"),
            ("age", "Age"), ("used", "Used"), ("packages", "Pkgs"), ("size", "Size"))
 
 
@@ -25,6 +25,7 @@ def cells(view: SessionView, now: float) -> dict[str, str]:
         "used": when(row["last_used"], now),
         "packages": str(row["packages"]),
         "size": size(row["size_rw"]),
+        "run": "",
     }
 
 
@@ -34,6 +35,7 @@ class ContainerTable(DataTable):
         self.clock = clock
         self.views: dict[str, SessionView] = {}
         self.sizes: dict[str, str] = {}  # fetched lazily, kept across updates
+        self.runners: dict[str, str] = {}  # who has a run going, by container name
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -51,12 +53,13 @@ class ContainerTable(DataTable):
         values = cells(view, self.clock())
         if view.name in self.sizes and values["size"] == "-":
             values["size"] = self.sizes[view.name]
+        values["run"] = self.runners.get(view.name, "")
         if view.name not in self.views:
             self.add_row(*values.values(), key=view.name)
         else:
             old = cells(self.views[view.name], self.clock())
             for column, value in values.items():
-                if value != old.get(column) or column in ("size", "used", "age"):
+                if value != old.get(column) or column in ("size", "used", "age", "run"):
                     self.update_cell(view.name, column, value, update_width=True)
         self.views[view.name] = view
 
@@ -80,3 +83,12 @@ class ContainerTable(DataTable):
         if name in self.views:
             self.sizes[name] = size(value)
             self.update_cell(name, "size", self.sizes[name], update_width=True)
+
+    def set_runner(self, name: str, who: str) -> None:
+        """Who has a run going in this session ('' when nobody)."""
+        if who:
+            self.runners[name] = who
+        else:
+            self.runners.pop(name, None)
+        if name in self.views:
+            self.update_cell(name, "run", who, update_width=True)

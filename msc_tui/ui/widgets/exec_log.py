@@ -35,6 +35,7 @@ class ExecLog(ScrollView, can_focus=True):
         self.partial = {"stdout": "", "stderr": ""}
         self.total_lines = 0
         self._width = 0
+        self.provisional: list[tuple[str, str]] = []
 
     # -- input -----------------------------------------------------------------------------
     def feed(self, stream: str, text: str) -> None:
@@ -58,13 +59,27 @@ class ExecLog(ScrollView, can_focus=True):
                     self.total_lines += 1
                     self.partial[stream] = ""
         if not self.pending:
+            self.show_partial()
             return
+        self.provisional = []
         at_end = self.is_vertical_scroll_end
         batch = list(self.pending)
         self.pending.clear()
-        self.lines.extend((kind, line.expandtabs(4).replace("\r", "")) for kind, line in batch)
+        self.lines.extend((kind, _clean(line)) for kind, line in batch)
         self._width = max(self._width, max(len(line) for _, line in batch))
-        self.virtual_size = Size(self._width, len(self.lines))
+        self._resize(at_end)
+
+    def show_partial(self) -> None:
+        """A line the program printed without its newline (a prompt) shows as it is, for now."""
+        partial = [(stream, _clean(rest)) for stream, rest in self.partial.items() if rest]
+        if partial != self.provisional:
+            at_end = self.is_vertical_scroll_end
+            self.provisional = partial
+            self._resize(at_end)
+
+    def _resize(self, at_end: bool) -> None:
+        self.virtual_size = Size(max([self._width, *(len(t) for _, t in self.provisional)]),
+                                 len(self.lines) + len(self.provisional))
         if at_end:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
@@ -73,6 +88,7 @@ class ExecLog(ScrollView, can_focus=True):
         self.lines.clear()
         self.pending.clear()
         self.partial = {"stdout": "", "stderr": ""}
+        self.provisional = []
         self.total_lines = self._width = 0
         self.virtual_size = Size(0, 0)
         self.refresh()
@@ -86,9 +102,13 @@ class ExecLog(ScrollView, can_focus=True):
         index = scroll_y + y
         width = self.size.width
         base = self.rich_style
-        if index >= len(self.lines):
+        if index >= len(self.lines) + len(self.provisional):
             return Strip.blank(width, base)
-        kind, text = self.lines[index]
+        kind, text = self.lines[index] if index < len(self.lines) else self.provisional[index - len(self.lines)]
         style: Style = base + self.get_component_rich_style(f"exec-log--{kind}")
         strip = Strip([Segment(text, style)], len(text))
         return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+
+def _clean(line: str) -> str:
+    return line.expandtabs(4).replace("\r", "")
