@@ -16,20 +16,27 @@ The program is a fork of the runner, not a new interpreter: a run costs one exec
 environment, so a kill finds daemons too; processes are frozen before they are killed so
 that a fork bomb cannot outrun the kill.
 
-Frames, both ways: 1 byte kind, 4 bytes big-endian length, payload. The host imports this
-module for the frame helpers and constants (one implementation of the protocol).
+Frames, both ways: 1 byte kind, 4 bytes big-endian length, payload. Structured payloads
+from the host are marshal data (the host is trusted); those to the host, and the records on
+disk, are Python literals (repr) that readers parse with ast.literal_eval, which is safe for
+whatever the session's code may have written there. The host imports this module for the
+frame helpers and constants (one implementation of the protocol).
+
+Speed: a run must cost about what a bare `python3 -c` exec costs, so the run path imports
+only modules the interpreter has loaded at start or that are built in, and the program ends
+as the interpreter would (threads joined, atexit, __main__'s objects released, streams
+flushed) but without tearing down every module.
 """
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
-import selectors
-import shutil
-import signal
-import struct
+import select
 import sys
 import time
+
+import _signal as signal  # the C module: `signal` itself imports enum (milliseconds per run)
 
 APP_DIR = "/app"
 RUNS_DIR = "/home/appuser/.msc/runs"
@@ -47,15 +54,26 @@ STARTED, STDOUT, STDERR, EXITED, WARNING = b"R", b"1", b"2", b"X", b"!"
 # runner -> client (follow / logs): output frames carry the run id first (4 bytes)
 HEAD, OUT_OF, ERR_OF, END = b"H", b"o", b"e", b"Z"
 
-_HEADER = struct.Struct(">cI")
+HEADER_SIZE = 5
 
 
 def frame(kind: bytes, payload: bytes = b"") -> bytes:
-    return _HEADER.pack(kind, len(payload)) + payload
+    return kind + len(payload).to_bytes(4, "big") + payload
 
 
-def json_frame(kind: bytes, data: dict) -> bytes:
-    return frame(kind, json.dumps(data).encode())
+def literal_frame(kind: bytes, data) -> bytes:
+    """A structured payload for the host (and for the records on disk): a Python literal."""
+    return frame(kind, repr(data).encode())
+
+
+def read_literal(payload: bytes):
+    import ast
+
+    return ast.literal_eval(payload.decode("utf-8", "replace"))
+
+
+def run_id_prefix(run_id: int) -> bytes:
+    return run_id.to_bytes(4, "big")
 
 
 class FrameReader:
@@ -67,12 +85,11 @@ class FrameReader:
     def feed(self, data: bytes) -> list[tuple[bytes, bytes]]:
         self.buffer += data
         frames = []
-        while len(self.buffer) >= _HEADER.size:
-            kind, length = _HEADER.unpack_from(self.buffer)
-            end = _HEADER.size + length
+        while len(self.buffer) >= HEADER_SIZE:
+            end = HEADER_SIZE + int.from_bytes(self.buffer[1:HEADER_SIZE], "big")
             if len(self.buffer) < end:
                 break
-            frames.append((kind, bytes(self.buffer[_HEADER.size:end])))
+            frames.append((bytes(self.buffer[:1]), bytes(self.buffer[HEADER_SIZE:end])))
             del self.buffer[:end]
         return frames
 
@@ -87,9 +104,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def select_write(fd: int) -> None:
-    with selectors.DefaultSelector() as sel:
-        sel.register(fd, selectors.EVENT_WRITE)
-        sel.select(1.0)
+    select.select([], [fd], [], 1.0)
 
 
 _client_gone = False
@@ -118,19 +133,27 @@ def run_ids() -> list[int]:
         return []
 
 
-def read_meta(run_id: int) -> dict | None:
+def _read_literal_file(path: str):
     try:
-        with open(os.path.join(_run_dir(run_id), "meta.json")) as f:
-            return json.load(f)
-    except (OSError, ValueError):
+        with open(path, "rb") as f:
+            return read_literal(f.read())
+    except (OSError, ValueError, SyntaxError, MemoryError, RecursionError):
         return None
 
 
-def _write_json(path: str, data: dict) -> None:
+def read_meta(run_id: int) -> dict | None:
+    meta = _read_literal_file(os.path.join(_run_dir(run_id), "meta"))
+    return meta if isinstance(meta, dict) else None
+
+
+def _write_literal(path: str, data) -> None:
     temp = f"{path}.{os.getpid()}.tmp"
     with open(temp, "w") as f:
-        json.dump(data, f)
+        f.write(repr(data))
     os.replace(temp, path)
+
+
+GOING_DIR = os.path.join(RUNS_DIR, "going")  # one small file per run going: who, which file
 
 
 def _process_start(pid: int) -> str | None:
@@ -177,6 +200,9 @@ class History:
         except OSError as exc:
             self._fail(exc)
 
+    def _going_marker(self) -> str:
+        return os.path.join(GOING_DIR, str(self.meta["id"]))
+
     def _fail(self, exc: OSError) -> None:
         if self.failed is None:
             self.failed = f"history not kept for this run: {exc.strerror or exc}"
@@ -188,7 +214,9 @@ class History:
         try:
             with open(os.path.join(self.dir, "code.py"), "w") as f:
                 f.write(self.code)
-            _write_json(os.path.join(self.dir, "meta.json"), self.meta)
+            _write_literal(os.path.join(self.dir, "meta"), self.meta)
+            os.makedirs(GOING_DIR, exist_ok=True)
+            _write_literal(self._going_marker(), {k: self.meta[k] for k in GOING_KEYS})
             self._open_segment()
         except OSError as exc:
             self._fail(exc)
@@ -228,16 +256,25 @@ class History:
                 with open(stopped_by) as f:
                     self.meta["stopped_by"] = f.read().strip()
                 self.meta["cancelled"] = True
-            _write_json(os.path.join(self.dir, "meta.json"), self.meta)
+            _write_literal(os.path.join(self.dir, "meta"), self.meta)
+            os.unlink(self._going_marker())
         except OSError as exc:
             self._fail(exc)
 
     def _prune(self) -> None:
         ids = run_ids()
+        if len(ids) <= KEEP_RUNS:
+            return
+        import shutil
+
         for old in ids[:-KEEP_RUNS]:
             meta = read_meta(old)
             if meta is None or run_state(meta) != "going":
                 shutil.rmtree(_run_dir(old), ignore_errors=True)
+                try:
+                    os.unlink(os.path.join(GOING_DIR, str(old)))
+                except OSError:
+                    pass
 
 
 # -- killing a run's tree ---------------------------------------------------------------------
@@ -282,18 +319,25 @@ def _read_config() -> dict:
         frames = reader.feed(data)
         for index, (kind, payload) in enumerate(frames):
             if kind == CONFIG:
-                config = json.loads(payload)
+                config = marshal.loads(payload)
                 later = b"".join(frame(k, p) for k, p in frames[index + 1:])
                 config["_rest"] = later + bytes(reader.buffer)
                 return config
 
 
+GOING_KEYS = ("id", "by", "face", "file", "client", "runner_pid", "runner_start")
+
+
 def _others(run_id: int | None, client: str) -> list[dict]:
-    """Runs going in this session that another client started."""
+    """Runs going in this session that another client started (usually none: nothing to parse)."""
+    try:
+        names = [n for n in os.listdir(GOING_DIR) if n.isdigit() and int(n) != run_id]
+    except OSError:
+        return []
     found = []
-    for other in run_ids()[-20:]:
-        meta = read_meta(other)
-        if other != run_id and meta and meta.get("client") != client and run_state(meta) == "going":
+    for name in names:
+        meta = _read_literal_file(os.path.join(GOING_DIR, name))
+        if isinstance(meta, dict) and meta.get("client") != client and run_state(meta) == "going":
             found.append({k: meta.get(k) for k in ("id", "by", "face", "file")})
     return found
 
@@ -311,11 +355,8 @@ def _write_session_file(path: str, code: str) -> str | None:
         return f"could not write {path}: {exc.strerror or exc}"
 
 
-def _become_program(config: dict, path: str, fds: dict) -> int:
-    """In the forked child: the program's process, as `python3 PATH` would run it."""
-    import linecache
-    import traceback
-
+def _become_program(config: dict, path: str, fds: dict):
+    """In the forked child: the program's process, as `python3 PATH` would run it. Never returns."""
     os.setsid()
     if config.get("tty"):
         import fcntl
@@ -338,19 +379,63 @@ def _become_program(config: dict, path: str, fds: dict) -> int:
     sys.modules["__main__"] = main
     sys.argv[:] = [path, *config.get("args", [])]
     sys.path[0] = os.path.dirname(path)
-    # Tracebacks show this run's code even if another run rewrites the file meanwhile.
-    linecache.cache[path] = (len(code), None, code.splitlines(True), path)
     own = {__file__, "<string>"}
 
     def hide_runner(kind, value, tb):
+        import linecache
+        import traceback
+
+        # This run's own lines, even if another run rewrote the file meanwhile (the traceback
+        # module reads through linecache; the interpreter's default would read the file).
+        linecache.cache[path] = (len(code), None, code.splitlines(True), path)
         while tb is not None and tb.tb_frame.f_code.co_filename in own:
             tb = tb.tb_next
-        # The traceback module reads lines through linecache (the C default reads the file).
         traceback.print_exception(kind, value.with_traceback(tb), tb)
 
     sys.excepthook = hide_runner
-    exec(compile(code, path, "exec"), main.__dict__)
-    return 0
+    try:
+        exec(compile(code, path, "exec"), main.__dict__)
+        status = 0
+    except SystemExit as exc:
+        status = _exit_status(exc)
+    except BaseException as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+        status = -signal.SIGINT if isinstance(exc, KeyboardInterrupt) else 1
+    _end_as_python_would(main, status)
+
+
+def _exit_status(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _end_as_python_would(main, status: int):
+    """The interpreter's exit, less the module teardown: join non-daemon threads, run atexit,
+    release __main__'s objects (open files get flushed), flush the streams. An uncaught
+    KeyboardInterrupt ends by SIGINT, as Python does."""
+    threading = sys.modules.get("threading")
+    try:
+        if threading is not None:
+            threading._shutdown()
+        import atexit
+
+        atexit._run_exitfuncs()
+        main.__dict__.clear()
+    except BaseException as exc:  # Ctrl-C while joining threads: end now, as Python would
+        status = -signal.SIGINT if isinstance(exc, KeyboardInterrupt) else (status or 1)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    if status == -signal.SIGINT:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(status & 0xFF)
 
 
 class _Relay:
@@ -361,7 +446,8 @@ class _Relay:
         self.tag = tag
         self.history = history
         self.tty = bool(config.get("tty"))
-        self.sel = selectors.DefaultSelector()
+        self.poll = select.poll()
+        self.events: dict[int, int] = {}
         self.reader = FrameReader()
         self.pending_input = bytearray()
         self.input_eof = False
@@ -377,20 +463,29 @@ class _Relay:
             self.outputs = {fds["stdout"]: STDOUT, fds["stderr"]: STDERR}
         os.set_blocking(self.stdin_fd, False)
         for fd in self.outputs:
-            self.sel.register(fd, selectors.EVENT_READ, "output")
-        self.sel.register(0, selectors.EVENT_READ, "client")
+            self._watch(fd, select.POLLIN)
+        self._watch(0, select.POLLIN)
         self.client_open = True
         try:
             self.pidfd = os.pidfd_open(pid)
-            self.sel.register(self.pidfd, selectors.EVENT_READ, "exit")
+            self._watch(self.pidfd, select.POLLIN)
         except (AttributeError, OSError):  # an old kernel: poll for the exit instead
             self.pidfd = None
         self.feed_client(config.get("_rest", b""))
 
+    def _watch(self, fd: int, events: int) -> None:
+        """Set the events wanted on fd (0: none)."""
+        if events:
+            self.poll.register(fd, events)
+            self.events[fd] = events
+        elif fd in self.events:
+            self.poll.unregister(fd)
+            del self.events[fd]
+
     def loop(self) -> dict:
         exited_at = None
         while True:
-            if self.status is None:
+            if self.status is None and self.pidfd is None:
                 self._reap()
             if self.status is not None:
                 exited_at = exited_at or time.monotonic()
@@ -407,17 +502,17 @@ class _Relay:
                     self.deadline = None
                     self.kill()
                     continue
-            for key, events in self.sel.select(wait):
-                if events & selectors.EVENT_WRITE:
+            for fd, revents in self.poll.poll(None if wait is None else wait * 1000):
+                if revents & select.POLLOUT:
                     self._flush_input()
-                if not events & selectors.EVENT_READ:
+                if not revents & (select.POLLIN | select.POLLHUP | select.POLLERR):
                     continue
-                if key.fd in self.outputs:
-                    self._output(key.fd)
-                elif key.data == "client":
+                if fd in self.outputs:
+                    self._output(fd)
+                elif fd == 0:
                     self._client()
-                elif key.data == "exit":
-                    self.sel.unregister(self.pidfd)
+                elif fd == self.pidfd:
+                    self._watch(self.pidfd, 0)
                     os.close(self.pidfd)
                     self._reap(block=True)
         return self.outcome
@@ -439,7 +534,7 @@ class _Relay:
         except OSError:  # EIO: a pty whose other side closed
             data = b""
         if not data:
-            self.sel.unregister(fd)
+            self._watch(fd, 0)
             del self.outputs[fd]
             return
         kind = self.outputs[fd]
@@ -449,7 +544,7 @@ class _Relay:
     def _client(self) -> None:
         data = os.read(0, 65536)
         if not data:  # the client is gone (msc killed, connection lost): end the run as Ctrl-C twice would
-            self.sel.unregister(0)
+            self._watch(0, 0)
             self.client_open = False
             if self.status is None:
                 self.outcome["cancelled"] = True
@@ -471,7 +566,7 @@ class _Relay:
                 self.outcome["cancelled"] = True
                 self.kill()
             elif kind == RESIZE and self.tty:
-                _set_size(self.stdin_fd, json.loads(payload))
+                _set_size(self.stdin_fd, marshal.loads(payload))
 
     def _flush_input(self) -> None:
         if self.stdin_fd < 0:
@@ -483,25 +578,18 @@ class _Relay:
             pass
         except OSError:  # the program closed its stdin or exited: input is dropped
             self.pending_input.clear()
-        self._want_write(bool(self.pending_input))
+        # Watch the program's stdin for room only while input waits (a pty is also an output).
+        wanted = (self.events.get(self.stdin_fd, 0) & select.POLLIN) | (select.POLLOUT if self.pending_input else 0)
+        if wanted != self.events.get(self.stdin_fd, 0):
+            self._watch(self.stdin_fd, 0)
+            self._watch(self.stdin_fd, wanted)
         if self.input_eof and not self.pending_input:
             if self.tty:
                 _write_all_quiet(self.stdin_fd, b"\x04")  # the terminal's EOF (ctrl+d)
             else:
-                self._want_write(False)
+                self._watch(self.stdin_fd, 0)
                 os.close(self.stdin_fd)
                 self.stdin_fd = -1
-
-    def _want_write(self, wanted: bool) -> None:
-        """Watch the program's stdin for room only while input waits (a pty is also an output)."""
-        key = self.sel.get_map().get(self.stdin_fd)
-        events = (key.events & selectors.EVENT_READ if key else 0) | (selectors.EVENT_WRITE if wanted else 0)
-        if key and events:
-            self.sel.modify(self.stdin_fd, events, key.data)
-        elif key:
-            self.sel.unregister(self.stdin_fd)
-        elif events:
-            self.sel.register(self.stdin_fd, events, "stdin")
 
     def _signal(self, number: int) -> None:
         try:
@@ -530,7 +618,7 @@ def _set_size(fd: int, size: dict) -> None:
     import termios
 
     rows, cols = int(size.get("rows") or 24), int(size.get("cols") or 80)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, b"".join(n.to_bytes(2, sys.byteorder) for n in (rows, cols, 0, 0)))
 
 
 def _open_streams(config: dict) -> tuple[dict, dict]:
@@ -548,7 +636,7 @@ def _open_streams(config: dict) -> tuple[dict, dict]:
             {"stdin": parent_in, "stdout": parent_out, "stderr": parent_err})
 
 
-def run_command() -> int:
+def run_command():
     config = _read_config()
     path = os.path.normpath(os.path.join(APP_DIR, config["file"]))
     started = time.time()
@@ -564,11 +652,11 @@ def run_command() -> int:
     sys.stdout.flush()
     pid = os.fork()
     if pid == 0:
-        return _become_program(config, path, child_ends)
+        _become_program(config, path, child_ends)
     for fd in child_ends.values():
         os.close(fd)
     meta["pid"] = pid
-    _send(json_frame(STARTED, {"id": meta["id"], "others": _others(meta["id"], meta["client"])}))
+    _send(literal_frame(STARTED, {"id": meta["id"], "others": _others(meta["id"], meta["client"])}))
     history.start()
     relay = _Relay(config, pid, parent_ends, history, meta["tag"])
     outcome = relay.loop()
@@ -577,9 +665,9 @@ def run_command() -> int:
     history.finish(outcome)
     stopped_by = history.meta.get("stopped_by")
     if relay.client_open:
-        _send(json_frame(EXITED, {**outcome, "cancelled": outcome["cancelled"] or bool(stopped_by),
-                                  "stopped_by": stopped_by}))
-    return 0
+        _send(literal_frame(EXITED, {**outcome, "cancelled": outcome["cancelled"] or bool(stopped_by),
+                                     "stopped_by": stopped_by}))
+    os._exit(0)  # everything is written (os.write, no buffers): skip the interpreter's teardown
 
 
 # -- reading the history ------------------------------------------------------------------------
@@ -638,8 +726,8 @@ def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool) -> int:
     """Emit HEAD, output and END frames for these runs (and, following, for every new one)."""
     tails = {i: _Tail(i) for i in ids}
     newest = max(run_ids() or [0])
-    client = selectors.DefaultSelector()
-    client.register(0, selectors.EVENT_READ)
+    client = select.poll()
+    client.register(0, select.POLLIN)
     while True:
         if follow_new:
             for run_id in run_ids():
@@ -653,19 +741,19 @@ def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool) -> int:
                     del tails[tail.id]  # pruned, or never written
                 continue
             if not tail.head_sent:
-                _send(json_frame(HEAD, {**meta, "code": tail.code()}))
+                _send(literal_frame(HEAD, {**meta, "code": tail.code()}))
                 tail.head_sent = True
             state = run_state(meta)
             for kind, payload in tail.read():
-                _send(frame(OUT_OF if kind == STDOUT else ERR_OF, struct.pack(">I", tail.id) + payload))
+                _send(frame(OUT_OF if kind == STDOUT else ERR_OF, run_id_prefix(tail.id) + payload))
             if state != "going":
                 for kind, payload in tail.read():
-                    _send(frame(OUT_OF if kind == STDOUT else ERR_OF, struct.pack(">I", tail.id) + payload))
-                _send(json_frame(END, {**meta, "state": state}))
+                    _send(frame(OUT_OF if kind == STDOUT else ERR_OF, run_id_prefix(tail.id) + payload))
+                _send(literal_frame(END, {**meta, "state": state}))
                 del tails[tail.id]
         if not tails and until_ended:
             return 0
-        if client.select(POLL_S) and not os.read(0, 65536):
+        if client.poll(POLL_S * 1000) and not os.read(0, 65536):
             return 0  # the client is gone
 
 
@@ -683,15 +771,15 @@ def logs_command(args: list[str]) -> int:
     ids = run_ids()
     wanted = ids[-1] if args[0] == "latest" and ids else int(args[0]) if args[0].isdigit() else None
     if wanted is None or read_meta(wanted) is None:
-        _send(json_frame(END, {"id": wanted, "state": "unknown"}))
+        _send(literal_frame(END, {"id": wanted, "state": "unknown"}))
         return 0
     if "--follow" not in args:
         meta = read_meta(wanted)
         tail = _Tail(wanted)
-        _send(json_frame(HEAD, {**meta, "code": tail.code()}))
+        _send(literal_frame(HEAD, {**meta, "code": tail.code()}))
         for kind, payload in tail.read():
-            _send(frame(OUT_OF if kind == STDOUT else ERR_OF, struct.pack(">I", wanted) + payload))
-        _send(json_frame(END, {**meta, "state": run_state(meta)}))
+            _send(frame(OUT_OF if kind == STDOUT else ERR_OF, run_id_prefix(wanted) + payload))
+        _send(literal_frame(END, {**meta, "state": run_state(meta)}))
         return 0
     return _stream_runs([wanted], follow_new=False, until_ended=True)
 
@@ -702,7 +790,7 @@ def history_command() -> int:
         meta = read_meta(run_id)
         if meta:
             runs.append({**meta, "state": run_state(meta)})
-    _send(json.dumps(runs).encode())
+    _send(repr(runs).encode())
     return 0
 
 

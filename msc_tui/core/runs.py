@@ -13,11 +13,10 @@ import asyncio
 import codecs
 import getpass
 import hashlib
-import json
+import marshal
 import re
 import secrets
 import socket
-import struct
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -120,7 +119,7 @@ class RunInput:
         self.frames.put_nowait(runner.frame(runner.KILL))
 
     def resize(self, rows: int, cols: int) -> None:
-        self.frames.put_nowait(runner.json_frame(runner.RESIZE, {"rows": rows, "cols": cols}))
+        self.frames.put_nowait(runner.frame(runner.RESIZE, marshal.dumps({"rows": rows, "cols": cols}, 4)))
 
 
 @dataclass
@@ -273,7 +272,7 @@ class Runs:
         ready = asyncio.Event()  # input waits for the runner: a missing runner must not eat it
 
         async def forward_controls():
-            await channel.write(runner.json_frame(runner.CONFIG, config))
+            await channel.write(runner.frame(runner.CONFIG, marshal.dumps(config, 4)))
             await ready.wait()
             while True:
                 await channel.write(await controls.frames.get())
@@ -294,14 +293,14 @@ class Runs:
                         elif kind == runner.STDERR:
                             capture("stderr", payload)
                         elif kind == runner.STARTED:
-                            started = json.loads(payload)
+                            started = runner.read_literal(payload)
                             ready.set()
                             if on_notice:
                                 on_notice("started", started)
                         elif kind == runner.WARNING and on_notice:
                             on_notice("warning", {"text": payload.decode("utf-8", "replace")})
                         elif kind == runner.EXITED:
-                            outcome = json.loads(payload)
+                            outcome = runner.read_literal(payload)
         except TimeoutError:
             await self.engine.execs.kill_tagged(container, channel.tag, "appuser")
             outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}
@@ -350,7 +349,7 @@ class Runs:
 
     async def history(self, container: str) -> list[dict]:
         """Every recorded run of the session, oldest first (state: going, finished or lost)."""
-        return json.loads(await self._runner_output(container, "history") or "[]")
+        return runner.read_literal((await self._runner_output(container, "history") or "[]").encode())
 
     async def stop(self, container: str, run_id: int) -> bool:
         """Stop a run whoever started it; False when it was not going."""
@@ -396,11 +395,11 @@ class Runs:
 
 def _event(kind: bytes, payload: bytes, decoders: dict) -> RunEvent | None:
     if kind in (runner.OUT_OF, runner.ERR_OF):
-        (run_id,) = struct.unpack_from(">I", payload)
+        run_id = int.from_bytes(payload[:4], "big")
         stream = "stdout" if kind == runner.OUT_OF else "stderr"
         decoder = decoders.setdefault((run_id, stream), codecs.getincrementaldecoder("utf-8")("replace"))
         return RunEvent("output", run_id, stream=stream, text=decoder.decode(payload[4:]))
     if kind in (runner.HEAD, runner.END):
-        meta = json.loads(payload)
+        meta = runner.read_literal(payload)
         return RunEvent("start" if kind == runner.HEAD else "end", meta.get("id") or 0, meta=meta)
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import marshal
 
 from msc_tui.config import Settings
 from msc_tui.core.service import Msc
@@ -58,11 +59,11 @@ class FakeChannel:
     async def write(self, data):
         for kind, payload in self.reader.feed(data):
             if kind == runner.CONFIG:
-                self._script(json.loads(payload)["code"])
+                self._script(marshal.loads(payload)["code"])
 
     def _script(self, code):
         put = self.messages.put_nowait
-        put((1, runner.json_frame(runner.STARTED, {"id": 1, "others": []})))
+        put((1, runner.literal_frame(runner.STARTED, {"id": 1, "others": []})))
         if "import yaml" in code:
             put((1, runner.frame(runner.STDERR, MISSING_YAML.encode())))
             exit_code, duration = 1, 0.08
@@ -70,7 +71,7 @@ class FakeChannel:
             for i in range(1, 6):
                 put((1, runner.frame(runner.STDOUT, f"step {i} of 5: ok\n".encode())))
             exit_code, duration = 0, 0.12
-        put((1, runner.json_frame(runner.EXITED, {"exit_code": exit_code, "duration_s": duration,
+        put((1, runner.literal_frame(runner.EXITED, {"exit_code": exit_code, "duration_s": duration,
                                                   "timed_out": False, "cancelled": False})))
         put(None)
 
