@@ -270,3 +270,48 @@ def test_the_api_takes_stdin_as_str_or_bytes(msc_home):
         assert data["stdout"] == "b'\\x00\\xff'\n"
         empty = dm.execute_in_container(name, ASK)
         assert empty["error"]["name"] == "EOFError"
+
+
+def test_a_full_terminal_hides_a_password_and_has_the_terminal_size(new_session, tmp_path):
+    sid = new_session()
+    script = tmp_path / "login.py"
+    script.write_text("import getpass, os, sys\nprint('tty', sys.stdin.isatty(), os.get_terminal_size().columns)\n"
+                      "secret = getpass.getpass('password: ')\nprint('length', len(secret))\n")
+    leader, follower = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 91, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", "--tty", "-s", sid, str(script)],
+                               stdin=follower, stdout=follower, stderr=follower, env=os.environ.copy(),
+                               start_new_session=True)
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"password: " not in seen and time.monotonic() < deadline:
+        if select.select([leader], [], [], 0.5)[0]:
+            seen += os.read(leader, 4096)
+    os.write(leader, b"hunter2\r")
+    while b"length 7" not in seen and time.monotonic() < deadline:
+        if select.select([leader], [], [], 0.5)[0]:
+            seen += os.read(leader, 4096)
+    assert process.wait(60) == 0
+    os.close(leader)
+    assert b"tty True 91" in seen and b"length 7" in seen
+    assert b"hunter2" not in seen  # the terminal in the session did not echo it
+
+
+def test_starting_a_run_while_a_pair_runs_prints_one_note(new_session, other_home):
+    sid = new_session()
+    theirs = start_as(other_home, "run", "-s", f"msc-dev-session-{sid}", "-", stdin=subprocess.PIPE)
+    theirs.stdin.write("import time\nprint('theirs', flush=True)\ntime.sleep(30)\n")
+    theirs.stdin.close()
+    assert theirs.stdout.readline() == "theirs\n"
+    mine = subprocess.run([sys.executable, "-m", "msc_tui", "run", "-s", sid, "-"], input="print('mine')\n",
+                          capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    assert mine.returncode == 0 and mine.stdout == "mine\n"
+    notes = [l for l in mine.stderr.splitlines() if "is going in this session too" in l]
+    assert len(notes) == 1 and "(cli, main.py)" in notes[0] and notes[0].startswith("msc: note: run ")
+    theirs.kill()
+    theirs.wait(30)

@@ -257,3 +257,28 @@ async def test_the_input_line_feeds_a_waiting_program(app):
         await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
         assert "True" in log_lines(pilot)
         assert app.screen.program_input.disabled
+
+
+async def test_the_runs_view_lists_runs_with_their_code_and_output(app):
+    from textual.widgets import DataTable
+
+    from msc_tui.ui.screens.runs import RunsScreen
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "print('first run')\n")
+        await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
+        await run_code(pilot, "import sys\nprint('second run', file=sys.stderr)\nsys.exit(2)\n")
+        await until(pilot, lambda: any(l.startswith("exit 2") for l in log_lines(pilot)))
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, RunsScreen))
+        table = app.screen.query_one("#runs-table", DataTable)
+        await until(pilot, lambda: table.row_count == 2)
+        assert table.get_row_at(0)[5] == "exit 2" and table.get_row_at(1)[5] == "exit 0"
+        output = app.screen.query_one("#run-output")
+        await until(pilot, lambda: ("stderr", "second run") in output.lines)
+        assert "sys.exit(2)" in app.screen.query_one("#run-code", TextArea).text
+        await pilot.press("down")
+        await until(pilot, lambda: ("stdout", "first run") in output.lines)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RunsScreen)
