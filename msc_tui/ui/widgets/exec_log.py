@@ -37,6 +37,9 @@ class ExecLog(ScrollView, can_focus=True):
         self._width = 0
         self.provisional: list[tuple[str, str]] = []
 
+    def on_mount(self) -> None:
+        self.anchor()
+
     # -- input -----------------------------------------------------------------------------
     def feed(self, stream: str, text: str) -> None:
         """Buffer a chunk of program output; complete lines wait for `flush`."""
@@ -62,26 +65,24 @@ class ExecLog(ScrollView, can_focus=True):
             self.show_partial()
             return
         self.provisional = []
-        at_end = self.is_vertical_scroll_end
         batch = list(self.pending)
         self.pending.clear()
         self.lines.extend((kind, _clean(line)) for kind, line in batch)
         self._width = max(self._width, max(len(line) for _, line in batch))
-        self._resize(at_end)
+        self._resize()
 
     def show_partial(self) -> None:
         """A line the program printed without its newline (a prompt) shows as it is, for now."""
         partial = [(stream, _clean(rest)) for stream, rest in self.partial.items() if rest]
         if partial != self.provisional:
-            at_end = self.is_vertical_scroll_end
             self.provisional = partial
-            self._resize(at_end)
+            self._resize()
 
-    def _resize(self, at_end: bool) -> None:
+    def _resize(self) -> None:
+        # Anchored (on mount): the view follows the tail until the user scrolls up, and
+        # follows again once they scroll back to the end.
         self.virtual_size = Size(max([self._width, *(len(t) for _, t in self.provisional)]),
                                  len(self.lines) + len(self.provisional))
-        if at_end:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
 
     def clear(self) -> None:
