@@ -301,6 +301,8 @@ class Runs:
                             on_notice("warning", {"text": payload.decode("utf-8", "replace")})
                         elif kind == runner.EXITED:
                             outcome = runner.read_literal(payload)
+                    if outcome is not None:
+                        break  # the last frame: stop here rather than wait for the stream to close
         except TimeoutError:
             await self.engine.execs.kill_tagged(container, channel.tag, "appuser")
             outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}
