@@ -53,6 +53,9 @@ CONFIG, INPUT, EOF, SIGNAL, KILL, RESIZE = b"C", b"I", b"E", b"S", b"K", b"W"
 STARTED, STDOUT, STDERR, EXITED, WARNING = b"R", b"1", b"2", b"X", b"!"
 # runner -> client (follow / logs): output frames carry the run id first (4 bytes)
 HEAD, OUT_OF, ERR_OF, END = b"H", b"o", b"e", b"Z"
+CHANGED = b"F"  # a .py file under /app changed (saved or run by anyone): {"file", "mtime"}
+FILES_EVERY_S = 0.5
+MAX_WATCHED = 2000
 
 HEADER_SIZE = 5
 
@@ -722,13 +725,37 @@ class _Tail:
             return ""
 
 
+def _py_files() -> dict[str, float]:
+    """{path under /app: mtime} of the session's .py files (bounded)."""
+    found: dict[str, float] = {}
+    for folder, dirs, files in os.walk(APP_DIR):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        for name in files:
+            if name.endswith(".py") and len(found) < MAX_WATCHED:
+                path = os.path.join(folder, name)
+                try:
+                    found[os.path.relpath(path, APP_DIR)] = os.stat(path).st_mtime
+                except OSError:
+                    pass
+    return found
+
+
 def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool) -> int:
-    """Emit HEAD, output and END frames for these runs (and, following, for every new one)."""
+    """Emit HEAD, output and END frames for these runs (and, following, for every new one,
+    and CHANGED for session files that change)."""
     tails = {i: _Tail(i) for i in ids}
     newest = max(run_ids() or [0])
     client = select.poll()
     client.register(0, select.POLLIN)
+    files = _py_files() if follow_new else {}
+    files_checked = time.monotonic()
     while True:
+        if follow_new and time.monotonic() - files_checked > FILES_EVERY_S:
+            now = _py_files()
+            for name, mtime in now.items():
+                if files.get(name) != mtime:
+                    _send(literal_frame(CHANGED, {"file": name, "mtime": mtime}))
+            files, files_checked = now, time.monotonic()
         if follow_new:
             for run_id in run_ids():
                 if run_id > newest:

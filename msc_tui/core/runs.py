@@ -201,7 +201,7 @@ class _RunnerMissing(Exception):
 class RunEvent:
     """What a follower sees: a run starts (meta, with its code), prints, or ends (meta)."""
 
-    kind: str  # "start" | "output" | "end"
+    kind: str  # "start" | "output" | "end" | "changed" (a session file, meta: file, mtime)
     run_id: int
     meta: dict = field(default_factory=dict)
     stream: str = ""
@@ -401,6 +401,8 @@ def _event(kind: bytes, payload: bytes, decoders: dict) -> RunEvent | None:
         stream = "stdout" if kind == runner.OUT_OF else "stderr"
         decoder = decoders.setdefault((run_id, stream), codecs.getincrementaldecoder("utf-8")("replace"))
         return RunEvent("output", run_id, stream=stream, text=decoder.decode(payload[4:]))
+    if kind == runner.CHANGED:
+        return RunEvent("changed", 0, meta=runner.read_literal(payload))
     if kind in (runner.HEAD, runner.END):
         meta = runner.read_literal(payload)
         return RunEvent("start" if kind == runner.HEAD else "end", meta.get("id") or 0, meta=meta)

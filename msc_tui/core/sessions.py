@@ -236,6 +236,11 @@ class Sessions:
         await self.files.write(record, files)
         self.touch(record, *files)
 
+    async def read_file(self, container: str, filename: str) -> str:
+        """A session file as the container has it now (a pair may have changed it)."""
+        data = await self.engine.files.get(container, f"/app/{filename}")
+        return data.decode("utf-8", "replace")
+
     def shell_argv(self, record: SessionRecord, docker: str, interactive: bool = True) -> list[str]:
         """The docker CLI command that hands the terminal to a shell in the session."""
         return [docker, "exec", "-it" if interactive else "-i", "-u", "appuser", "-w", "/app",

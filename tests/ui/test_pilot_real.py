@@ -282,3 +282,26 @@ async def test_the_runs_view_lists_runs_with_their_code_and_output(app):
         await until(pilot, lambda: ("stdout", "first run") in output.lines)
         await pilot.press("escape")
         assert not isinstance(app.screen, RunsScreen)
+
+
+async def test_a_pairs_save_under_the_open_file_name_is_offered_never_forced(app):
+    from msc_tui.ui.screens.dialogs import Confirm
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "print('mine')\n")
+        await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
+        editor = app.screen.query_one("#editor", TextArea)
+        editor.load_text("print('my unsaved edit')\n")
+        other = await Msc.open()  # the pair, saving into the same session
+        try:
+            record = other.sessions.resolve(app.screen.current.id)
+            await other.sessions.save(record, {"main.py": "print('theirs')\n"})
+        finally:
+            await other.close()
+        await until(pilot, lambda: app.screen.others_code == "print('theirs')\n", timeout=30)
+        assert editor.text == "print('my unsaved edit')\n"  # nothing replaced by itself
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("tab", "enter")  # from No to "Load it"
+        await until(pilot, lambda: editor.text == "print('theirs')\n")

@@ -50,7 +50,7 @@ class MainScreen(Screen):
         Binding("ctrl+o", "open_file", "Open a session file", id="main.open_file", show=False, priority=True),
         Binding("ctrl+n", "new_file", "New file", id="main.new_file", show=False, priority=True),
         Binding("ctrl+r", "runs", "Runs of this session (anyone's)", id="main.runs", show=False, priority=True),
-        Binding("ctrl+l", "load_other", "Load the code someone else ran under this file name",
+        Binding("ctrl+l", "load_other", "Load the code someone else ran or saved under this file name",
                 id="main.load_other", show=False, priority=True),
     ]
 
@@ -65,7 +65,8 @@ class MainScreen(Screen):
         self.going: dict[int, dict] = {}  # runs going in the current session (anyone's)
         self.others_runs: set[int] = set()  # of those, the ones started elsewhere (shown from the follower)
         self.exec_runs: dict[str, tuple[str, str]] = {}  # exec id -> (container, who), from events
-        self.others_code: str | None = None  # code someone else ran under the open file's name
+        self.others_code: str | None = None  # code someone else ran or saved under the open file's name
+        self.sent_code: str | None = None  # what this TUI last saved or ran (its own changes)
 
     def compose(self) -> ComposeResult:
         # Kept as attributes, not queried: workers may still report while the screen unmounts.
@@ -237,6 +238,13 @@ class MainScreen(Screen):
                     self._other_code(event.meta)
             elif event.kind == "output" and event.run_id in self.others_runs:
                 log.feed(event.stream, event.text)
+            elif event.kind == "changed" and event.meta.get("file") == self.filename:
+                try:
+                    code = await self.app.msc.sessions.read_file(container, self.filename)
+                except MscError:  # deleted meanwhile: nothing to offer
+                    continue
+                if code != self.sent_code:  # not this TUI's own save or run
+                    self._other_code({"file": self.filename, "code": code, "by": "someone"})
             elif event.kind == "end":
                 self.going.pop(event.run_id, None)
                 if event.run_id in self.others_runs:
@@ -246,10 +254,11 @@ class MainScreen(Screen):
     def _other_code(self, meta: dict) -> None:
         """Someone else ran other code under the name open here: say so, never overwrite."""
         code = meta.get("code", "")
-        if meta.get("file") == self.filename and code != self.editor.text:
+        if meta.get("file") == self.filename and code != self.editor.text and code != self.others_code:
             self.others_code = code
-            self.notify(f"{meta.get('by')} ran different code as {self.filename}; ctrl+l loads it "
-                        "(your text stays until you choose)", severity="warning", timeout=8)
+            what = f"{meta['by']} ran different code as" if meta.get("by") != "someone" else "someone saved"
+            self.notify(f"{what} {self.filename}; ctrl+l loads it (your text stays until you choose)",
+                        severity="warning", timeout=8)
 
     def _title(self) -> None:
         where = f" - {self.current.container_name}" if self.current else ""
@@ -309,6 +318,7 @@ class MainScreen(Screen):
                 self.use_session(await self.create_session())
             log.meta(f"> {self.filename} in {self.current.container_name}")
             lines_before = log.total_lines
+            self.sent_code = self.editor.text
             result = await self.app.msc.run(self.current, self.editor.text, filename=self.filename,
                                             on_output=log.feed, stdin=self.controls, face="tui",
                                             on_notice=self._run_notice)
@@ -425,6 +435,7 @@ class MainScreen(Screen):
         if self.current is None:
             self.notify("choose or create a session first (F2)", severity="warning")
             return
+        self.sent_code = self.editor.text
         await self.app.msc.sessions.save(self.current, {self.filename: self.editor.text})
         self.notify(f"saved {self.filename} in {self.current.container_name}")
 
