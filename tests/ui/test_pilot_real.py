@@ -180,7 +180,8 @@ async def test_save_writes_the_file_into_the_session_and_msc_home(app, docker_cl
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.msc is not None)
         await run_code(pilot, "print(1)")
-        await until(pilot, lambda: app.screen.current is not None)
+        # The run writes the file it runs: let it finish before saving other text.
+        await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
         app.screen.query_one("#editor", TextArea).load_text("VALUE = 'saved'\n")
         await pilot.press("ctrl+s")
         record = app.screen.current
