@@ -306,3 +306,25 @@ async def test_a_pairs_save_under_the_open_file_name_is_offered_never_forced(app
         await until(pilot, lambda: isinstance(app.screen, Confirm))
         await pilot.press("tab", "enter")  # from No to "Load it"
         await until(pilot, lambda: editor.text == "print('theirs')\n")
+
+
+async def test_the_run_column_names_who_runs_in_a_session(app):
+    import subprocess
+    import sys
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "print('ready')\n")
+        await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
+        session = app.screen.current
+        table = app.screen.table
+        await until(pilot, lambda: table.get_cell(session.container_name, "run") == "")  # this TUI's run ended
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "msc_tui", "run", "-s", session.id, "-",
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cli.stdin.write(b"import time\ntime.sleep(3)\n")
+        cli.stdin.close()
+        await until(pilot, lambda: "@" in table.get_cell(session.container_name, "run"))
+        assert table.get_cell(session.container_name, "run") == app.msc.runs.by
+        assert await cli.wait() == 0
+        await until(pilot, lambda: table.get_cell(session.container_name, "run") == "")

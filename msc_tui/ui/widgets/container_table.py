@@ -55,7 +55,7 @@ class ContainerTable(DataTable):
             values["size"] = self.sizes[view.name]
         values["run"] = self.runners.get(view.name, "")
         if view.name not in self.views:
-            self.add_row(*values.values(), key=view.name)
+            self.add_row(*(values[key] for key, _ in COLUMNS), key=view.name)
         else:
             old = cells(self.views[view.name], self.clock())
             for column, value in values.items():
