@@ -31,12 +31,12 @@ def run_header(meta: dict) -> str:
     return f"── run {meta.get('id')} by {meta.get('by')} ({meta.get('face')}) {meta.get('file')}"
 
 
-def run_outcome(meta: dict) -> str:
+def run_outcome(meta: dict, brief: bool = False) -> str:
     state = meta.get("state")
     if state == "going":
         return "running"
     if state == "lost":
-        return "lost (its runner ended without an exit code: engine restart or container stop)"
+        return "lost" if brief else "lost (its runner ended without an exit code: engine restart or container stop)"
     if meta.get("timed_out"):
         return "timed out"
     if meta.get("cancelled"):

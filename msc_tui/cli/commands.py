@@ -313,7 +313,7 @@ async def history(args) -> int:
     rows = [{"run": r["id"], "by": r.get("by"), "face": r.get("face"), "file": r.get("file"),
              "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0))),
              "duration": f"{r['duration_s']:.2f}s" if "duration_s" in r else "-",
-             "result": run_outcome(r).split(" (")[0]} for r in runs]
+             "result": run_outcome(r, brief=True)} for r in runs]
     print(table(rows, ["run", "by", "face", "file", "started", "duration", "result"]))
     return 0
 

@@ -14,6 +14,7 @@ import codecs
 import getpass
 import hashlib
 import marshal
+import os
 import re
 import secrets
 import socket
@@ -80,8 +81,6 @@ def identity() -> str:
     try:
         user = getpass.getuser()
     except Exception:  # no name for this uid (containers, odd setups)
-        import os
-
         user = str(os.getuid())
     return f"{user}@{socket.gethostname()}"
 

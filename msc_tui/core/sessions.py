@@ -122,33 +122,30 @@ class Sessions:
         try:
             return self.resolve(ref)
         except NotFound:
-            name = await self.locate(ref)
-            return record_from_labels(await self.engine.containers.inspect(name))
+            return record_from_labels(await self._started(ref))
 
     async def locate(self, ref: str) -> str:
         """The running container of a session by id or name: this home's, or another home's
         (enough to read and follow its runs). Starts it if it is stopped."""
+        return (await self._started(ref)).name
+
+    async def _started(self, ref: str) -> ContainerInfo:
         try:
-            name = self.resolve(ref).container_name
+            candidates = [self.resolve(ref).container_name]
+            unknown = f"session {ref}: its container {candidates[0]} was removed"
         except NotFound:
-            name = None
-            for candidate in dict.fromkeys([ref, PREFIX + ref.removeprefix(PREFIX)]):
-                try:
-                    info = await self.engine.containers.inspect(candidate)
-                except NotFound:
-                    continue
-                if LABEL_SESSION in info.labels:
-                    name = info.name
-                    break
-            if name is None:
-                raise NotFound(f"unknown session {ref!r} (msc ls --all lists the sessions on this engine)") from None
-        try:
-            info = await self.engine.containers.inspect(name)
-        except NotFound:
-            raise NotFound(f"session {ref}: its container {name} was removed") from None
-        if not info.running:
-            await self.engine.containers.start(name)
-        return name
+            candidates = list(dict.fromkeys([ref, PREFIX + ref.removeprefix(PREFIX)]))
+            unknown = f"unknown session {ref!r} (msc ls --all lists the sessions on this engine)"
+        for name in candidates:
+            try:
+                info = await self.engine.containers.inspect(name)
+            except NotFound:
+                continue
+            if LABEL_SESSION in info.labels:
+                if not info.running:
+                    await self.engine.containers.start(name)
+                return info
+        raise NotFound(unknown)
 
     async def views(self, include_all: bool = False, size: bool = False) -> list[SessionView]:
         containers = await self.engine.containers.list(label=None if include_all else self.home_label, size=size)

@@ -235,7 +235,7 @@ class MainScreen(Screen):
                 if event.meta.get("client") != mine:
                     self.others_runs.add(event.run_id)
                     log.meta(run_header(event.meta))
-                    self._other_code(event.meta)
+                    self._other_code(event.meta.get("file"), event.meta.get("code", ""), event.meta.get("by"))
             elif event.kind == "output" and event.run_id in self.others_runs:
                 log.feed(event.stream, event.text)
             elif event.kind == "changed" and event.meta.get("file") == self.filename:
@@ -244,19 +244,19 @@ class MainScreen(Screen):
                 except MscError:  # deleted meanwhile: nothing to offer
                     continue
                 if code != self.sent_code:  # not this TUI's own save or run
-                    self._other_code({"file": self.filename, "code": code, "by": "someone"})
+                    self._other_code(self.filename, code, by=None)
             elif event.kind == "end":
                 self.going.pop(event.run_id, None)
                 if event.run_id in self.others_runs:
                     self.others_runs.discard(event.run_id)
                     log.meta(run_closing(event.meta))
 
-    def _other_code(self, meta: dict) -> None:
-        """Someone else ran other code under the name open here: say so, never overwrite."""
-        code = meta.get("code", "")
-        if meta.get("file") == self.filename and code != self.editor.text and code != self.others_code:
+    def _other_code(self, filename: str | None, code: str, by: str | None) -> None:
+        """Someone else ran (by) or saved (by None) other code under the name open here:
+        say so, never overwrite."""
+        if filename == self.filename and code != self.editor.text and code != self.others_code:
             self.others_code = code
-            what = f"{meta['by']} ran different code as" if meta.get("by") != "someone" else "someone saved"
+            what = f"{by} ran different code as" if by else "someone saved"
             self.notify(f"{what} {self.filename}; ctrl+l loads it (your text stays until you choose)",
                         severity="warning", timeout=8)
 

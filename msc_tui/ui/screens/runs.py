@@ -47,7 +47,7 @@ class RunsScreen(ModalScreen[None]):
             self.runs[key] = meta
             started = time.strftime("%H:%M:%S", time.localtime(meta.get("started_at", 0)))
             table.add_row(key, meta.get("by", "?"), meta.get("face", "?"), meta.get("file", "?"), started,
-                          run_outcome(meta).split(" (")[0], key=key)
+                          run_outcome(meta, brief=True), key=key)
         if not runs:
             self.query_one("#run-output", ExecLog).meta("no runs recorded in this session yet")
         table.focus()
