@@ -1,13 +1,16 @@
-"""msc's run round trip vs a raw aiodocker exec of `python3 -c`, same container, one run.
+"""print(1) round trip on every path vs a raw aiodocker exec of `python3 -c`, same container.
 
-Target (issue 3): msc / raw <= 1.15. The three paths are interleaved round by round so
-machine noise hits them alike.
+Targets (warm-runs issue): the API's warm path <= 0.5x raw; the exec path (the CLI's) <= 1.0x.
+The CLI itself is a new process per run, so it is compared with the docker CLI's `docker exec`,
+also a new process per run. Paths are interleaved round by round so machine noise hits them alike.
     python bench/run_roundtrip.py [rounds]
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import sys
 import time
 
@@ -28,29 +31,36 @@ async def raw_exec(docker, name: str) -> None:
 
 
 def measure(rounds: int) -> dict[str, list[float]]:
-
     loop = asyncio.new_event_loop()
     run = loop.run_until_complete
-    msc = run(Msc.open())
-    record = run(msc.sessions.create(app_type="basic_app"))
+    exec_path = run(Msc.open(warm=False))
+    warm_path = run(Msc.open(warm=True))
+    record = run(exec_path.sessions.create(app_type="basic_app"))
+    name = record.container_name
     docker = run(_client())
-    samples: dict[str, list[float]] = {"raw": [], "core": [], "api": []}
+    cli = [sys.executable, "-m", "msc_tui", "run", "-s", record.id, "-"]
     paths = {
-        "raw": lambda: run(raw_exec(docker, record.container_name)),
-        "core": lambda: run(msc.run(record, CODE)),
-        "api": lambda: dm.execute_in_container(record.container_name, CODE),
+        "raw": lambda: run(raw_exec(docker, name)),
+        "exec": lambda: run(exec_path.run(record, CODE)),
+        "warm": lambda: run(warm_path.run(record, CODE)),
+        "api": lambda: dm.execute_in_container(name, CODE),
+        "docker-cli": lambda: subprocess.run(["docker", "exec", "-u", "appuser", name, "python3", "-c", CODE],
+                                             capture_output=True, check=True),
+        "msc-cli": lambda: subprocess.run(cli, input=CODE, text=True, capture_output=True, check=True),
     }
+    samples: dict[str, list[float]] = {p: [] for p in paths}
     with DockerManager() as dm:
         try:
             for i in range(rounds + 5):  # the first 5 rounds warm every path
-                for name, path in paths.items():
+                for path_name, path in paths.items():
                     started = time.perf_counter()
                     path()
                     if i >= 5:
-                        samples[name].append(time.perf_counter() - started)
+                        samples[path_name].append(time.perf_counter() - started)
         finally:
             run(docker.close())
-            run(msc.close())
+            run(warm_path.close())
+            run(exec_path.close())
             loop.close()
     return samples
 
@@ -65,9 +75,11 @@ if __name__ == "__main__":
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 40
     with private_home():
         samples = measure(rounds)
-    raw = median_ms(samples["raw"])
-    print(f"raw aiodocker exec `python3 -c`: {raw:6.1f} ms (median of {rounds}, interleaved)")
-    print(f"msc run, core coroutine:        {median_ms(samples['core']):6.1f} ms  "
-          f"ratio {median_ms(samples['core']) / raw:.2f}x")
-    print(f"msc run, DockerManager (API):   {median_ms(samples['api']):6.1f} ms  "
-          f"ratio {median_ms(samples['api']) / raw:.2f}x")
+    m = {name: median_ms(s) for name, s in samples.items()}
+    print(f"medians of {rounds} interleaved rounds, print(1), one container (machine: {os.cpu_count()} cores)")
+    print(f"raw aiodocker exec `python3 -c`:   {m['raw']:6.1f} ms")
+    print(f"msc exec path (a `run` exec):      {m['exec']:6.1f} ms  ratio {m['exec'] / m['raw']:.2f}x")
+    print(f"msc warm path (core coroutine):    {m['warm']:6.1f} ms  ratio {m['warm'] / m['raw']:.2f}x")
+    print(f"msc warm path (DockerManager API): {m['api']:6.1f} ms  ratio {m['api'] / m['raw']:.2f}x")
+    print(f"`docker exec ... python3 -c` (CLI): {m['docker-cli']:6.1f} ms")
+    print(f"`msc run -s S -` (CLI):            {m['msc-cli']:6.1f} ms  ratio {m['msc-cli'] / m['docker-cli']:.2f}x")

@@ -44,6 +44,8 @@ class Settings:
     cpus: float = 0.0
     run_timeout: float = 0.0
     auto_install_rounds: int = 3
+    warm_imports: bool = True
+    warm_idle: float = 900.0
     installer: str = "auto"
     index_url: str = ""
     extra_index_urls: tuple[str, ...] = ()
@@ -73,6 +75,8 @@ _TOML_KEYS = {
     ("limits", "cpus"): "cpus",
     ("run", "timeout"): "run_timeout",
     ("run", "auto_install_rounds"): "auto_install_rounds",
+    ("run", "warm_imports"): "warm_imports",
+    ("run", "warm_idle"): "warm_idle",
     ("packages", "installer"): "installer",
     ("packages", "index_url"): "index_url",
     ("packages", "extra_index_urls"): "extra_index_urls",
@@ -89,7 +93,7 @@ _ENV_KEYS = {
     "MSC_INSTALLER": "installer",
 }
 
-_KIND = {str: "a string", int: "an integer", float: "a number"}
+_KIND = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 _CHOICES = {"default_app_type": APP_TYPES, "network": NETWORK_POLICIES, "installer": INSTALLERS}
 
 
@@ -101,7 +105,7 @@ def _coerce(name: str, value, where: str):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(bad + "must be a list of strings")
         return tuple(value)
-    if isinstance(default, bool) or not isinstance(value, type(default)):
+    if isinstance(default, bool) != isinstance(value, bool) or not isinstance(value, type(default)):
         if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         else:

@@ -27,7 +27,7 @@ from .render import BuildProgress, print_json, table
 
 @asynccontextmanager
 async def opened():
-    msc = await Msc.open()
+    msc = await Msc.open(warm=False)  # one process per command: a warm server would not outlive it
     for warning in msc.warnings:
         print(f"msc: {warning}", file=sys.stderr)
     try:
@@ -175,7 +175,7 @@ async def ls(args) -> int:
         return 0
     columns = ["name", "session", "app_type", "image", "status", "created", "last_used", "packages"]
     if args.size:
-        columns.append("size_rw")
+        columns += ["size_rw", "warm_rss"]
     print(table(rows, columns))
     return 0
 

@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("ls", commands.ls, "list sessions and their containers")
     p.add_argument("--all", action="store_true", help="also containers msc did not create")
-    p.add_argument("--size", action="store_true", help="also each container's disk size (slower)")
+    p.add_argument("--size", action="store_true",
+                   help="also each container's disk size and its warm servers' memory (slower)")
     json_flag(p)
 
     p = command("rm", commands.rm, "remove sessions' containers (and their records)")

@@ -28,7 +28,7 @@ def table(rows: list[dict], columns: list[str]) -> str:
 def _cell(column: str, value) -> str:
     if column in ("created", "last_used"):
         return when(value)
-    if column == "size_rw":
+    if column in ("size_rw", "warm_rss"):
         return size(value)
     return "-" if value in (None, "") else str(value)
 

@@ -6,6 +6,10 @@ modes (one exec each):
 
   run        read a config frame, fork the program, relay its input and output as frames,
              and keep the run's record and output in the session (the run history)
+  serve      the warm path: run after run over one exec that a long-lived client (the TUI,
+             the Python API) keeps open; between runs it imports the third-party modules
+             that recent successful runs imported, so each program, a fresh fork, starts
+             with them loaded (see "warm runs" below)
   follow     stream runs as they happen: those going (from their start) and every new one
   logs ID    one run's record and output (--follow: until it ends)
   history    the recorded runs as JSON
@@ -58,6 +62,17 @@ FILES_EVERY_S = 0.5
 MAX_WATCHED = 2000
 
 HEADER_SIZE = 5
+
+# warm runs (serve)
+WARM_FROM_RUNS = 20  # the imports of the last successful runs among these are preloaded
+MAX_WARM_MODULES = 40
+IDLE_EXIT_S = 900.0  # a server with no request for this long exits (the client opens another)
+UNSAFE_FILE = "/home/appuser/.msc/warm-unsafe"  # {module: why it is never preloaded}
+# Known to leave state at import that a fork cannot carry (threads, sockets, device contexts)
+# in ways the checks below cannot see.
+NEVER_PRELOAD = {"tensorflow": "native threads at import", "jax": "native threads at import",
+                 "jaxlib": "native threads at import", "grpc": "not fork-safe",
+                 "ray": "starts services", "torch": "GPU contexts are not fork-safe"}
 
 
 def frame(kind: bytes, payload: bytes = b"") -> bytes:
@@ -313,18 +328,23 @@ def kill_tree(tag: str, exclude: set[int]) -> None:
 
 
 # -- run ------------------------------------------------------------------------------------------
-def _read_config() -> dict:
-    reader = FrameReader()
+def _read_config(reader: FrameReader, wait_for_input=None) -> dict | None:
+    """The next config frame (frames before it are stale controls of an earlier run), or None
+    when the client has left. `wait_for_input()`, if given, returns once input is waiting
+    (True) or when the caller should give up (False)."""
     while True:
+        if wait_for_input is not None and not wait_for_input():
+            return None
         data = os.read(0, 65536)
         if not data:
-            raise SystemExit(0)  # the client left before sending anything
+            return None
         frames = reader.feed(data)
         for index, (kind, payload) in enumerate(frames):
             if kind == CONFIG:
                 config = marshal.loads(payload)
                 later = b"".join(frame(k, p) for k, p in frames[index + 1:])
                 config["_rest"] = later + bytes(reader.buffer)
+                reader.buffer.clear()
                 return config
 
 
@@ -358,9 +378,71 @@ def _write_session_file(path: str, code: str) -> str | None:
         return f"could not write {path}: {exc.strerror or exc}"
 
 
-def _become_program(config: dict, path: str, fds: dict):
-    """In the forked child: the program's process, as `python3 PATH` would run it. Never returns."""
+# -- what a program imported, and a fork that is its own run -------------------------------------
+def _third_party_roots() -> tuple[str, ...]:
+    return tuple(p.rstrip("/") + "/" for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+
+
+def _code_names(code, found: set[str]) -> set[str]:
+    found.update(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            _code_names(const, found)
+    return found
+
+
+def _record_imports(run_dir: str, main, compiled, before: set[str], preloaded: tuple[str, ...]) -> None:
+    """The third-party top-level modules this run used, for the warm servers to preload:
+    those it imported, and the preloaded ones its code names or holds."""
+    roots = _third_party_roots()
+    used = {name.partition(".")[0] for name in set(sys.modules) - before
+            if str(getattr(sys.modules.get(name), "__file__", None) or "").startswith(roots)}
+    if preloaded:
+        named = {n.partition(".")[0] for n in _code_names(compiled, set())}
+        for value in list(main.__dict__.values()):
+            owner = value.__name__ if isinstance(value, type(sys)) else getattr(value, "__module__", None)
+            if isinstance(owner, str):
+                named.add(owner.partition(".")[0])
+        used |= named & set(preloaded)
+    if used:
+        _write_literal(os.path.join(run_dir, "imports"), sorted(used))
+
+
+def _retag(tag: str) -> None:
+    """Give this process (and so its whole future tree) its own kill tag. Children read the
+    environment the interpreter keeps (os.environ); a kill scans /proc/PID/environ, which shows
+    the process's original environment block, so the tag is rewritten there too, in place."""
+    old = os.environ.get(TAG_VARIABLE, "")
+    os.environ[TAG_VARIABLE] = tag
+    if len(old) != len(tag):
+        return
+    with open("/proc/self/stat") as f:
+        env_start = int(f.read().rsplit(")", 1)[1].split()[47])
+    with open("/proc/self/environ", "rb") as f:
+        offset = f.read().find(f"{TAG_VARIABLE}={old}\0".encode())
+    if offset >= 0:
+        fd = os.open("/proc/self/mem", os.O_RDWR)
+        try:
+            os.pwrite(fd, tag.encode(), env_start + offset + len(TAG_VARIABLE) + 1)
+        finally:
+            os.close(fd)
+
+
+def _unshadow(preloaded: tuple[str, ...], folder: str) -> None:
+    """A preloaded module that the program's own folder shadows is forgotten, so that the
+    program imports its own, as a cold `python3` would."""
+    for name in preloaded:
+        if os.path.exists(os.path.join(folder, name + ".py")) or os.path.isdir(os.path.join(folder, name)):
+            for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+                del sys.modules[loaded]
+
+
+def _become_program(config: dict, path: str, fds: dict, preloaded: tuple[str, ...] = ()):
+    """In the forked child: the program's process, as `python3 PATH` would run it. Never returns.
+    `preloaded`: the modules a warm server imported before forking."""
     os.setsid()
+    if config.get("_tag"):
+        _retag(config["_tag"])
     if config.get("tty"):
         import fcntl
         import termios
@@ -382,6 +464,10 @@ def _become_program(config: dict, path: str, fds: dict):
     sys.modules["__main__"] = main
     sys.argv[:] = [path, *config.get("args", [])]
     sys.path[0] = os.path.dirname(path)
+    if preloaded:
+        _unshadow(preloaded, sys.path[0])
+    before = set(sys.modules)
+    compiled = None
     own = {__file__, "<string>"}
 
     def hide_runner(kind, value, tb):
@@ -397,14 +483,20 @@ def _become_program(config: dict, path: str, fds: dict):
 
     sys.excepthook = hide_runner
     try:
-        exec(compile(code, path, "exec"), main.__dict__)
+        compiled = compile(code, path, "exec")
+        exec(compiled, main.__dict__)
         status = 0
     except SystemExit as exc:
         status = _exit_status(exc)
     except BaseException as exc:
         sys.excepthook(type(exc), exc, exc.__traceback__)
         status = -signal.SIGINT if isinstance(exc, KeyboardInterrupt) else 1
-    _end_as_python_would(main, status)
+
+    def record_imports():
+        if compiled is not None and config.get("_run_dir"):
+            _record_imports(config["_run_dir"], main, compiled, before, preloaded)
+
+    _end_as_python_would(main, status, record_imports)
 
 
 def _exit_status(exc: SystemExit) -> int:
@@ -416,10 +508,11 @@ def _exit_status(exc: SystemExit) -> int:
     return 1
 
 
-def _end_as_python_would(main, status: int):
+def _end_as_python_would(main, status: int, on_success=None):
     """The interpreter's exit, less the module teardown: join non-daemon threads, run atexit,
     release __main__'s objects (open files get flushed), flush the streams. An uncaught
-    KeyboardInterrupt ends by SIGINT, as Python does."""
+    KeyboardInterrupt ends by SIGINT, as Python does. `on_success` runs before __main__ is
+    released, when the program ended well."""
     threading = sys.modules.get("threading")
     try:
         if threading is not None:
@@ -427,6 +520,11 @@ def _end_as_python_would(main, status: int):
         import atexit
 
         atexit._run_exitfuncs()
+        if status == 0 and on_success is not None:
+            try:
+                on_success()
+            except Exception:
+                pass
         main.__dict__.clear()
     except BaseException as exc:  # Ctrl-C while joining threads: end now, as Python would
         status = -signal.SIGINT if isinstance(exc, KeyboardInterrupt) else (status or 1)
@@ -444,14 +542,14 @@ def _end_as_python_would(main, status: int):
 class _Relay:
     """The parent's loop: client frames in, program output out, until the program ends."""
 
-    def __init__(self, config: dict, pid: int, fds: dict, history: History, tag: str):
+    def __init__(self, config: dict, pid: int, fds: dict, history: History, tag: str, reader: FrameReader):
         self.pid = pid
         self.tag = tag
         self.history = history
         self.tty = bool(config.get("tty"))
         self.poll = select.poll()
         self.events: dict[int, int] = {}
-        self.reader = FrameReader()
+        self.reader = reader  # the client's stream: what follows this run stays in it
         self.pending_input = bytearray()
         self.input_eof = False
         self.outcome: dict = {"timed_out": False, "cancelled": False}
@@ -639,15 +737,20 @@ def _open_streams(config: dict) -> tuple[dict, dict]:
             {"stdin": parent_in, "stdout": parent_out, "stderr": parent_err})
 
 
-def run_command():
-    config = _read_config()
+def run_program(config: dict, tag: str, reader: FrameReader, preloaded: tuple[str, ...] = ()) -> bool:
+    """One run: fork the program, relay its input and output until it ends, record it.
+    `tag` marks the run's process tree; `preloaded`: what a warm server imported.
+    False when the client has gone."""
     path = os.path.normpath(os.path.join(APP_DIR, config["file"]))
     started = time.time()
     meta = {"id": None, "by": config.get("by", "?"), "face": config.get("face", "?"),
             "client": config.get("client", ""), "file": config["file"], "started_at": started,
             "runner_pid": os.getpid(), "runner_start": _process_start(os.getpid()),
-            "tag": os.environ.get(TAG_VARIABLE, "")}
+            "tag": tag, "warm": len(preloaded) if tag != os.environ.get(TAG_VARIABLE) else None}
     history = History(meta, config["code"])
+    config["_run_dir"] = "" if history.failed else history.dir
+    if tag != os.environ.get(TAG_VARIABLE):
+        config["_tag"] = tag
     problem = _write_session_file(path, config["code"])
     if problem:
         _send(frame(WARNING, problem.encode()))
@@ -655,13 +758,13 @@ def run_command():
     sys.stdout.flush()
     pid = os.fork()
     if pid == 0:
-        _become_program(config, path, child_ends)
+        _become_program(config, path, child_ends, preloaded)
     for fd in child_ends.values():
         os.close(fd)
     meta["pid"] = pid
-    _send(literal_frame(STARTED, {"id": meta["id"], "others": _others(meta["id"], meta["client"])}))
+    _send(literal_frame(STARTED, {"id": meta["id"], "tag": tag, "others": _others(meta["id"], meta["client"])}))
     history.start()
-    relay = _Relay(config, pid, parent_ends, history, meta["tag"])
+    relay = _Relay(config, pid, parent_ends, history, tag, reader)
     outcome = relay.loop()
     exit_code = 124 if outcome["timed_out"] else relay.status
     outcome.update(exit_code=exit_code, duration_s=round(time.time() - started, 4), ended_at=time.time())
@@ -669,8 +772,204 @@ def run_command():
     stopped_by = history.meta.get("stopped_by")
     if relay.client_open:
         _send(literal_frame(EXITED, {**outcome, "cancelled": outcome["cancelled"] or bool(stopped_by),
-                                     "stopped_by": stopped_by}))
+                                     "stopped_by": stopped_by, "warm": meta["warm"]}))
+    return relay.client_open and not _client_gone
+
+
+def run_command() -> int:
+    reader = FrameReader()
+    config = _read_config(reader)
+    if config is not None:
+        run_program(config, os.environ.get(TAG_VARIABLE, ""), reader)
     os._exit(0)  # everything is written (os.write, no buffers): skip the interpreter's teardown
+
+
+# -- warm runs ------------------------------------------------------------------------------------
+WARM_UNAVAILABLE = 198  # serve's exit code when a fork cannot get its own kill tag here
+
+
+class _Server:
+    """serve BY FACE [--pending FILE] [--cold]: runs, one at a time, over one exec.
+
+    Between runs it preloads the third-party modules that recent successful runs used, so a
+    program (a fresh fork per run: no run sees another's globals, files or state) starts with
+    them imported. What a fork cannot carry is detected after each import (a Python thread,
+    an open socket) and never preloaded again; NEVER_PRELOAD names the known others. When
+    packages change (site-packages changed since the imports) or the imports outgrow half the
+    session's memory limit, the server re-executes itself clean (the request that noticed
+    goes along) and warms again.
+    """
+
+    def __init__(self, argv: list[str]):
+        self.argv = argv[:3]
+        self.reader = FrameReader()
+        self.cold = "--cold" in argv or not hasattr(sys, "orig_argv")
+        self.pending = argv[argv.index("--pending") + 1] if "--pending" in argv else None
+        self.preloaded: list[str] = []
+        self.tried: set[str] = set()
+        self.stamp: list | None = None
+        self.idle_s = IDLE_EXIT_S
+        self.warm = True
+
+    def serve(self) -> int:
+        try:
+            _retag(os.environ.get(TAG_VARIABLE, ""))  # the same tag, to see that it can be done
+        except OSError:
+            return WARM_UNAVAILABLE
+        config = self._take_pending()
+        while True:
+            if config is None:
+                config = _read_config(self.reader, self._wait_for_input)
+                if config is None:
+                    return 0
+            if self.preloaded and self._site_stamp() != self.stamp:
+                self._restart(config)
+            self.idle_s = config.get("idle_s") or IDLE_EXIT_S
+            self.warm = config.get("warm_imports", True)
+            if not run_program(config, os.urandom(8).hex(), self.reader, tuple(self.preloaded)):
+                return 0
+            config = None
+
+    def _take_pending(self) -> dict | None:
+        if not self.pending:
+            return None
+        try:
+            with open(self.pending, "rb") as f:
+                config = marshal.load(f)
+            os.unlink(self.pending)
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        return config
+
+    def _wait_for_input(self) -> bool:
+        """Preload while no request waits; True when one does, False after idle_s without."""
+        todo = self._wanted()
+        deadline = time.monotonic() + self.idle_s
+        while True:
+            wait = 0 if todo else max(0.0, deadline - time.monotonic())
+            if select.select([0], [], [], wait)[0]:
+                return True
+            if todo:
+                self._preload(todo.pop(0))
+                if not todo:
+                    self._check_size()
+            elif time.monotonic() >= deadline:
+                return False
+
+    def _wanted(self) -> list[str]:
+        if self.cold or not self.warm:
+            return []
+        unsafe = _read_literal_file(UNSAFE_FILE)
+        unsafe = unsafe if isinstance(unsafe, dict) else {}
+        names: list[str] = []
+        for run_id in reversed(run_ids()[-WARM_FROM_RUNS:]):
+            meta = read_meta(run_id)
+            if not meta or meta.get("exit_code") != 0:
+                continue
+            used = _read_literal_file(os.path.join(_run_dir(run_id), "imports"))
+            for name in used if isinstance(used, list) else ():
+                if (isinstance(name, str) and name.isidentifier() and name not in names
+                        and name not in unsafe and name not in NEVER_PRELOAD and name not in self.tried):
+                    names.append(name)
+        return names[:max(0, MAX_WARM_MODULES - len(self.preloaded))]
+
+    def _preload(self, name: str) -> None:
+        self.tried.add(name)
+        if self.stamp is None:
+            self.stamp = self._site_stamp()
+        fds_before = set(os.listdir("/proc/self/fd"))
+        saved = os.dup(1), os.dup(2)  # the client's stream: output at import must not reach it
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        try:
+            __import__(name)
+            imported = True
+        except BaseException:  # a module that fails to import (or exits) is simply not preloaded
+            imported = False
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in (*saved, null):
+                os.close(fd)
+        if not imported:
+            return
+        hazard = _fork_hazard(fds_before)
+        if hazard:
+            unsafe = _read_literal_file(UNSAFE_FILE)
+            unsafe = unsafe if isinstance(unsafe, dict) else {}
+            unsafe[name] = hazard
+            try:
+                _write_literal(UNSAFE_FILE, unsafe)
+            except OSError:
+                self.cold = True  # cannot remember it: stay cold rather than hit it again
+            self._restart(None)
+        self.preloaded.append(name)
+
+    def _check_size(self) -> None:
+        limit = _memory_limit()
+        if limit and _rss_bytes() * 2 > limit:
+            self._restart(None, cold=True)
+
+    @staticmethod
+    def _site_stamp() -> list:
+        stamp = []
+        for root in _third_party_roots():
+            try:
+                stamp.append(os.stat(root).st_mtime_ns)
+            except OSError:
+                stamp.append(None)
+        return stamp
+
+    def _restart(self, config: dict | None, cold: bool = False):
+        """Become a fresh server (nothing imported); `config`, the request in hand, goes along."""
+        args = list(self.argv)
+        if config is not None:
+            self.pending = os.path.join(os.path.dirname(RUNS_DIR), f"serve-{os.getpid()}.pending")
+            with open(self.pending, "wb") as f:
+                marshal.dump(config, f)
+            args += ["--pending", self.pending]
+        if cold or self.cold:
+            args.append("--cold")
+        sys.stdout.flush()
+        boot = sys.orig_argv[1:sys.orig_argv.index("serve")]
+        os.execv(sys.executable, [sys.executable, *boot, *args])
+
+
+def _fork_hazard(fds_before: set[str]) -> str | None:
+    if len(sys._current_frames()) > 1:
+        return "starts a thread at import"
+    for fd in set(os.listdir("/proc/self/fd")) - fds_before:
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                return "opens a socket at import"
+        except OSError:
+            pass
+    return None
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _memory_limit() -> int | None:
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as f:
+                value = f.read().strip()
+        except OSError:
+            continue
+        return int(value) if value.isdigit() and int(value) < 1 << 60 else None
+    return None
 
 
 # -- reading the history ------------------------------------------------------------------------
@@ -840,6 +1139,9 @@ def main(argv: list[str]) -> int:
     mode = argv[0] if argv else ""
     if mode == "run":
         return run_command()
+    if mode == "serve":
+        code = _Server(argv).serve()
+        os._exit(code)  # the preloaded modules' atexit handlers are not the server's to run
     if mode == "follow":
         return follow_command(argv[1:])
     if mode == "logs":

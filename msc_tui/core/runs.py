@@ -1,10 +1,16 @@
 """Running code in a session through its runner, and reading the session's run history.
 
-A run is one exec of the session runner (core/runner.py, placed in the container the first
-time it is needed). The code, the program's input and signals travel as frames on the exec's
+A run goes through the session runner (core/runner.py, placed in the container the first
+time it is needed). The code, the program's input and signals travel as frames on an exec's
 stdin; the program's output and the outcome come back as frames. The runner keeps each run's
 record and output in the container, so any msc that reaches the engine can list, read and
 follow the runs of a session: the container is the session's meeting point.
+
+Two paths, one behaviour: a client that lives long (the TUI, the Python API) keeps a `serve`
+exec open per session and sends run after run over it (the warm path: no exec per run, and
+the modules recent runs used already imported); a short-lived one (the CLI) starts one `run`
+exec per run (the exec path). The warm path falls back to the exec path whenever it cannot
+serve, with no difference but speed.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pathlib import Path
 from typing import AsyncIterator, Callable
 
 from ..engine import Engine
+from ..engine.execs import ExecChannel
 from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
 from . import runner
 from .files import APP_DIR
@@ -34,6 +41,7 @@ from .state import SessionRecord
 CAPTURE_LIMIT = 8 * 1024 * 1024  # per stream kept for the result; streaming shows everything
 RUNNER_DIR = "/opt/msc"
 KILL_GRACE_S = 5  # how long a cancelled run's runner gets to report before msc kills from outside
+WARM_PER_SESSION = 2  # warm servers a client keeps per session (concurrent runs beyond take the exec path)
 
 OnOutput = Callable[[str, str], None]  # ("stdout" | "stderr", text)
 OnNotice = Callable[[str, dict], None]  # ("started" | "warning", details)
@@ -166,8 +174,9 @@ def structured_error(stderr: str) -> dict | None:
 def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: str, stderr: str,
                duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True,
                local=(), run_id: int | None = None, cancelled: bool = False,
-               stopped_by: str | None = None) -> dict:
-    """The seed's result dictionary (the CLI's --json and the Python API return it as is)."""
+               stopped_by: str | None = None, warm: int | None = None) -> dict:
+    """The seed's result dictionary (the CLI's --json and the Python API return it as is).
+    `warm`: how many modules a warm server had preloaded (None: the run took the exec path)."""
     analysis = analyze(stderr, record.session_files, local) if exit_code else None
     return {
         "success": exit_code == 0,
@@ -179,6 +188,8 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
         "cancelled": cancelled,
         "stopped_by": stopped_by,  # user@host of whoever stopped the run from elsewhere
         "run_id": run_id,
+        "run_path": "exec" if warm is None else "warm",
+        "preloaded_modules": warm or 0,
         "container_available": container_available,
         "container_supports_pip_install": container_available and record.network != "none",
         "installed_packages": list(record.installed_packages),
@@ -196,6 +207,10 @@ class _RunnerMissing(Exception):
     """The session has no runner of this version yet (an older session, a new msc)."""
 
 
+class _WarmLost(Exception):
+    """A warm server ended before it took the run (idle exit, restart): the run has not begun."""
+
+
 @dataclass
 class RunEvent:
     """What a follower sees: a run starts (meta, with its code), prints, or ends (meta)."""
@@ -208,11 +223,22 @@ class RunEvent:
 
 
 class Runs:
-    def __init__(self, engine: Engine, sessions: Sessions):
+    def __init__(self, engine: Engine, sessions: Sessions, warm: bool = True):
         self.engine = engine
         self.sessions = sessions
         self.client = secrets.token_hex(6)  # tells this msc's runs from others' in followers
         self.by = identity()
+        self.warm = warm
+        self._idle: dict[str, list[ExecChannel]] = {}  # warm servers waiting, per container
+        self._serving: dict[str, int] = {}  # warm servers open (idle or busy), per container
+        self._cold: set[str] = set()  # containers whose runner cannot serve warm
+
+    async def close(self) -> None:
+        """End this client's warm servers (each exits when its stream closes)."""
+        idle, self._idle = self._idle, {}
+        for channels in idle.values():
+            for channel in channels:
+                await self._release(channel, reuse=False)
 
     # -- running ------------------------------------------------------------------------------------
     async def execute(self, record: SessionRecord, code: str, filename: str = "main.py",
@@ -224,8 +250,10 @@ class Runs:
         if "\0" in code:
             raise UsageError("the code contains a NUL byte; Python cannot run it")
         controls = stdin or RunInput(eof=True)
+        settings = self.sessions.settings
         config = {"code": code, "file": filename, "timeout": timeout, "by": self.by, "face": face,
-                  "client": self.client, "tty": tty, "size": size}
+                  "client": self.client, "tty": tty, "size": size, "warm_imports": settings.warm_imports,
+                  "idle_s": settings.warm_idle or None}
         capture = _Capture(on_output)
         # The host-side bookkeeping (file kept under MSC_HOME, record touched) overlaps with
         # the run, off its critical path.
@@ -237,20 +265,45 @@ class Runs:
         return run_result(record, f"{APP_DIR}/{filename}", outcome["exit_code"], capture.result("stdout"),
                           capture.result("stderr"), outcome.get("duration_s", 0.0), outcome["timed_out"],
                           local=local, run_id=outcome.get("id"), cancelled=outcome["cancelled"],
-                          stopped_by=outcome.get("stopped_by"))
+                          stopped_by=outcome.get("stopped_by"), warm=outcome.get("warm"))
 
     async def _run_placed(self, record, config, controls, capture, on_notice) -> dict:
-        """One run; a stopped container is started, a missing runner placed, and it goes again."""
-        for attempt in range(3):
+        """One run; a stopped container is started, a missing runner placed, a warm server
+        that has gone replaced (then the exec path taken), and it goes again."""
+        warm_tries = 2 if self.warm else 0
+        for attempt in range(5):
             try:
-                return await self._run_once(record.container_name, config, controls, capture, on_notice)
+                channel = await self._warm_channel(record.container_name) if warm_tries else None
+                return await self._run_once(record.container_name, config, controls, capture, on_notice, channel)
             except NotRunning:
                 await self.sessions.ensure_running(record)
             except _RunnerMissing:
                 await self.place_runner(record.container_name)
+            except _WarmLost:
+                warm_tries -= 1
             except NotFound:
                 raise container_gone(record) from None
         raise EngineError(f"session {record.id}: its runner could not be started")
+
+    async def _warm_channel(self, container: str) -> ExecChannel | None:
+        """A warm server for this run: an idle one, a new one, or None (take the exec path)."""
+        if container in self._cold:
+            return None
+        if self._idle.get(container):
+            return self._idle[container].pop()
+        if self._serving.get(container, 0) >= WARM_PER_SESSION:
+            return None
+        channel = await self.engine.execs.open(container, runner_argv("serve", self.by, "warm"),
+                                               user="appuser", workdir=APP_DIR)
+        self._serving[container] = self._serving.get(container, 0) + 1
+        return channel
+
+    async def _release(self, channel: ExecChannel, reuse: bool) -> None:
+        if reuse:
+            self._idle.setdefault(channel.container, []).append(channel)
+            return
+        self._serving[channel.container] = max(0, self._serving.get(channel.container, 0) - 1)
+        await channel.close()
 
     async def place_runner(self, container: str) -> None:
         """Copy this version's runner into the container (root-owned, compiled once)."""
@@ -260,9 +313,10 @@ class Runs:
         if code != 0:
             raise EngineError(f"could not place msc's runner in {container}: {err.strip().splitlines()[-1:]}")
 
-    async def _run_once(self, container, config, controls: RunInput, capture, on_notice) -> dict:
-        channel = await self.engine.execs.open(container, runner_argv("run", config["by"], config["face"]),
-                                               user="appuser", workdir=APP_DIR)
+    async def _run_once(self, container, config, controls: RunInput, capture, on_notice,
+                        warm: ExecChannel | None) -> dict:
+        channel = warm or await self.engine.execs.open(
+            container, runner_argv("run", config["by"], config["face"]), user="appuser", workdir=APP_DIR)
         reader = runner.FrameReader()
         outcome: dict | None = None
         started: dict = {}
@@ -278,6 +332,7 @@ class Runs:
 
         writer = asyncio.create_task(forward_controls())
         timeout = config["timeout"]
+        reuse = False
         try:
             # The runner enforces the timeout itself; this deadline only catches a runner that hangs.
             async with asyncio.timeout(timeout + 10 if timeout else None):
@@ -302,19 +357,27 @@ class Runs:
                             outcome = runner.read_literal(payload)
                     if outcome is not None:
                         break  # the last frame: stop here rather than wait for the stream to close
+            reuse = warm is not None and outcome is not None and not writer.done()
         except TimeoutError:
-            await self.engine.execs.kill_tagged(container, channel.tag, "appuser")
+            await self._kill_from_outside(channel, started)
             outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}
         except asyncio.CancelledError:
-            await asyncio.shield(self._cancel(channel, controls))
+            await asyncio.shield(self._cancel(channel, started))
             raise
         finally:
             writer.cancel()
-            await channel.close()
+            if warm is not None:
+                await self._release(channel, reuse)
+            else:
+                await channel.close()
         if outcome is None:
             code = await channel.exit_code()
             if code == runner.MISSING_EXIT:
                 raise _RunnerMissing()
+            if warm is not None and not started and code is not None:
+                if code == runner.WARM_UNAVAILABLE:
+                    self._cold.add(container)
+                raise _WarmLost()
             if code is None:  # the container stopped under the run
                 raise NotRunning(f"container {container} stopped during the run")
             detail = b"".join(errors).decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {code}"]
@@ -322,15 +385,22 @@ class Runs:
         outcome["id"] = started.get("id")
         return outcome
 
-    async def _cancel(self, channel, controls: RunInput) -> None:
+    async def _cancel(self, channel, started: dict) -> None:
         """Ask the runner to kill the tree; if it cannot answer, kill the tagged processes from outside."""
+        reader = runner.FrameReader()
         try:
             async with asyncio.timeout(KILL_GRACE_S):
                 await channel.write(runner.frame(runner.KILL))
-                while await channel.read() is not None:
-                    pass
+                while (message := await channel.read()) is not None:
+                    if any(kind == runner.EXITED for kind, _ in reader.feed(message[1])):
+                        return
         except (TimeoutError, MscError):
-            await self.engine.execs.kill_tagged(channel.container, channel.tag, "appuser")
+            await self._kill_from_outside(channel, started)
+
+    async def _kill_from_outside(self, channel, started: dict) -> None:
+        """The run's tree (its own tag on the warm path) and the runner that serves it."""
+        for tag in {started.get("tag"), channel.tag} - {None}:
+            await self.engine.execs.kill_tagged(channel.container, tag, "appuser")
 
     def _keep(self, record: SessionRecord, filename: str, code: str) -> None:
         self.sessions.files.save(record, filename, code)

@@ -16,19 +16,20 @@ from .state import SessionRecord, StateStore
 
 
 class Msc:
-    def __init__(self, settings: Settings, engine: Engine):
+    def __init__(self, settings: Settings, engine: Engine, warm: bool = True):
         self.settings = settings
         self.engine = engine
         self.store = StateStore(settings.state_dir / "sessions.toml")
         self.sessions = Sessions(settings, engine, self.store)
-        self.runs = Runs(engine, self.sessions)
+        self.runs = Runs(engine, self.sessions, warm)
         self.packages = Packages(engine, self.sessions)
 
     @classmethod
-    async def open(cls, settings: Settings | None = None) -> "Msc":
+    async def open(cls, settings: Settings | None = None, warm: bool = True) -> "Msc":
+        """`warm`: keep warm servers in sessions for runs (for clients that live long)."""
         settings = settings or load_settings()
         engine = await Engine.connect(settings.docker_host, settings.connect_timeout)
-        msc = cls(settings, engine)
+        msc = cls(settings, engine, warm)
         try:
             msc.store.read()
             if msc.store.recovered:
@@ -39,6 +40,7 @@ class Msc:
         return msc
 
     async def close(self) -> None:
+        await self.runs.close()
         await self.engine.close()
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import time
@@ -12,7 +13,7 @@ from typing import Callable
 from ..config import NETWORK_POLICIES, Settings
 from ..engine import Engine
 from ..engine.containers import ContainerInfo, ContainerSpec
-from ..errors import ContainerGone, NotFound, UsageError
+from ..errors import ContainerGone, MscError, NotFound, UsageError
 from .apptypes import check_app_type, detect_app_type
 from .files import SessionFiles
 from .images import ensure_image
@@ -55,6 +56,7 @@ class SessionView:
 
     record: SessionRecord | None
     container: ContainerInfo | None
+    warm_rss: int | None = None  # memory of the session's warm servers (msc ls --size)
 
     @property
     def name(self) -> str:
@@ -92,6 +94,7 @@ class SessionView:
             "last_used": self.last_used,
             "packages": len(record.installed_packages) if record else 0,
             "size_rw": container.size_rw if container else None,
+            "warm_rss": self.warm_rss,
             "msc": self.owned,
         }
 
@@ -152,7 +155,22 @@ class Sessions:
         by_name = {c.name: c for c in containers}
         views = [SessionView(r, by_name.pop(r.container_name, None)) for r in self.records().values()]
         views += [SessionView(None, c) for c in by_name.values()]
+        if size:
+            await asyncio.gather(*(self._measure_warm(v) for v in views if v.record and v.container
+                                   and v.container.running))
         return sorted(views, key=lambda v: -v.last_used)
+
+    async def _measure_warm(self, view: SessionView) -> None:
+        view.warm_rss = await self.warm_memory(view.name)
+
+    async def warm_memory(self, name: str) -> int | None:
+        """Resident memory of the session's warm servers (runner processes in `serve` mode,
+        their preloaded modules included); None when the engine cannot tell."""
+        try:
+            processes = await self.engine.containers.processes(name)
+        except MscError:
+            return None
+        return sum(rss for rss, args in processes if "msc_runner_" in args and " serve " in args)
 
     async def view(self, name: str, size: bool = False) -> SessionView | None:
         """One row, fresh from the engine (None when neither container nor record exists)."""

@@ -141,6 +141,12 @@ class Containers:
             raw = await self._docker.containers.get(name, **({"size": 1} if size else {}))
         return _from_inspect(raw._container)
 
+    async def processes(self, name: str) -> list[tuple[int, str]]:
+        """(resident memory in bytes, command line) of each process in a running container."""
+        with self._errors(f"container {name}"):
+            top = await self._docker.containers.container(name).top(ps_args="-o rss,args")
+        return [(int(row[0]) * 1024 if row[0].isdigit() else 0, row[1]) for row in top.get("Processes") or []]
+
     async def create(self, spec: ContainerSpec) -> str:
         with self._errors(f"container {spec.name}"):
             container = await self._docker.containers.create(spec.to_api(), name=spec.name)

@@ -164,11 +164,13 @@ def test_a_pair_in_another_home_follows_a_run_live(new_session, other_home, tmp_
     follower = start_as(other_home, "logs", "--follow", f"msc-dev-session-{sid}")
     script = tmp_path / "main.py"
     script.write_text("for i in range(3):\n    print('step', i, flush=True)\nprint('got', input())\n")
+    # The latest run ("ready", from new_session) first; the new run starts only once the
+    # follower is there (else which run is "the latest" depends on who starts first).
+    assert [l.strip() for l in read_until(follower.stdout, "ready")] == ["ready"]
     run = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", "-s", sid, str(script)], stdin=subprocess.PIPE,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     lines = read_until(follower.stdout, "step 2")
-    # The latest run ("ready", from new_session) first, then the new run as it streams.
-    assert [l.strip() for l in lines] == ["ready", "step 0", "step 1", "step 2"]
+    assert [l.strip() for l in lines] == ["step 0", "step 1", "step 2"]
     assert run.poll() is None  # the follower saw them while the run was still waiting for input
     run.stdin.write("go\n")
     run.stdin.close()

@@ -44,9 +44,12 @@ class FakeContainers:
     async def start(self, name):
         self.infos[name].status = "running"
 
+    async def processes(self, name):
+        return []  # no warm servers: snapshots stay as they are
+
 
 class FakeChannel:
-    """The session runner's side of a run, scripted: a missing yaml, or five steps."""
+    """The session runner's side of a run (`run` or `serve`), scripted: a missing yaml, or five steps."""
 
     container = "fake"
     tag = "fake"
@@ -73,10 +76,11 @@ class FakeChannel:
             exit_code, duration = 0, 0.12
         put((1, runner.literal_frame(runner.EXITED, {"exit_code": exit_code, "duration_s": duration,
                                                   "timed_out": False, "cancelled": False})))
-        put(None)
+        if self.mode == "run":
+            put(None)  # a `serve` channel stays open for the next run
 
     async def read(self):
-        if self.mode != "run":
+        if self.mode not in ("run", "serve"):
             await asyncio.Event().wait()  # followers: quiet forever
         return await self.messages.get()
 

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, TextArea
 
 from ...errors import MscError
-from ...formatting import run_outcome
+from ...formatting import run_outcome, size
 from ..widgets.exec_log import ExecLog
 from ..workers import guarded_work
 
@@ -51,6 +51,10 @@ class RunsScreen(ModalScreen[None]):
         if not runs:
             self.query_one("#run-output", ExecLog).meta("no runs recorded in this session yet")
         table.focus()
+        warm = await self.app.msc.sessions.warm_memory(self.container)
+        if warm:
+            self.query_one(".dialog-title", Label).update(
+                f"Runs in {self.container} · warm servers {size(warm)} (Esc closes)")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None:
