@@ -367,6 +367,6 @@ async def _print_events(args, events, collected: dict, meta: dict) -> None:
                 collected[event.stream].append(event.text)
         elif event.kind == "output":
             _stream(event.stream, event.text)
-        elif args.follow:
+        elif args.follow and event.kind in ("start", "end"):  # not "changed": each run writes its file
             line = run_header(event.meta) if event.kind == "start" else run_closing(event.meta)
             print(line, file=sys.stderr, flush=True)

@@ -144,8 +144,8 @@ class Containers:
     async def processes(self, name: str) -> list[tuple[int, str]]:
         """(resident memory in bytes, command line) of each process in a running container."""
         with self._errors(f"container {name}"):
-            top = await self._docker.containers.container(name).top(ps_args="-o rss,args")
-        return [(int(row[0]) * 1024 if row[0].isdigit() else 0, row[1]) for row in top.get("Processes") or []]
+            top = await self._docker.containers.container(name).top(ps_args="-o pid,rss,args")  # the engine needs pid
+        return [(int(row[1]) * 1024 if row[1].isdigit() else 0, row[2]) for row in top.get("Processes") or []]
 
     async def create(self, spec: ContainerSpec) -> str:
         with self._errors(f"container {spec.name}"):

@@ -177,7 +177,8 @@ def test_a_pair_in_another_home_follows_a_run_live(new_session, other_home, tmp_
     assert run.wait(60) == 0
     assert read_until(follower.stdout, "got go")[-1] == "got go\n"
     assert "(cli) main.py" in read_until(follower.stderr, "── run")[-1]
-    assert read_until(follower.stderr, ": exit 0")
+    closing = read_until(follower.stderr, ": exit 0")
+    assert not [line for line in closing if "None" in line]  # the run's file write is no run
     follower.terminate()
     follower.wait(10)
 
