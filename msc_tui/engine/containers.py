@@ -144,7 +144,8 @@ class Containers:
     async def processes(self, name: str) -> list[tuple[int, str]]:
         """(resident memory in bytes, command line) of each process in a running container."""
         with self._errors(f"container {name}"):
-            top = await self._docker.containers.container(name).top(ps_args="-o pid,rss,args")  # the engine needs pid
+            # The engine needs the pid column; -ww: whole command lines, whatever dockerd's terminal width.
+            top = await self._docker.containers.container(name).top(ps_args="-ww -o pid,rss,args")
         return [(int(row[1]) * 1024 if row[1].isdigit() else 0, row[2]) for row in top.get("Processes") or []]
 
     async def create(self, spec: ContainerSpec) -> str:

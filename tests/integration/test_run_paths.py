@@ -229,3 +229,37 @@ def test_a_warm_server_that_died_or_a_missing_runner_costs_only_speed(msc_home, 
         assert container.exec_run(["sh", "-c", "ls /opt/msc/msc_runner_*.py"]).exit_code == 0
 
     with_session(True, body)
+
+
+def test_warm_memory_is_reported_and_an_idle_server_exits(msc_home, msc, docker_client):
+    import dataclasses
+    import json
+
+    from msc_tui.config import load_settings
+
+    def serve_rss(name: str) -> list[int]:
+        top = docker_client.containers.get(name).top(ps_args="-ww -o pid,rss,args")["Processes"]
+        return [int(p[1]) * 1024 for p in top if "msc_runner_" in p[2] and " serve " in p[2]]
+
+    async def body(msc_core, record):
+        assert (await msc_core.run(record, "print(1)"))["run_path"] == "warm"
+        listed = await asyncio.to_thread(msc, "ls", "--size", "--json")
+        row = next(r for r in json.loads(listed.stdout) if r["name"] == record.container_name)
+        measured = serve_rss(record.container_name)
+        assert len(measured) == 1 and 0.5 * measured[0] <= row["warm_rss"] <= 2 * measured[0]
+        deadline = time.monotonic() + 60
+        while serve_rss(record.container_name) and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+        assert serve_rss(record.container_name) == []  # idle for warm_idle seconds: gone
+        again = await msc_core.run(record, "print(2)")
+        assert again["stdout"] == "2\n" and again["run_path"] == "warm"
+
+    async def main():
+        settings = dataclasses.replace(load_settings(), warm_idle=8.0)
+        msc_core = await Msc.open(settings)
+        try:
+            return await body(msc_core, await msc_core.sessions.create())
+        finally:
+            await msc_core.close()
+
+    asyncio.run(main())
