@@ -58,8 +58,10 @@ class DockerManager:
     def list_dev_containers(self, include_all: bool = False) -> list[dict]:
         return [v.as_dict() for v in self._call(self._msc.sessions.views(include_all))]
 
-    def remove_container(self, container_name: str, keep_record: bool = False) -> None:
-        self._call(self._msc.sessions.remove(container_name, keep_record))
+    def remove_container(self, container_name: str, keep_record: bool = False, force: bool = False) -> None:
+        """Remove a session of this MSC_HOME; another home's session or a foreign container
+        raises UsageError unless `force`."""
+        self._call(self._msc.sessions.remove(container_name, keep_record, force))
 
     def restore_session(self, container_name: str) -> str:
         return self._call(self._msc.restore(container_name)).container_name

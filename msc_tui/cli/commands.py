@@ -183,11 +183,15 @@ async def ls(args) -> int:
 async def rm(args) -> int:
     removed, failed = [], []
     async with opened() as msc:
+        refused = False
         for ref in args.sessions:
             try:
-                removed.append(await msc.sessions.remove(ref, args.keep_record))
+                removed.append(await msc.sessions.remove(ref, args.keep_record, args.force))
             except NotFound as exc:
                 failed.append(str(exc))
+            except UsageError as exc:
+                failed.append(str(exc))
+                refused = True
     if args.json:
         print_json({"removed": removed, "errors": failed})
     else:
@@ -195,7 +199,7 @@ async def rm(args) -> int:
             print(f"removed {name}")
         for error in failed:
             print(f"msc: {error}", file=sys.stderr)
-    return 4 if failed else 0
+    return 2 if refused else 4 if failed else 0
 
 
 async def clean(args) -> int:
@@ -213,7 +217,7 @@ async def clean(args) -> int:
         removed = []
         if not args.dry_run:
             for view in chosen:
-                removed.append(await msc.sessions.remove(view.name))
+                removed.append(await msc.sessions.remove(view.name, force=True))  # --all chose them
     if args.json:
         print_json({"dry_run": args.dry_run, "candidates": names, "removed": removed})
     else:

@@ -262,14 +262,17 @@ class Sessions:
                 record.container_name, "bash"]
 
     # -- removing -----------------------------------------------------------------------------
-    async def remove(self, ref: str, keep_record: bool = False) -> str:
-        """Remove a session (by id or name) or any container by name; returns the name."""
+    async def remove(self, ref: str, keep_record: bool = False, force: bool = False) -> str:
+        """Remove a session (by id or name) and return its container's name. A container that is
+        not this home's (another home's session, or not msc's at all) goes only with `force`."""
         try:
             record = self.resolve(ref)
         except NotFound:
             record = None
         name = record.container_name if record else ref
         try:
+            if not force:
+                self._check_ours(await self.engine.containers.inspect(name))
             await self.engine.containers.remove(name)
         except NotFound:
             if record is None:
@@ -277,6 +280,13 @@ class Sessions:
         if record and not keep_record:
             self.store.update(lambda rs: rs.pop(record.id, None))
         return name
+
+    def _check_ours(self, container: ContainerInfo) -> None:
+        home = container.labels.get(LABEL_HOME)
+        if home == str(self.settings.state_dir):
+            return
+        whose = f"a session of another msc home ({home})" if home else "not an msc container"
+        raise UsageError(f"{container.name} is {whose}; pass --force to remove it anyway")
 
     async def clean_candidates(self, older_than: float | None, stopped_only: bool,
                                include_foreign: bool) -> list[SessionView]:

@@ -209,6 +209,34 @@ def test_ls_all_and_clean_never_touch_foreign_containers(msc, new_session, raw_c
     assert f"msc-dev-session-{fresh}" in names and foreign.name in names
 
 
+def test_rm_refuses_what_is_not_this_homes_without_force(msc, new_session, raw_container, docker_client, tmp_path,
+                                                        base_image):
+    foreign = raw_container()
+    refused = msc("rm", foreign.name)
+    assert refused.returncode == 2 and refused.stderr.strip().splitlines() == [
+        f"msc: {foreign.name} is not an msc container; pass --force to remove it anyway"]
+    foreign.reload()  # docker-py: it is still there
+    assert foreign.status == "running"
+
+    pair_home = tmp_path / "pair-home"
+    pair = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"], input="print(1)",
+                          text=True, capture_output=True, timeout=300,
+                          env={**os.environ, "MSC_HOME": str(pair_home), "MSC_BASE_IMAGE": base_image})
+    theirs = json.loads(pair.stdout)["container_name"]
+    try:
+        refused = msc("rm", theirs)
+        assert refused.returncode == 2 and f"a session of another msc home ({pair_home})" in refused.stderr
+        assert docker_client.containers.get(theirs).status == "running"
+    finally:
+        docker_client.containers.get(theirs).remove(force=True)
+
+    mine = new_session()
+    assert msc("rm", mine).returncode == 0  # this home's: no --force needed
+    assert msc("rm", "--force", foreign.name).returncode == 0
+    names = {c.name for c in docker_client.containers.list(all=True)}
+    assert foreign.name not in names and f"msc-dev-session-{mine}" not in names
+
+
 def test_corrupt_state_file_is_moved_aside_and_rebuilt_from_labels(msc, msc_home, new_session):
     sid = new_session()
     (msc_home / "sessions.toml").write_text("this is [not toml")

@@ -138,7 +138,7 @@ class CleanupScreen(Screen):
         progress.display = True
         for name in names:
             try:
-                await self.app.msc.sessions.remove(name)
+                await self.app.msc.sessions.remove(name, force=True)  # the user confirmed this list
             except MscError as exc:
                 self.notify(str(exc), severity="error")
             self.selected.discard(name)
