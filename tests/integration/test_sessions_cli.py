@@ -222,6 +222,7 @@ def test_rm_refuses_what_is_not_this_homes_without_force(msc, new_session, raw_c
     pair = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"], input="print(1)",
                           text=True, capture_output=True, timeout=300,
                           env={**os.environ, "MSC_HOME": str(pair_home), "MSC_BASE_IMAGE": base_image})
+    assert pair.returncode == 0, pair.stderr
     theirs = json.loads(pair.stdout)["container_name"]
     try:
         refused = msc("rm", theirs)
