@@ -743,13 +743,14 @@ def run_program(config: dict, tag: str, reader: FrameReader, preloaded: tuple[st
     False when the client has gone."""
     path = os.path.normpath(os.path.join(APP_DIR, config["file"]))
     started = time.time()
+    own_tag = tag != os.environ.get(TAG_VARIABLE)  # a warm server's run: not the exec's tag
     meta = {"id": None, "by": config.get("by", "?"), "face": config.get("face", "?"),
             "client": config.get("client", ""), "file": config["file"], "started_at": started,
             "runner_pid": os.getpid(), "runner_start": _process_start(os.getpid()),
-            "tag": tag, "warm": len(preloaded) if tag != os.environ.get(TAG_VARIABLE) else None}
+            "tag": tag, "warm": len(preloaded) if own_tag else None}
     history = History(meta, config["code"])
     config["_run_dir"] = "" if history.failed else history.dir
-    if tag != os.environ.get(TAG_VARIABLE):
+    if own_tag:
         config["_tag"] = tag
     problem = _write_session_file(path, config["code"])
     if problem:
@@ -859,8 +860,7 @@ class _Server:
     def _wanted(self) -> list[str]:
         if self.cold or not self.warm:
             return []
-        unsafe = _read_literal_file(UNSAFE_FILE)
-        unsafe = unsafe if isinstance(unsafe, dict) else {}
+        unsafe = _unsafe_modules()
         names: list[str] = []
         for run_id in reversed(run_ids()[-WARM_FROM_RUNS:]):
             meta = read_meta(run_id)
@@ -901,8 +901,7 @@ class _Server:
             return
         hazard = _fork_hazard(fds_before)
         if hazard:
-            unsafe = _read_literal_file(UNSAFE_FILE)
-            unsafe = unsafe if isinstance(unsafe, dict) else {}
+            unsafe = _unsafe_modules()
             unsafe[name] = hazard
             try:
                 _write_literal(UNSAFE_FILE, unsafe)
@@ -939,6 +938,11 @@ class _Server:
         sys.stdout.flush()
         boot = sys.orig_argv[1:sys.orig_argv.index("serve")]
         os.execv(sys.executable, [sys.executable, *boot, *args])
+
+
+def _unsafe_modules() -> dict:
+    found = _read_literal_file(UNSAFE_FILE)
+    return found if isinstance(found, dict) else {}
 
 
 def _fork_hazard(fds_before: set[str]) -> str | None:
