@@ -91,8 +91,15 @@ def msc_home(tmp_path, monkeypatch, base_image, docker_client):
     monkeypatch.setenv("MSC_HOME", str(home))
     monkeypatch.setenv("MSC_BASE_IMAGE", base_image)
     yield home
+    remove_home_objects(docker_client, home)
+
+
+def remove_home_objects(docker_client, home) -> None:
+    """Containers, then volumes, labelled with an MSC_HOME."""
     for container in docker_client.containers.list(all=True, filters={"label": f"msc.home={home}"}):
         container.remove(force=True)
+    for volume in docker_client.volumes.list(filters={"label": f"msc.home={home}"}):
+        volume.remove(force=True)
 
 
 @pytest.fixture

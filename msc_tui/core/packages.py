@@ -1,8 +1,10 @@
 """Installing into a running session, and knowing what it really has.
 
 Specs are validated before anything runs and the installer gets an argv list (never a
-shell). uv is used when the image has it (msc's recipes add it), pip otherwise; both share
-the `msc-package-cache` volume, so a second session does not download pandas again.
+shell). uv is used when the image has it (msc's recipes add it), pip otherwise. The
+installer runs as its own user, the only one that can write the venv and the package cache
+(one volume per MSC_HOME): a second session does not download pandas again, and code run in
+one session cannot change what another one installs.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ class Packages:
                 await self.engine.containers.connect_network(record.container_name)
             result = await self.engine.execs.run(
                 record.container_name, self._installer(record, verb, specs), collect,
-                user="appuser", workdir="/app", env=env)
+                user=record.install_user, workdir="/app", env=env)
         except BaseException:  # Ctrl-C or a failure: settle, but never hide the original error
             await asyncio.shield(self._settle(record, connected, unwinding=True))
             raise

@@ -19,6 +19,10 @@ VENV = "/opt/venv"
 CACHE_DIR = "/cache"
 CA_PATH = "/etc/ssl/certs/ca-certificates.crt"
 APP_UID = 1000
+# Installs run as their own user, the only one that can write the venv and the package cache:
+# code run as appuser can read both but change neither (no session poisons another's installs).
+INSTALL_USER = "installer"
+INSTALL_UID = 1001
 LIST_PACKAGES = "/opt/msc/list_packages.py"
 
 
@@ -67,7 +71,8 @@ def render(app_type: str, settings: Settings) -> Recipe:
         f"FROM {settings.base_image}",
         "USER root",
         "ENV DEBIAN_FRONTEND=noninteractive PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1",
-        f"RUN groupadd -g {APP_UID} appuser && useradd -m -u {APP_UID} -g appuser -s /bin/bash appuser",
+        f"RUN groupadd -g {APP_UID} appuser && useradd -m -u {APP_UID} -g appuser -s /bin/bash appuser"
+        f" && useradd -m -u {INSTALL_UID} -U -s /usr/sbin/nologin {INSTALL_USER}",
         # A Debian python3 needs python3-venv; python:3.11-slim already has ensurepip.
         "RUN apt-get update"
         f" && apt-get install -y --no-install-recommends {' '.join(sorted(set(system)))}"
@@ -90,7 +95,8 @@ def render(app_type: str, settings: Settings) -> Recipe:
         f"RUN python3 -m venv {VENV}" + ("" if offline else upgrade),
         f"COPY list_packages.py {LIST_PACKAGES}",
         f"RUN {VENV}/bin/python {LIST_PACKAGES} --baseline > {Path(LIST_PACKAGES).parent}/baseline.json"
-        f" && mkdir -p /app {CACHE_DIR} && chown -R appuser:appuser /app {CACHE_DIR} {VENV}",
+        f" && mkdir -p /app {CACHE_DIR} && chown -R appuser:appuser /app"
+        f" && chown -R {INSTALL_USER}:{INSTALL_USER} {CACHE_DIR} {VENV} && chmod -R go-w {CACHE_DIR} {VENV}",
         "WORKDIR /app",
         "USER appuser",
         f"ENV VIRTUAL_ENV={VENV} PATH={VENV}/bin:$PATH PIP_CACHE_DIR={CACHE_DIR}/pip"

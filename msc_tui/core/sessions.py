@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import secrets
 import time
@@ -17,13 +18,12 @@ from ..errors import ContainerGone, MscError, NotFound, UsageError
 from .apptypes import check_app_type, detect_app_type
 from .files import SessionFiles
 from .images import ensure_image
-from .recipe import CACHE_DIR, render
+from .recipe import CACHE_DIR, INSTALL_USER, render
 from .state import SessionRecord, StateStore
 
 PREFIX = "msc-dev-session-"
 LABEL_SESSION = "msc.session"
 LABEL_HOME = "msc.home"
-PACKAGE_CACHE_VOLUME = "msc-package-cache"
 WHEELHOUSE_PATH = "/wheelhouse"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 
@@ -47,6 +47,7 @@ def record_from_labels(c: ContainerInfo, session_files: list[str] | None = None)
         id=c.labels[LABEL_SESSION], container_name=c.name, image=c.labels.get("msc.image", c.image),
         app_type=c.labels.get("msc.app_type", "basic_app"), container_id=c.id,
         network=c.labels.get("msc.network", "normal"), created_at=c.created, last_used=c.created,
+        install_user=c.labels.get("msc.install_user", "appuser"),
         session_files=session_files or [])
 
 
@@ -105,6 +106,8 @@ class Sessions:
         self.engine = engine
         self.store = store
         self.home_label = f"{LABEL_HOME}={settings.state_dir}"
+        # One package cache per MSC_HOME: homes (people) never share what the installer caches.
+        self.cache_volume = "msc-package-cache-" + hashlib.sha256(str(settings.state_dir).encode()).hexdigest()[:12]
         self.files = SessionFiles(settings.state_dir / "sessions", engine)
 
     # -- finding ---------------------------------------------------------------------------
@@ -205,6 +208,7 @@ class Sessions:
         now = time.time()
         record = SessionRecord(id=sid, container_name=PREFIX + sid, image=image.tag, app_type=app_type,
                                network=network, installer="uv" if recipe.has_uv else "pip",
+                               install_user=INSTALL_USER,
                                created_at=now, last_used=now)
         await self._create_container(record)
         self.store.update(lambda rs: rs.__setitem__(sid, record))
@@ -216,10 +220,12 @@ class Sessions:
         spec = ContainerSpec(
             name=record.container_name, image=record.image,
             labels={LABEL_SESSION: record.id, LABEL_HOME: str(settings.state_dir),
-                    "msc.app_type": record.app_type, "msc.image": record.image, "msc.network": record.network},
+                    "msc.app_type": record.app_type, "msc.image": record.image, "msc.network": record.network,
+                    "msc.install_user": record.install_user},
             memory=settings.memory, pids_limit=settings.pids_limit, cpus=settings.cpus,
             network="none" if record.network == "none" else "bridge",
-            volumes={PACKAGE_CACHE_VOLUME: CACHE_DIR}, binds=binds,
+            volumes={self.cache_volume: CACHE_DIR}, volume_labels={LABEL_HOME: str(settings.state_dir)},
+            binds=binds,
         )
         record.container_id = await self.engine.containers.create(spec)
         await self.engine.containers.start(record.container_name)
@@ -327,7 +333,7 @@ class Sessions:
             pass
         if not await self.engine.images.exists(record.image):
             image = await ensure_image(self.engine, render(record.app_type, self.settings), on_log)
-            record.image = image.tag
+            record.image, record.install_user = image.tag, INSTALL_USER
         await self._create_container(record)
         await self.files.copy_back(record)
         self.store.update(lambda rs: rs.__setitem__(record.id, record))

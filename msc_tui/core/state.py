@@ -34,6 +34,7 @@ class SessionRecord:
     container_id: str = ""
     network: str = "normal"
     installer: str = "uv"
+    install_user: str = "appuser"  # sessions made before installs had their own user
     created_at: float = 0.0
     last_used: float = 0.0
     session_files: list[str] = field(default_factory=list)

@@ -39,6 +39,7 @@ class ContainerSpec:
     cpus: float = 0.0
     network: str = "bridge"
     volumes: dict[str, str] = field(default_factory=dict)  # volume name -> mount path
+    volume_labels: dict[str, str] = field(default_factory=dict)  # given to volumes this creates
     binds: list[str] = field(default_factory=list)  # "host path:container path[:ro]"
 
     def to_api(self) -> dict:
@@ -49,7 +50,8 @@ class ContainerSpec:
             "PidsLimit": self.pids_limit or None,
             "Memory": parse_memory(self.memory),
             "NetworkMode": self.network,
-            "Mounts": [{"Type": "volume", "Source": s, "Target": t} for s, t in self.volumes.items()],
+            "Mounts": [{"Type": "volume", "Source": s, "Target": t, "VolumeOptions": {"Labels": self.volume_labels}}
+                       for s, t in self.volumes.items()],
             "Binds": self.binds or None,
         }
         if self.cpus:

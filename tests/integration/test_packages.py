@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tomllib
 
+from tests.conftest import remove_home_objects
 
 
 def pip_list(docker_client, sid: str) -> dict[str, str]:
@@ -104,7 +105,7 @@ def test_packages_list_requirements_uninstall_and_restore(msc, msc_home, new_ses
 
     # Reconcile: a package installed behind msc's back shows up, and the record follows.
     docker_client.containers.get(f"msc-dev-session-{sid}").exec_run(
-        ["uv", "pip", "install", "tabulate"], user="appuser")
+        ["uv", "pip", "install", "tabulate"], user="installer")
     listed = json.loads(msc("packages", sid, "--json").stdout)["installed_packages"]
     assert {p.split("==")[0] for p in listed} == {"six", "tabulate"}
     assert record(msc_home, sid)["installed_packages"] == listed
@@ -120,12 +121,52 @@ def test_packages_list_requirements_uninstall_and_restore(msc, msc_home, new_ses
     assert ran.stdout.strip() == version
 
 
-def test_second_session_installs_from_the_shared_cache(msc, new_session):
+OFFLINE_INSTALL = ["uv", "pip", "install", "--offline", "--python", "/opt/venv/bin/python"]
+POISON = """import os
+found = denied = 0
+for top in ("/cache", "/opt/venv"):
+    for folder, _, files in os.walk(top):
+        for name in files:
+            if name.endswith(".lock"):  # uv's lock files are empty and world-writable by design
+                continue
+            found += 1
+            try:
+                with open(os.path.join(folder, name), "a") as f:
+                    f.write("print('poisoned')\\n")
+            except OSError:
+                denied += 1
+print(found, denied)
+"""
+
+
+def test_the_package_cache_is_shared_within_a_home_and_writable_only_by_the_installer(
+        msc, msc_home, new_session, docker_client, tmp_path, monkeypatch):
     first, second = new_session(), new_session()
-    assert msc("install", first, "tabulate==0.9.0").returncode == 0
-    done = msc("install", second, "tabulate==0.9.0")
-    assert done.returncode == 0
-    assert "Downloading" not in done.stdout + done.stderr  # uv reports downloads; a cache hit has none
+    assert msc("install", first, "cowsay==6.1").returncode == 0
+    # Code run in the session tries to plant a line in every cached and installed file.
+    found, denied = map(int, msc("run", "-s", first, "-", input=POISON).stdout.split())
+    assert found > 50 and denied == found
+    # The second session of this home installs from the cache: offline, with no index at all.
+    container = docker_client.containers.get(f"msc-dev-session-{second}")
+    offline = container.exec_run([*OFFLINE_INSTALL, "cowsay==6.1"], user="installer")
+    assert offline.exit_code == 0, offline.output.decode()
+    ran = msc("run", "-s", second, "-", input="import cowsay\nprint('clean')")
+    assert ran.stdout == "clean\n", ran.stdout + ran.stderr
+
+    # Another home has its own cache volume, labelled with its home, with nothing of this one's in it.
+    monkeypatch.setenv("MSC_HOME", str(tmp_path / "other-home"))
+    other = new_session()
+    try:
+        mounts = {sid: [m for m in docker_client.containers.get(f"msc-dev-session-{sid}").attrs["Mounts"]
+                        if m["Destination"] == "/cache"] for sid in (first, other)}
+        assert mounts[first][0]["Name"] != mounts[other][0]["Name"]
+        labels = docker_client.volumes.get(mounts[other][0]["Name"]).attrs["Labels"]
+        assert labels == {"msc.home": str(tmp_path / "other-home")}
+        refused = docker_client.containers.get(f"msc-dev-session-{other}").exec_run(
+            [*OFFLINE_INSTALL, "cowsay==6.1"], user="installer")
+        assert refused.exit_code != 0
+    finally:
+        remove_home_objects(docker_client, tmp_path / "other-home")
 
 
 def test_install_only_network_user_code_sees_only_loopback_yet_installs_work(msc, new_session, docker_client):
@@ -172,7 +213,7 @@ def test_a_half_written_distribution_does_not_break_the_listing(msc, msc_home, n
     assert msc("install", sid, "six").returncode == 0
     container = docker_client.containers.get(f"msc-dev-session-{sid}")
     planted = container.exec_run(["sh", "-c", "mkdir $(echo /opt/venv/lib/python3*/site-packages)/numpy-2.3.1.dist-info"],
-                                 user="appuser")
+                                 user="installer")
     assert planted.exit_code == 0
     listed = msc("packages", sid, "--json")
     assert listed.returncode == 0, listed.stderr

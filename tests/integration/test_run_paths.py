@@ -173,7 +173,7 @@ def test_a_module_that_starts_a_thread_at_import_is_never_preloaded(msc_home, do
 
     async def body(msc, record):
         container = docker_client.containers.get(record.container_name)
-        put = container.exec_run(["sh", "-c", f"cat > {SITE}/mscthreadprobe.py"], user="appuser", stdin=True,
+        put = container.exec_run(["sh", "-c", f"cat > {SITE}/mscthreadprobe.py"], user="installer", stdin=True,
                                  socket=True)
         put.output._sock.sendall(probe.encode())
         put.output._sock.close()
@@ -198,7 +198,7 @@ def test_a_package_change_rebuilds_the_warm_imports(msc_home, docker_client):
         assert (await warm_start_modules(msc, record, "setuptools"))["stdout"] == "True\n"
         container = docker_client.containers.get(record.container_name)
         # what any install does to the environment: an entry appears in site-packages
-        assert container.exec_run(["mkdir", f"{SITE}/msc_new_dist-1.0.dist-info"], user="appuser").exit_code == 0
+        assert container.exec_run(["mkdir", f"{SITE}/msc_new_dist-1.0.dist-info"], user="installer").exit_code == 0
         after = await msc.run(record, "import sys\nprint('setuptools' in sys.modules)")
         assert after["stdout"] == "False\n" and after["preloaded_modules"] == 0
         assert (await warm_start_modules(msc, record, "setuptools"))["stdout"] == "True\n"
