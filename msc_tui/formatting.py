@@ -16,6 +16,11 @@ def when(epoch: float | None, now: float | None = None) -> str:
     return f"{int(seconds)}s ago"
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 line', '2 lines'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def size(value: int | None) -> str:
     if value is None:
         return "-"

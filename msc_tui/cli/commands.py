@@ -13,13 +13,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from ..config import load_settings
+from ..core.cleanup import CACHE, IMAGES, KINDS, RECORDS, SESSIONS
 from ..core.imports import local_modules
 from ..core.project import companions, read_source
 from ..core.recipe import render
 from ..core.runs import RunInput
 from ..core.service import Msc
 from ..core.sessions import parse_duration
-from ..formatting import run_closing, run_header, run_outcome
+from ..formatting import run_closing, run_header, run_outcome, size
 from ..errors import EngineUnreachable, MscError, NotFound, NotRunning, UsageError
 from .program_input import ProgramInput, terminal_size
 from .render import BuildProgress, print_json, table
@@ -169,13 +170,15 @@ async def packages(args) -> int:
 async def ls(args) -> int:
     async with opened() as msc:
         views = await msc.sessions.views(include_all=args.all, size=args.size)
-    rows = [v.as_dict() for v in views]
     if args.json:
-        print_json(rows)
+        print_json([v.as_dict() for v in views])
         return 0
+    rows = [{**v.as_dict(), "owner": v.whose} for v in views]
     columns = ["name", "session", "app_type", "image", "status", "created", "last_used", "packages"]
     if args.size:
         columns += ["size_rw", "warm_rss"]
+    if args.all:
+        columns += ["owner"]
     print(table(rows, columns))
     return 0
 
@@ -202,31 +205,72 @@ async def rm(args) -> int:
     return 2 if refused else 4 if failed else 0
 
 
+async def df(args) -> int:
+    async with opened() as msc:
+        inventory = await msc.cleanup.survey()
+    summary = inventory.summary()
+    if args.json:
+        print_json({**summary, "items": [i.as_dict() for i in inventory.items]})
+        return 0
+    print(table([{"kind": kind, **row} for kind, row in summary.items()], ["kind", "count", "size", "reclaimable"]))
+    images = [i.as_dict() for i in inventory.of(IMAGES)]
+    if images:
+        print()
+        print(table([{**i, "image": i["name"], "app_type": i["detail"], "used_by": i["users"]} for i in images],
+                    ["image", "app_type", "size", "frees", "used_by", "last_used"]))
+    return 0
+
+
+NOUNS = {SESSIONS: "session", IMAGES: "image", CACHE: "cache", RECORDS: "record"}
+
+
 async def clean(args) -> int:
     older = parse_duration(args.older_than) if args.older_than else None
+    kinds = {k for k in KINDS if getattr(args, k)} or {SESSIONS}
+    if args.everything:
+        kinds = set(KINDS)
+    if args.all_images:
+        kinds.add(IMAGES)
     async with opened() as msc:
-        chosen = await msc.sessions.clean_candidates(older, args.stopped, args.all)
-        names = [v.name for v in chosen]
-        if not args.dry_run and names and not args.yes:
+        chosen = msc.cleanup.choose(await msc.cleanup.survey(), kinds, older, args.stopped, args.all_images)
+        frees = sum(i.frees for i in chosen)
+        if not args.dry_run and chosen and not args.yes:
             if args.json or not sys.stdin.isatty():
-                raise UsageError(f"would remove {len(names)} containers; pass --yes to confirm (or --dry-run)")
-            print(table([v.as_dict() for v in chosen], ["name", "session", "status", "last_used"]))
-            if ask(f"Remove these {len(names)} containers? [y/N] ").lower() not in ("y", "yes"):
+                raise UsageError(f"would remove {len(chosen)} objects ({size(frees)}); "
+                                 "pass --yes to confirm (or --dry-run)")
+            print(table([i.as_dict() for i in chosen], ["kind", "name", "detail", "frees", "last_used"]))
+            if ask(f"Remove these {len(chosen)} ({size(frees)})? [y/N] ").lower() not in ("y", "yes"):
                 print("nothing removed")
                 return 1
-        removed = []
-        if not args.dry_run:
-            for view in chosen:
-                removed.append(await msc.sessions.remove(view.name, force=True))  # --all chose them
+        removed, errors = [], []
+        if not args.dry_run and chosen:
+            progress = None if args.json or not sys.stderr.isatty() else _clean_progress(len(chosen))
+            removed, errors = await msc.cleanup.remove(chosen, progress)
     if args.json:
-        print_json({"dry_run": args.dry_run, "candidates": names, "removed": removed})
+        print_json({"dry_run": args.dry_run, "candidates": [i.name for i in chosen],
+                    "items": [i.as_dict() for i in chosen],
+                    "removed": [i.name for i in removed], "frees": frees,
+                    "freed": sum(i.frees for i in removed), "errors": errors})
     else:
-        verb = "would remove" if args.dry_run else "removed"
-        for name in (names if args.dry_run else removed):
-            print(f"{verb} {name}")
-        if not names:
+        for item in (chosen if args.dry_run else removed):
+            print(f"{'would remove' if args.dry_run else 'removed'} {NOUNS[item.kind]} {item.name} ({size(item.frees)})")
+        for error in errors:
+            print(f"msc: {error}", file=sys.stderr)
+        if chosen:
+            print(f"{'would free' if args.dry_run else 'freed'} {size(frees if args.dry_run else sum(i.frees for i in removed))}")
+        else:
             print("nothing to clean")
-    return 0
+    return 4 if errors else 0
+
+
+def _clean_progress(total: int):
+    done = 0
+
+    def report(item, error) -> None:
+        nonlocal done
+        done += 1
+        print(f"\rremoving: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    return report
 
 
 async def build(args) -> int:

@@ -78,12 +78,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="also another MSC_HOME's session or a container msc did not make")
     json_flag(p)
 
-    p = command("clean", commands.clean, "remove old msc containers by last use")
-    p.add_argument("--older-than", metavar="DURATION", help="last used longer ago than this (90s, 30m, 12h, 7d)")
-    p.add_argument("--stopped", action="store_true", help="only containers that are not running")
-    p.add_argument("--dry-run", action="store_true", help="show what would be removed, remove nothing")
+    p = command("df", commands.df, "what msc uses on this engine and in MSC_HOME, and what is reclaimable")
+    json_flag(p)
+
+    p = command("clean", commands.clean, "remove this home's old sessions, unused images, cache, stale records")
+    p.add_argument("--sessions", action="store_true", help="this home's sessions (the default kind)")
+    p.add_argument("--images", action="store_true",
+                   help="images msc built that no container uses, keeping per app type the newest "
+                        "and the one the current settings build")
+    p.add_argument("--all-images", action="store_true", help="images, those kept by --images too")
+    p.add_argument("--cache", action="store_true", help="this home's package cache volume")
+    p.add_argument("--records", action="store_true",
+                   help="records whose container is gone, and session files of removed sessions")
+    p.add_argument("--everything", action="store_true", help="all four kinds")
+    p.add_argument("--older-than", metavar="DURATION",
+                   help="last used longer ago than this (90s, 30m, 12h, 7d), for each kind")
+    p.add_argument("--stopped", action="store_true", help="only sessions whose container is not running")
+    p.add_argument("--dry-run", action="store_true", help="list what would go and the space it frees")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--all", action="store_true", help="also containers msc did not create (careful)")
     json_flag(p)
 
     p = command("build", commands.build, "build (once) the image for an app type")

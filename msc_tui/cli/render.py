@@ -15,9 +15,9 @@ def print_json(data) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
-def table(rows: list[dict], columns: list[str]) -> str:
+def table(rows: list[dict], columns: list[str], empty: str = "no sessions") -> str:
     if not rows:
-        return "no sessions"
+        return empty
     formatted = [[_cell(c, r.get(c)) for c in columns] for r in rows]
     widths = [max(len(c), *(len(f[i]) for f in formatted)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
@@ -28,8 +28,10 @@ def table(rows: list[dict], columns: list[str]) -> str:
 def _cell(column: str, value) -> str:
     if column in ("created", "last_used"):
         return when(value)
-    if column in ("size_rw", "warm_rss"):
+    if column in ("size_rw", "warm_rss", "size", "frees", "reclaimable"):
         return size(value)
+    if isinstance(value, list):
+        return ",".join(value) or "-"
     return "-" if value in (None, "") else str(value)
 
 

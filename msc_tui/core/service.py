@@ -7,6 +7,7 @@ from typing import Callable
 from ..config import Settings, load_settings
 from ..engine import Engine
 from ..errors import InstallFailed
+from .cleanup import Cleanup
 from .images import ImageResult, ensure_image
 from .packages import Packages
 from .recipe import render
@@ -23,6 +24,7 @@ class Msc:
         self.sessions = Sessions(settings, engine, self.store)
         self.runs = Runs(engine, self.sessions, warm)
         self.packages = Packages(engine, self.sessions)
+        self.cleanup = Cleanup(self.sessions)
 
     @classmethod
     async def open(cls, settings: Settings | None = None, warm: bool = True) -> "Msc":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import hashlib
+import os
 import re
 import secrets
 import time
@@ -24,6 +26,7 @@ from .state import SessionRecord, StateStore
 PREFIX = "msc-dev-session-"
 LABEL_SESSION = "msc.session"
 LABEL_HOME = "msc.home"
+LABEL_USER = "msc.user"
 WHEELHOUSE_PATH = "/wheelhouse"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 
@@ -34,6 +37,24 @@ def parse_duration(text: str) -> float:
     if not match:
         raise UsageError(f"bad duration {text!r} (use e.g. 90s, 30m, 12h, 7d)")
     return float(match[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match[2]]
+
+
+THIS_HOME, OTHER_HOME, NOT_MSC = "this home", "other home", "not msc"
+
+
+def ownership(labels: dict[str, str], home: str) -> str:
+    """The one rule for whose an object is: this MSC_HOME's carry its label; another home's
+    sessions belong to another msc (a colleague's); anything else is not msc's."""
+    if labels.get(LABEL_HOME) == home:
+        return THIS_HOME
+    return OTHER_HOME if LABEL_HOME in labels else NOT_MSC
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return str(os.getuid())
 
 
 def container_gone(record: SessionRecord) -> ContainerGone:
@@ -57,6 +78,7 @@ class SessionView:
 
     record: SessionRecord | None
     container: ContainerInfo | None
+    owner: str = THIS_HOME  # ownership(): this home, other home, not msc
     warm_rss: int | None = None  # memory of the session's warm servers (msc ls --size)
 
     @property
@@ -81,7 +103,15 @@ class SessionView:
 
     @property
     def owned(self) -> bool:
-        return self.record is not None or (self.container is not None and LABEL_SESSION in self.container.labels)
+        return self.owner == THIS_HOME
+
+    @property
+    def whose(self) -> str:
+        """'this home', 'not msc', or another home's session with its user and home."""
+        if self.owner != OTHER_HOME:
+            return self.owner
+        labels = self.container.labels
+        return f"{labels.get(LABEL_USER, '?')} ({labels.get(LABEL_HOME)})"
 
     def as_dict(self) -> dict:
         record, container = self.record, self.container
@@ -97,6 +127,9 @@ class SessionView:
             "size_rw": container.size_rw if container else None,
             "warm_rss": self.warm_rss,
             "msc": self.owned,
+            "owner": self.owner,
+            "home": container.labels.get(LABEL_HOME) if container else None,
+            "user": container.labels.get(LABEL_USER) if container else None,
         }
 
 
@@ -105,9 +138,10 @@ class Sessions:
         self.settings = settings
         self.engine = engine
         self.store = store
-        self.home_label = f"{LABEL_HOME}={settings.state_dir}"
+        self.home = str(settings.state_dir)
+        self.home_label = f"{LABEL_HOME}={self.home}"
         # One package cache per MSC_HOME: homes (people) never share what the installer caches.
-        self.cache_volume = "msc-package-cache-" + hashlib.sha256(str(settings.state_dir).encode()).hexdigest()[:12]
+        self.cache_volume = "msc-package-cache-" + hashlib.sha256(self.home.encode()).hexdigest()[:12]
         self.files = SessionFiles(settings.state_dir / "sessions", engine)
 
     # -- finding ---------------------------------------------------------------------------
@@ -157,7 +191,7 @@ class Sessions:
         containers = await self.engine.containers.list(label=None if include_all else self.home_label, size=size)
         by_name = {c.name: c for c in containers}
         views = [SessionView(r, by_name.pop(r.container_name, None)) for r in self.records().values()]
-        views += [SessionView(None, c) for c in by_name.values()]
+        views += [SessionView(None, c, ownership(c.labels, self.home)) for c in by_name.values()]
         if size:
             await asyncio.gather(*(self._measure_warm(v) for v in views if v.record and v.container
                                    and v.container.running))
@@ -219,12 +253,12 @@ class Sessions:
         binds = [f"{Path(settings.wheelhouse).resolve()}:{WHEELHOUSE_PATH}:ro"] if settings.wheelhouse else []
         spec = ContainerSpec(
             name=record.container_name, image=record.image,
-            labels={LABEL_SESSION: record.id, LABEL_HOME: str(settings.state_dir),
+            labels={LABEL_SESSION: record.id, LABEL_HOME: self.home, LABEL_USER: current_user(),
                     "msc.app_type": record.app_type, "msc.image": record.image, "msc.network": record.network,
                     "msc.install_user": record.install_user},
             memory=settings.memory, pids_limit=settings.pids_limit, cpus=settings.cpus,
             network="none" if record.network == "none" else "bridge",
-            volumes={self.cache_volume: CACHE_DIR}, volume_labels={LABEL_HOME: str(settings.state_dir)},
+            volumes={self.cache_volume: CACHE_DIR}, volume_labels={LABEL_HOME: self.home},
             binds=binds,
         )
         record.container_id = await self.engine.containers.create(spec)
@@ -288,25 +322,12 @@ class Sessions:
         return name
 
     def _check_ours(self, container: ContainerInfo) -> None:
-        home = container.labels.get(LABEL_HOME)
-        if home == str(self.settings.state_dir):
+        owner = ownership(container.labels, self.home)
+        if owner == THIS_HOME:
             return
-        whose = f"a session of another msc home ({home})" if home else "not an msc container"
+        whose = (f"a session of another msc home ({container.labels.get(LABEL_USER, '?')}: "
+                 f"{container.labels[LABEL_HOME]})" if owner == OTHER_HOME else "not an msc container")
         raise UsageError(f"{container.name} is {whose}; pass --force to remove it anyway")
-
-    async def clean_candidates(self, older_than: float | None, stopped_only: bool,
-                               include_foreign: bool) -> list[SessionView]:
-        now = time.time()
-        chosen = []
-        for view in await self.views(include_all=include_foreign):
-            if view.container is None:
-                continue
-            if stopped_only and view.container.running:
-                continue
-            if older_than is not None and now - view.last_used < older_than:
-                continue
-            chosen.append(view)
-        return chosen
 
     # -- recovering -----------------------------------------------------------------------------
     async def rebuild_from_labels(self) -> int:

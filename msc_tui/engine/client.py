@@ -16,6 +16,7 @@ from .events import Events
 from .execs import Execs
 from .files import Files
 from .images import Images
+from .storage import Storage
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 
@@ -76,6 +77,7 @@ class Engine:
         self.files = Files(self._docker, self.endpoint)
         self.images = Images(self._docker, self.endpoint)
         self.events = Events(self._docker, self.endpoint)
+        self.storage = Storage(self._docker, self.endpoint)
 
     async def version(self) -> dict:
         with engine_errors("version", self.endpoint):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,6 +78,8 @@ class ContainerInfo:
     created: float  # epoch seconds
     size_rw: int | None = None
     networks: tuple[str, ...] = ()
+    image_id: str = ""
+    volumes: tuple[str, ...] = ()  # named volumes it mounts
 
     @property
     def running(self) -> bool:
@@ -93,6 +96,8 @@ def _from_summary(raw: dict) -> ContainerInfo:
         created=float(raw.get("Created", 0)),
         size_rw=raw.get("SizeRw"),
         networks=tuple((raw.get("NetworkSettings") or {}).get("Networks") or {}),
+        image_id=raw.get("ImageID", ""),
+        volumes=tuple(m["Name"] for m in raw.get("Mounts") or [] if m.get("Type") == "volume"),
     )
 
 
@@ -124,7 +129,7 @@ class Containers:
         """All containers (running or not); only those carrying `label` when given."""
         params: dict = {"all": 1}
         if label:
-            params["filters"] = '{"label": ["%s"]}' % label
+            params["filters"] = json.dumps({"label": [label]})
         if size:
             params["size"] = 1
         with self._errors("containers"):

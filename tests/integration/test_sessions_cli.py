@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import signal
@@ -226,7 +227,7 @@ def test_rm_refuses_what_is_not_this_homes_without_force(msc, new_session, raw_c
     theirs = json.loads(pair.stdout)["container_name"]
     try:
         refused = msc("rm", theirs)
-        assert refused.returncode == 2 and f"a session of another msc home ({pair_home})" in refused.stderr
+        assert refused.returncode == 2 and f"a session of another msc home ({getpass.getuser()}: {pair_home})" in refused.stderr
         assert docker_client.containers.get(theirs).status == "running"
     finally:
         docker_client.containers.get(theirs).remove(force=True)

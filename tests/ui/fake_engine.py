@@ -14,6 +14,7 @@ from msc_tui.config import Settings
 from msc_tui.core.service import Msc
 from msc_tui.core.state import SessionRecord, StateStore
 from msc_tui.engine.containers import ContainerInfo
+from msc_tui.engine.storage import DiskUsage, ImageInfo, VolumeInfo
 from msc_tui.core import runner
 
 FROZEN_NOW = 1_790_000_000.0
@@ -104,6 +105,28 @@ class FakeFiles:
         pass
 
 
+class FakeStorage:
+    """`system df`: the containers, one image per app type in use plus an old one, the home's cache."""
+
+    def __init__(self, containers: FakeContainers, home: str, cache_volume: str):
+        self.containers, self.home, self.cache_volume = containers, home, cache_volume
+
+    async def usage(self):
+        infos = list(self.containers.infos.values())
+        images = [ImageInfo(f"sha256:{tag}", [f"{tag}:latest"], {"msc.recipe": tag, "msc.app_type": app_type},
+                            FROZEN_NOW - days * DAY, 700_000_000, unique, users)
+                  for tag, app_type, days, unique, users in (
+                      ("msc-data-3f2a9c1d0b7e", "data_app", 10, 690_000_000, 1),
+                      ("msc-basic-0a1b2c3d4e5f", "basic_app", 40, 41_000_000, 0),
+                      ("msc-basic-9e8d7c6b5a40", "basic_app", 2, 41_000_000, 0))]
+        volumes = [VolumeInfo(self.cache_volume, {"msc.home": self.home}, FROZEN_NOW - 30 * DAY, 290_000_000, 2)]
+        for info in infos:
+            info.image_id = f"sha256:{info.image}"
+            if "msc.session" in info.labels:
+                info.volumes = (self.cache_volume,)
+        return DiskUsage(infos, images, volumes)
+
+
 class FakeEvents:
     async def watch(self, label=None, since=None, max_backoff=5.0):
         await asyncio.Event().wait()  # quiet forever
@@ -124,7 +147,8 @@ class FakeEngine:
 
 
 def fake_msc(home) -> Msc:
-    """Three msc sessions (one stopped, one whose container is gone) and one foreign container."""
+    """Three msc sessions (one stopped, one whose container is gone), a session of another
+    home (bob's) and one container msc did not make."""
     settings = Settings(paths=(home, home))
     label = str(home)
 
@@ -135,7 +159,10 @@ def fake_msc(home) -> Msc:
 
     infos = [info("a1b2c3", "running", 0.2, "data_app", 48_300_000), info("d4e5f6", "exited", 9, "gui_app"),
              ContainerInfo(id="f" * 64, name="postgres-dev", image="postgres:16", status="running", labels={},
-                           created=FROZEN_NOW - 30 * DAY)]
+                           created=FROZEN_NOW - 30 * DAY),
+             ContainerInfo(id="b" * 64, name="msc-dev-session-b0b0b0", image="msc-basic-9e8d7c6b5a40",
+                           status="running", created=FROZEN_NOW - 3 * DAY,
+                           labels={"msc.session": "b0b0b0", "msc.home": "/home/bob/.msc", "msc.user": "bob"})]
     store = StateStore(home / "sessions.toml")
     records = {
         "a1b2c3": SessionRecord("a1b2c3", "msc-dev-session-a1b2c3", "msc-data-3f2a9c1d0b7e", "data_app",
@@ -151,4 +178,7 @@ def fake_msc(home) -> Msc:
     (home / "sessions" / "a1b2c3").mkdir(parents=True)
     (home / "sessions" / "a1b2c3" / "main.py").write_text(
         "import pandas as pd\n\nframe = pd.DataFrame({'x': [1, 2, 3]})\nprint(frame.describe())\n")
-    return Msc(settings, FakeEngine(infos))
+    engine = FakeEngine(infos)
+    msc = Msc(settings, engine)
+    engine.storage = FakeStorage(engine.containers, label, msc.sessions.cache_volume)
+    return msc

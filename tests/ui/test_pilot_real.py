@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -10,6 +14,7 @@ from textual.widgets import Input, TextArea
 
 from msc_tui.core.service import Msc
 from msc_tui.ui.app import MscApp
+from tests.conftest import remove_home_objects
 
 pytestmark = pytest.mark.docker
 
@@ -154,12 +159,49 @@ async def test_picker_reuses_an_existing_session_and_cleanup_removes(msc_home, d
 
         await pilot.press("f3")
         await until(pilot, lambda: type(app.screen).__name__ == "CleanupScreen")
-        await until(pilot, lambda: app.screen.views)
+        await until(pilot, lambda: app.screen.inventory.items)
         await pilot.press("space", "d")
         await until(pilot, lambda: type(app.screen).__name__ == "Confirm")
         await pilot.press("tab", "enter")  # focus moves from No to Remove
         await until(pilot, lambda: not docker_client.containers.list(all=True, filters={"name": record.container_name}),
                     timeout=30)
+
+
+async def test_cleanup_never_takes_a_colleagues_session_without_a_second_confirmation(
+        msc_home, docker_client, tmp_path):
+    colleague = tmp_path / "colleague"
+    made = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"],
+                                   input="print(1)", text=True, capture_output=True,
+                                   env={**os.environ, "MSC_HOME": str(colleague)})
+    assert made.returncode == 0, made.stderr
+    theirs = f"msc-dev-session-{json.loads(made.stdout)['session']}"
+    ours = await Msc.open()
+    try:
+        record = await ours.sessions.create(app_type="basic_app")
+    finally:
+        await ours.close()
+    try:
+        app = MscApp(show_picker=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.msc is not None)
+            await pilot.press("f3")
+            await until(pilot, lambda: type(app.screen).__name__ == "CleanupScreen" and app.screen.inventory.items)
+            await pilot.press("shift+tab", "space", "tab")  # "others' too", then back to the table
+            await until(pilot, lambda: theirs in app.screen.others)
+            await pilot.press("a")
+            assert record.container_name in app.screen.selected and theirs not in app.screen.selected
+            names = [i.name for i in app.screen.shown()]
+            await pilot.press(*["down"] * names.index(theirs), "space", "d")
+            await until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+            await pilot.press("tab", "enter")  # Remove
+            await until(pilot, lambda: type(app.screen).__name__ == "Confirm" and "belong" in app.screen.body)
+            assert str(colleague) in app.screen.body
+            await pilot.press("enter")  # the focused answer: only this home's
+            await until(pilot, lambda: not docker_client.containers.list(
+                all=True, filters={"name": record.container_name}), timeout=60)
+        assert docker_client.containers.get(theirs).status == "running"
+    finally:
+        remove_home_objects(docker_client, colleague)
 
 
 async def test_table_row_follows_runs_and_installs_without_docker_events(app):

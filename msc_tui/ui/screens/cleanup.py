@@ -1,6 +1,8 @@
-"""Cleanup: every msc container with status, time since last use and disk size; filter,
-multi-select, confirm exactly what goes, remove in the background with progress.
-Containers msc did not create appear only when asked, and are never preselected."""
+"""Cleanup: this home's sessions, unused images, its package cache and stale records, with
+what each frees; filter, multi-select, confirm exactly what goes, remove with progress.
+What to offer comes from the core's rules (Cleanup.choose). Other homes' sessions and
+containers msc did not make appear only when asked, are never bulk-selected, and go only
+after a second confirmation that names their owner."""
 
 from __future__ import annotations
 
@@ -9,15 +11,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Input, Label, ProgressBar, Select
+from textual.widgets import Checkbox, DataTable, Footer, Input, Label, ProgressBar
 
-from ...formatting import size, when
-from ...core.sessions import SessionView, parse_duration
-from ..workers import guarded_work
+from ...core.cleanup import CACHE, IMAGES, RECORDS, SESSIONS, Inventory, Item
+from ...core.sessions import parse_duration
 from ...errors import MscError
+from ...formatting import plural, size, when
+from ..workers import guarded_work
 from .dialogs import Confirm
 
-STATUS_FILTERS = [("any status", "any"), ("stopped", "stopped"), ("running", "running")]
+NOUNS = {SESSIONS: "session", IMAGES: "image", CACHE: "cache", RECORDS: "record"}
 
 
 class CleanupScreen(Screen):
@@ -31,16 +34,16 @@ class CleanupScreen(Screen):
 
     def __init__(self):
         super().__init__()
-        self.views: list[SessionView] = []
+        self.inventory = Inventory([])
+        self.others: dict[str, tuple[Item, str]] = {}  # not this home's: name -> (item, whose)
         self.selected: set[str] = set()
-        self.sizes: dict[str, int | None] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="cleanup"):
             with Horizontal(id="filters"):
                 yield Input(placeholder="older than (e.g. 7d)", id="older", classes="filter")
-                yield Select(STATUS_FILTERS, value="any", allow_blank=False, id="status", classes="filter")
-                yield Checkbox("non-msc too", id="foreign")
+                yield Checkbox("stopped only", id="stopped")
+                yield Checkbox("others' too", id="foreign")
             yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
             yield Label("", id="summary")
             yield ProgressBar(id="progress", show_eta=False)
@@ -48,8 +51,8 @@ class CleanupScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#candidates", DataTable)
-        for key, label in (("mark", " "), ("name", "Name"), ("owner", "Owner"), ("status", "Status"),
-                           ("used", "Last used"), ("size", "Size")):
+        for key, label in (("mark", " "), ("kind", "Kind"), ("name", "Name"), ("frees", "Frees"),
+                           ("used", "Last used"), ("detail", "Status"), ("owner", "Owner")):
             table.add_column(label, key=key)
         self.query_one("#progress").display = False
         self.action_refresh()
@@ -58,56 +61,58 @@ class CleanupScreen(Screen):
     # -- data ------------------------------------------------------------------------------
     @guarded_work(exclusive=True, group="cleanup-list")
     async def action_refresh(self) -> None:
-        include_foreign = self.query_one("#foreign", Checkbox).value
-        views = await self.app.msc.sessions.views(include_all=include_foreign)
-        self.views = [v for v in views if v.container]
-        self.selected &= {v.name for v in self.views}
+        msc = self.app.msc
+        self.inventory = await msc.cleanup.survey()
+        self.others = {}
+        if self.query_one("#foreign", Checkbox).value:
+            for view in await msc.sessions.views(include_all=True):
+                if view.container and not view.owned:
+                    c = view.container
+                    self.others[c.name] = (Item(SESSIONS, c.name, c.size_rw, c.size_rw or 0, view.last_used,
+                                                c.status, ref=c.name), view.whose)
         self.render_rows()
-        for view in self.views:  # sizes are slow to compute: one container at a time, off the UI path
-            if view.name not in self.sizes:
-                info = await self.app.msc.sessions.view(view.name, size=True)
-                self.sizes[view.name] = info.container.size_rw if info and info.container else None
-                self.render_rows()
 
-    def shown(self) -> list[SessionView]:
+    def shown(self) -> list[Item]:
+        """This home's candidates by the core's rules (images and the cache only when nothing uses
+        them now), then others' containers under the same age and status filter."""
         older_text = self.query_one("#older", Input).value.strip()
         try:
             older = parse_duration(older_text) if older_text else None
         except MscError:
             older = None
-        status = self.query_one("#status", Select).value
+        stopped = self.query_one("#stopped", Checkbox).value
+        choose = self.app.msc.cleanup.choose
         now = self.app.clock()
-        result = []
-        for view in self.views:
-            if older is not None and now - view.last_used < older:
-                continue
-            if status == "stopped" and view.container.running or status == "running" and not view.container.running:
-                continue
-            result.append(view)
-        return result
+        ours = choose(self.inventory, {SESSIONS}, older, stopped, now=now)
+        ours += choose(self.inventory, {IMAGES, CACHE, RECORDS}, older, now=now)
+        foreign = Inventory([item for item, _ in self.others.values()])
+        return ours + choose(foreign, {SESSIONS}, older, stopped, now=now)
 
     def render_rows(self) -> None:
         table = self.query_one("#candidates", DataTable)
         cursor = table.cursor_row
         table.clear()
         now = self.app.clock()
-        for view in self.shown():
-            table.add_row(Text("[x]" if view.name in self.selected else "[ ]"), view.name,
-                          "msc" if view.owned else "other", view.status, when(view.last_used, now),
-                          size(self.sizes.get(view.name)), key=view.name)
+        shown = self.shown()
+        for item in shown:
+            owner = self.others[item.name][1] if item.name in self.others else "this home"
+            table.add_row(Text("[x]" if item.name in self.selected else "[ ]"), NOUNS[item.kind], item.name,
+                          size(None if item.size is None else item.frees), when(item.last_used, now), item.detail, owner, key=item.name)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+        chosen = [i for i in shown if i.name in self.selected]
         self.query_one("#summary", Label).update(
-            f"{len(self.selected)} selected of {table.row_count} shown - space selects, d removes")
+            f"{len(chosen)} of {len(shown)} selected, frees {size(sum(i.frees for i in chosen))}"
+            f" of {size(sum(i.frees for i in shown))} - space selects, a all, d removes")
 
     def on_input_changed(self) -> None:
         self.render_rows()
 
-    def on_select_changed(self) -> None:
-        self.render_rows()
-
-    def on_checkbox_changed(self) -> None:
-        self.action_refresh()
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "foreign":
+            self.action_refresh()
+        else:
+            self.render_rows()
 
     # -- selection and removal ------------------------------------------------------------------
     def action_toggle(self) -> None:
@@ -119,30 +124,53 @@ class CleanupScreen(Screen):
         self.render_rows()
 
     def action_select_all(self) -> None:
-        self.selected |= {v.name for v in self.shown() if v.owned}  # never preselect foreign ones
+        self.selected |= {i.name for i in self.shown() if i.name not in self.others}  # never others'
         self.render_rows()
 
     def action_remove(self) -> None:
-        names = sorted(self.selected)
-        if not names:
+        chosen = [i for i in self.shown() if i.name in self.selected]
+        if not chosen:
             self.notify("nothing selected (space selects a row)")
             return
-        body = "These containers will be removed (their records too):\n" + "\n".join(f"  {n}" for n in names)
-        self.app.push_screen(Confirm(f"Remove {len(names)} containers?", body, yes="Remove"),
-                             lambda ok: self.remove_containers(names) if ok else None)
+        ours = [i for i in chosen if i.name not in self.others]
+        theirs = [i for i in chosen if i.name in self.others]
+        lines = [f"  {NOUNS[i.kind]} {i.name} ({size(i.frees)})" for i in chosen]
+        body = "These will be removed:\n" + "\n".join(lines) + f"\nFrees {size(sum(i.frees for i in chosen))}."
+        title = f"Remove {plural(len(chosen), 'object')}?"
+
+        def first(ok: bool | None) -> None:
+            if not ok:
+                return
+            if not theirs:
+                self.remove_items(ours, [])
+                return
+            whose = "\n".join(f"  {i.name}: {self.others[i.name][1]}" for i in theirs)
+            self.app.push_screen(
+                Confirm(f"{plural(len(theirs), 'container')} not this home's", "They belong to:\n" + whose
+                        + "\nRemove them too?", yes="Remove them too", no="Only this home's"),
+                lambda also: self.remove_items(ours, theirs if also else []))
+        self.app.push_screen(Confirm(title, body, yes="Remove"), first)
 
     @guarded_work(exclusive=True, group="cleanup-remove")
-    async def remove_containers(self, names: list[str]) -> None:
+    async def remove_items(self, ours: list[Item], theirs: list[Item]) -> None:
         progress = self.query_one("#progress", ProgressBar)
-        progress.update(total=len(names), progress=0)
+        progress.update(total=len(ours) + len(theirs), progress=0)
         progress.display = True
-        for name in names:
+
+        def advanced(item: Item, error: str | None) -> None:
+            if error:
+                self.notify(error, severity="error")
+            progress.advance(1)
+
+        removed, _ = await self.app.msc.cleanup.remove(ours, advanced)
+        for item in theirs:
             try:
-                await self.app.msc.sessions.remove(name, force=True)  # the user confirmed this list
+                await self.app.msc.sessions.remove(item.name, force=True)  # confirmed twice, owner named
+                removed.append(item)
             except MscError as exc:
                 self.notify(str(exc), severity="error")
-            self.selected.discard(name)
             progress.advance(1)
+        self.selected -= {i.name for i in ours + theirs}
         progress.display = False
-        self.notify(f"removed {len(names)} containers")
+        self.notify(f"removed {plural(len(removed), 'object')}, freed {size(sum(i.frees for i in removed))}")
         self.action_refresh()

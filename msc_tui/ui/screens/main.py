@@ -17,7 +17,7 @@ from ...core.apptypes import detect_app_type
 from ...core.runs import RunInput, run_exec_owner
 from ...core.sessions import LABEL_SESSION, record_from_labels
 from ...core.state import SessionRecord
-from ...formatting import run_closing, run_header
+from ...formatting import plural, run_closing, run_header
 from ..workers import guarded_work
 from ...errors import MscError, NotFound
 from ..widgets.container_table import ContainerTable
@@ -336,7 +336,7 @@ class MainScreen(Screen):
             line.disabled = True
         log.flush(final=True)
         state = "timed out" if result["timed_out"] else f"exit {result['exit_code']}"
-        log.meta(f"{state} - {result['duration_s']:.2f}s - {log.total_lines - lines_before} lines")
+        log.meta(f"{state} - {result['duration_s']:.2f}s - {plural(log.total_lines - lines_before, 'line')}")
         await self.refresh_row(self.current.container_name)
         self.proposed = result["missing_packages"]
         self.panel.propose(self.proposed, result["hints"])

@@ -1,0 +1,129 @@
+"""msc df and msc clean against the real engine: only this home's objects, figures as Docker has them."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import tomllib
+import uuid
+
+from tests.conftest import TEST_LABEL, remove_home_objects
+
+
+def msc_in(home, *args, input=None):
+    """The msc CLI with another MSC_HOME (a colleague on the same engine)."""
+    return subprocess.run([sys.executable, "-m", "msc_tui", *args], input=input, text=True, capture_output=True,
+                          timeout=600, env={**os.environ, "MSC_HOME": str(home)})
+
+
+def test_clean_everything_of_one_home_leaves_another_homes_and_foreign_containers(
+        msc, msc_home, new_session, tmp_path, docker_client, raw_container):
+    ours = new_session()
+    colleague = tmp_path / "colleague"
+    made = msc_in(colleague, "run", "--new", "--json", "-", input="print(1)")
+    assert made.returncode == 0, made.stderr
+    theirs = f"msc-dev-session-{json.loads(made.stdout)['session']}"
+    foreign = raw_container(name=f"postgres-dev-{uuid.uuid4().hex[:6]}").name
+    try:
+        listed = {row["name"]: row for row in json.loads(msc("ls", "--all", "--json").stdout)}
+        assert listed[theirs]["msc"] is False and listed[theirs]["owner"] == "other home"
+        assert listed[theirs]["home"] == str(colleague) and listed[foreign]["owner"] == "not msc"
+
+        done = msc("clean", "--everything", "--yes", "--json")
+        assert done.returncode == 0, done.stderr
+        removed = json.loads(done.stdout)["removed"]
+        assert f"msc-dev-session-{ours}" in removed and theirs not in removed and foreign not in removed
+        assert not docker_client.containers.list(all=True, filters={"name": f"msc-dev-session-{ours}"})
+        assert docker_client.containers.get(theirs).status == "running"
+        assert docker_client.containers.get(foreign).status == "running"
+        # the colleague's cache volume is theirs, in use or not
+        assert docker_client.volumes.list(filters={"label": f"msc.home={colleague}"})
+    finally:
+        remove_home_objects(docker_client, colleague)
+
+
+def test_df_figures_are_dockers_own(msc, msc_home, new_session, docker_client):
+    sid = new_session()
+    assert msc("install", sid, "six").returncode == 0
+    report = json.loads(msc("df", "--json").stdout)
+    items = {(i["kind"], i["name"]): i for i in report["items"]}
+    docker_df = docker_client.df()
+    container = next(c for c in docker_df["Containers"] if c["Names"] == [f"/msc-dev-session-{sid}"])
+    assert items["sessions", f"msc-dev-session-{sid}"]["size"] == container["SizeRw"]
+    image = next(i for i in docker_df["Images"] if i["Id"] == container["ImageID"])
+    ours = items["images", image["RepoTags"][0].removesuffix(":latest")]
+    assert ours["size"] == image["Size"] and f"msc-dev-session-{sid}" in ours["users"]
+    mount = next(m for m in container["Mounts"] if m["Destination"] == "/cache")
+    volume = next(v for v in docker_df["Volumes"] if v["Name"] == mount["Name"])
+    assert items["cache", mount["Name"]]["size"] == volume["UsageData"]["Size"] > 0
+    assert items["records", sid]["reclaimable"] is False
+    assert report["total"]["count"] == len(report["items"])
+    text = msc("df")
+    assert text.returncode == 0 and text.stdout.startswith("KIND") and "cache" in text.stdout
+
+
+def test_clean_images_keeps_those_in_use_and_the_newest_per_app_type(msc, msc_home, docker_client, base_image):
+    app_type = f"test-{uuid.uuid4().hex[:6]}"  # an app type of this test's alone: other images are not its business
+    tags = []
+    for n in range(3):
+        tag = f"msc-test-{app_type}-{n}"
+        dockerfile = f"FROM {base_image}\nLABEL msc.recipe={tag} msc.app_type={app_type}\n"
+        docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True)
+        tags.append(tag)
+        time.sleep(1.1)  # the engine dates images to the second; "newest" needs them apart
+    user = docker_client.containers.run(tags[1], ["sleep", "infinity"], detach=True, labels={TEST_LABEL: "1"})
+    try:
+        planned = json.loads(msc("clean", "--images", "--dry-run", "--json").stdout)["candidates"]
+        planned = {name for name in planned if name.startswith(f"msc-test-{app_type}")}
+        assert planned == {tags[0]}  # tags[1] is in use, tags[2] is the newest
+        everything = json.loads(msc("clean", "--all-images", "--dry-run", "--json").stdout)["candidates"]
+        assert {name for name in everything if name.startswith(f"msc-test-{app_type}")} == {tags[0], tags[2]}
+
+        done = msc("clean", "--images", "--yes", "--json")
+        assert done.returncode == 0, done.stderr
+        left = {t.split(":")[0] for i in docker_client.images.list() for t in i.tags}
+        assert tags[0] not in left and {tags[1], tags[2]} <= left, done.stdout
+    finally:
+        user.remove(force=True)
+        for tag in tags:
+            subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
+
+
+def test_clean_records_removes_stale_records_and_files_of_removed_sessions(msc, msc_home, new_session):
+    live, gone = new_session(), new_session()
+    assert msc("rm", "--keep-record", gone).returncode == 0
+    orphan = msc_home / "sessions" / "a0a0a0"
+    orphan.mkdir(parents=True)
+    (orphan / "old.py").write_text("print('old')\n")
+
+    planned = json.loads(msc("clean", "--records", "--dry-run", "--json").stdout)
+    assert set(planned["candidates"]) == {gone, "a0a0a0"} and planned["frees"] > 0
+    assert {i["kind"] for i in planned["items"]} == {"records"}
+    done = msc("clean", "--records", "--yes")
+    assert done.returncode == 0, done.stderr
+    records = tomllib.loads((msc_home / "sessions.toml").read_text())["sessions"]
+    assert set(records) == {live}
+    assert not orphan.exists() and not (msc_home / "sessions" / gone).exists()
+    assert (msc_home / "sessions" / live / "main.py").exists()
+    assert msc("clean", "--records", "--yes").stdout.strip() == "nothing to clean"
+
+
+def test_a_state_directory_with_a_quote_and_a_space_works(tmp_path, base_image, docker_client, monkeypatch):
+    monkeypatch.setenv("MSC_BASE_IMAGE", base_image)
+    home = tmp_path / 'we"ird home\\x'
+    try:
+        made = msc_in(home, "run", "--new", "--json", "-", input="print('odd home')")
+        assert made.returncode == 0, made.stderr
+        sid = json.loads(made.stdout)["session"]
+        listed = json.loads(msc_in(home, "ls", "--json").stdout)
+        assert [row["session"] for row in listed] == [sid]
+        df = json.loads(msc_in(home, "df", "--json").stdout)
+        assert df["sessions"]["count"] == 1 and df["cache"]["count"] == 1
+        assert msc_in(home, "clean", "--everything", "--yes").returncode == 0
+        assert not docker_client.containers.list(all=True, filters={"label": f"msc.home={home}"})
+    finally:
+        remove_home_objects(docker_client, home)
