@@ -8,6 +8,7 @@ from ..config import Settings, load_settings
 from ..engine import Engine
 from ..errors import InstallFailed
 from .cleanup import Cleanup
+from .details import describe
 from .images import ImageResult, ensure_image
 from .packages import Packages
 from .recipe import render
@@ -48,6 +49,10 @@ class Msc:
     @property
     def warnings(self) -> list[str]:
         return self.store.warnings
+
+    async def details(self, name: str) -> dict | None:
+        """One container, all msc knows of it (the TUI's details view)."""
+        return await describe(self.sessions, self.runs, name)
 
     async def build(self, app_type: str, on_log: Callable[[str], None] | None = None) -> ImageResult:
         return await ensure_image(self.engine, render(app_type, self.settings), on_log)

@@ -216,7 +216,9 @@ class Sessions:
             container = await self.engine.containers.inspect(name, size=size)
         except NotFound:
             container = None
-        return SessionView(record, container) if record or container else None
+        if record is None and container is None:
+            return None
+        return SessionView(record, container, THIS_HOME if record else ownership(container.labels, self.home))
 
     def watch(self, include_all: bool = False):
         """Container events (msc's own, or all), with `lost`/`back` when the engine goes and returns."""

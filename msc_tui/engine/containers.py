@@ -80,6 +80,8 @@ class ContainerInfo:
     networks: tuple[str, ...] = ()
     image_id: str = ""
     volumes: tuple[str, ...] = ()  # named volumes it mounts
+    limits: dict = field(default_factory=dict)  # memory (bytes), pids, cpus; from inspect only
+    mounts: tuple[str, ...] = ()  # "source -> target (ro)", from inspect only
 
     @property
     def running(self) -> bool:
@@ -105,6 +107,7 @@ def _from_inspect(raw: dict) -> ContainerInfo:
     created = raw.get("Created", "")
     # Docker gives nanoseconds; fromisoformat takes at most microseconds.
     created = re.sub(r"(\.\d{6})\d*", r"\1", created).replace("Z", "+00:00")
+    host = raw.get("HostConfig") or {}
     return ContainerInfo(
         id=raw["Id"],
         name=raw.get("Name", "").lstrip("/"),
@@ -114,6 +117,10 @@ def _from_inspect(raw: dict) -> ContainerInfo:
         created=datetime.fromisoformat(created).timestamp() if created else 0.0,
         size_rw=raw.get("SizeRw"),
         networks=tuple((raw.get("NetworkSettings") or {}).get("Networks") or {}),
+        limits={"memory": host.get("Memory") or 0, "pids": host.get("PidsLimit") or 0,
+                "cpus": (host.get("NanoCpus") or 0) / 1e9},
+        mounts=tuple(f"{m.get('Name') or m.get('Source')} -> {m.get('Destination')}{'' if m.get('RW') else ' (ro)'}"
+                     for m in raw.get("Mounts") or []),
     )
 
 

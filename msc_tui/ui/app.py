@@ -62,6 +62,8 @@ class MscApp(App):
     def action_quit_dialog(self) -> None:
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
         current = main.current if main else None
+        if current and self.msc and current.id not in self.msc.sessions.records():
+            current = None  # a pair's session (another home's) is theirs to remove, not offered here
         self.push_screen(QuitDialog(current.container_name if current else None),
                          lambda answer: self._quit(answer, current))
 

@@ -199,9 +199,46 @@ async def test_cleanup_never_takes_a_colleagues_session_without_a_second_confirm
             await pilot.press("enter")  # the focused answer: only this home's
             await until(pilot, lambda: not docker_client.containers.list(
                 all=True, filters={"name": record.container_name}), timeout=60)
+
+            # Pairing on the colleague's session, then quitting: removing it is not offered.
+            await pilot.press("escape", "f4")
+            table = app.screen.table
+            await until(pilot, lambda: theirs in table.views)
+            table.move_cursor(row=table.get_row_index(theirs))
+            table.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: app.screen.current and app.screen.current.container_name == theirs)
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: type(app.screen).__name__ == "QuitDialog")
+            assert not app.screen.query("#remove")
+            await pilot.press("escape")
         assert docker_client.containers.get(theirs).status == "running"
     finally:
         remove_home_objects(docker_client, colleague)
+
+
+async def test_details_view_shows_what_the_engine_and_the_record_know(msc_home, docker_client):
+    core = await Msc.open()
+    try:
+        record = await core.sessions.create(app_type="basic_app")
+        await core.packages.install(record, ["six"])
+        await core.run(record, "print('recorded run')", filename="probe.py")
+    finally:
+        await core.close()
+    attrs = docker_client.containers.get(record.container_name).attrs
+    memory_mib = attrs["HostConfig"]["Memory"] // 1024 ** 2
+    app = MscApp(show_picker=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: record.container_name in app.screen.table.views)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: type(app.screen).__name__ == "DetailsScreen" and app.screen.details, timeout=30)
+        text = str(app.screen.query_one("#details-body").render())
+        assert attrs["Config"]["Image"] in text and f"memory {memory_mib / 1024:.1f}GB" in text
+        assert f"pids {attrs['HostConfig']['PidsLimit']}" in text and "-> /cache" in text
+        assert "six==" in text and "(asked for: six)" in text and "probe.py" in text
+        assert "probe.py: exit 0" in text  # the recent run, from the session's own history
+        await pilot.press("escape")
+        await until(pilot, lambda: type(app.screen).__name__ == "MainScreen")
 
 
 async def test_table_row_follows_runs_and_installs_without_docker_events(app):

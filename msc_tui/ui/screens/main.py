@@ -25,6 +25,7 @@ from ..widgets.exec_log import ExecLog
 from ..widgets.install_panel import InstallPanel
 from ..widgets.program_input import ProgramInputLine
 from .cleanup import CleanupScreen
+from .details import DetailsScreen
 from .dialogs import AskText, Confirm, PickOne
 from .picker import Choice, SessionPicker
 from .runs import RunsScreen
@@ -50,6 +51,8 @@ class MainScreen(Screen):
         Binding("ctrl+o", "open_file", "Open a session file", id="main.open_file", show=False, priority=True),
         Binding("ctrl+n", "new_file", "New file", id="main.new_file", show=False, priority=True),
         Binding("ctrl+r", "runs", "Runs of this session (anyone's)", id="main.runs", show=False, priority=True),
+        Binding("ctrl+t", "details", "Details of the container selected in the table", id="main.details",
+                show=False, priority=True),
         Binding("ctrl+l", "load_other", "Load the code someone else ran or saved under this file name",
                 id="main.load_other", show=False, priority=True),
     ]
@@ -385,6 +388,13 @@ class MainScreen(Screen):
             self.notify("choose or create a session first (F2)", severity="warning")
             return
         self.app.push_screen(RunsScreen(self.current.container_name))
+
+    def action_details(self) -> None:
+        view = self.table.selected
+        if view is None:
+            self.notify("no container in the table", severity="warning")
+            return
+        self.app.push_screen(DetailsScreen(view.name))
 
     def action_load_other(self) -> None:
         if self.others_code is None:
