@@ -12,9 +12,12 @@ import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 from ..config import load_settings
 from ..core.cleanup import CACHE, IMAGES, KINDS, RECORDS, SESSIONS
-from ..core.imports import local_modules
+from ..core.imports import is_known_distribution, local_modules
+from ..core.packages import validate_specs
 from ..core.project import companions, read_source
 from ..core.recipe import render
 from ..core.runs import RunInput
@@ -121,7 +124,11 @@ async def run(args) -> int:
             print(f"msc: hint: {hint}", file=sys.stderr)
         if result["auto_installed"]:
             print(f"msc: installed {' '.join(result['auto_installed'])}", file=sys.stderr)
-        if result["missing_packages"]:
+        if result["install_error"]:
+            print(f"msc: {result['install_error']}", file=sys.stderr)
+        if args.auto_install and result["auto_install_stopped"] and not result["success"]:
+            print(f"msc: auto-install stopped: {result['auto_install_stopped']}", file=sys.stderr)
+        elif result["missing_packages"]:
             print(f"msc: missing packages: {' '.join(result['missing_packages'])} "
                   f"(msc install {record.id} {' '.join(result['missing_packages'])}, or run with --auto-install)",
                   file=sys.stderr)
@@ -132,6 +139,12 @@ async def run(args) -> int:
 
 
 async def _package_action(args, action: str) -> int:
+    if action == "install" and not args.json:
+        for spec in validate_specs(args.specs):
+            name = Requirement(spec).name
+            if not is_known_distribution(name):
+                print(f"msc: note: no module msc knows of is provided by {name}; installing it as asked",
+                      file=sys.stderr)
     async with opened() as msc:
         record = msc.sessions.resolve(args.session)
         on_output = None if args.json else _stream

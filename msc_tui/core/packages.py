@@ -74,8 +74,9 @@ class Packages:
         return ["python3", "-m", "pip", verb, "--no-input", *(["-y"] if verb == "uninstall" else []), *specs]
 
     async def install(self, record: SessionRecord, specs: list[str], on_output: OnOutput | None = None,
-                      verb: str = "install") -> list[str]:
-        """Install (or uninstall) specs; returns the container's packages afterwards."""
+                      verb: str = "install", remember: bool = True) -> list[str]:
+        """Install (or uninstall) specs; returns the container's packages afterwards. `remember`:
+        record them as asked for (a restore reinstalls pins without changing what was asked)."""
         specs = validate_specs(specs)
         if record.network == "none":
             raise UsageError(f"session {record.id} has network policy 'none': nothing can be installed")
@@ -102,7 +103,8 @@ class Packages:
         await self._settle(record, connected)
         if result.exit_code != 0:
             raise _failure(f"{verb} {' '.join(specs)}", "".join(chunks), result.exit_code)
-        self._remember(record, specs, add=verb == "install")
+        if remember:
+            self._remember(record, specs, add=verb == "install")
         return record.installed_packages
 
     async def uninstall(self, record: SessionRecord, names: list[str], on_output: OnOutput | None = None) -> list[str]:

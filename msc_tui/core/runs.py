@@ -198,8 +198,12 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
         "file": path,
         "error": structured_error(stderr) if exit_code and container_available else None,
         "missing_packages": analysis.distributions if analysis else [],
+        "unresolved_imports": analysis.unresolved if analysis else [],
+        "suggestions": analysis.suggestions if analysis else {},
         "hints": analysis.hints if analysis else [],
         "auto_installed": [],
+        "auto_install_stopped": None,
+        "install_error": None,
     }
 
 

@@ -6,8 +6,8 @@ from typing import Callable
 
 from ..config import Settings, load_settings
 from ..engine import Engine
-from ..errors import InstallFailed
 from .cleanup import Cleanup
+from .correction import Correction
 from .details import describe
 from .images import ImageResult, ensure_image
 from .packages import Packages
@@ -63,7 +63,8 @@ class Msc:
                   companions: dict[str, str] | None = None, stdin: RunInput | bytes | str | None = None,
                   face: str = "api", tty: bool = False, size: dict | None = None,
                   on_notice: OnNotice | None = None) -> dict:
-        """Run code; with auto_install, the seed's correction flow: run, analyze, install, rerun.
+        """Run code; with auto_install, the correction flow: run, find every missing import,
+        install them all (verified), rerun, while rounds make progress (core/correction.py).
 
         `local`: module names of the user's own beside the code (never looked up on PyPI);
         `companions`: {relative path: code} of local modules to send into /app first;
@@ -80,21 +81,10 @@ class Msc:
                                      face=face, tty=tty, size=size, on_notice=on_notice)
 
         result = await execute()
-        installed: list[str] = []
-        rounds = self.settings.auto_install_rounds if rounds is None else rounds
-        while auto_install and rounds > 0 and not result["success"] and result["missing_packages"]:
-            wanted = [p for p in result["missing_packages"] if p not in installed]
-            if not wanted or record.network == "none":
-                break
-            rounds -= 1
-            try:
-                await self.packages.install(record, wanted, on_output)
-            except InstallFailed as exc:
-                result["install_error"] = str(exc)
-                break
-            installed += wanted
-            result = await execute()
-        result["auto_installed"] = installed
+        if auto_install and not result["success"]:
+            rounds = self.settings.auto_install_rounds if rounds is None else rounds
+            result = await Correction(self.packages, rounds).fix(
+                record, result, [code, *(companions or {}).values()], local, execute, on_output)
         result["installed_packages"] = list(record.installed_packages)
         return result
 
@@ -103,5 +93,5 @@ class Msc:
         """Recreate a removed session and reinstall its recorded packages (exact versions)."""
         record = await self.sessions.restore(ref, on_log)
         if record.installed_packages and record.network != "none":
-            await self.packages.install(record, record.installed_packages, on_output)
+            await self.packages.install(record, record.installed_packages, on_output, remember=False)
         return record

@@ -48,7 +48,7 @@ def test_auto_install_and_bad_inputs(msc_home):
     with DockerManager() as dm:
         name = dm.create_session(app_type="basic_app")
         result = dm.execute_in_container(name, "import yaml\nprint(yaml.__name__)", auto_install=True)
-        assert result["success"] and result["auto_installed"] == ["PyYAML"]
+        assert result["success"] and result["auto_installed"] == ["pyyaml"]
         assert dm.install_packages_in_container(name, ["msc-no-such-distribution-zz9"]) is False
         assert "not found" in dm.last_error
         with pytest.raises(UsageError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import subprocess
@@ -35,31 +36,77 @@ def test_missing_module_to_install_to_successful_rerun(msc, msc_home, new_sessio
     sid = new_session()
     code = "import yaml\nprint(yaml.safe_dump({'ok': 1}).strip())\n"
     failed = json.loads(msc("run", "-s", sid, "--json", "-", input=code).stdout)
-    assert not failed["success"] and failed["missing_packages"] == ["PyYAML"]  # import name != distribution
+    assert not failed["success"] and failed["missing_packages"] == ["pyyaml"]  # import name != distribution
 
     installed = msc("install", sid, *failed["missing_packages"])
     assert installed.returncode == 0, installed.stderr
     assert "+ pyyaml==" in installed.stdout + installed.stderr  # the installer's output streamed through
     version = pip_list(docker_client, sid)["pyyaml"]
     assert f"PyYAML=={version}" in record(msc_home, sid)["installed_packages"]
-    assert record(msc_home, sid)["requested_packages"] == ["PyYAML"]
+    assert record(msc_home, sid)["requested_packages"] == ["pyyaml"]
 
     rerun = json.loads(msc("run", "-s", sid, "--json", "-", input=code).stdout)
     assert rerun["success"] and rerun["stdout"] == "ok: 1\n"
     assert f"PyYAML=={version}" in rerun["installed_packages"]
 
 
-def test_auto_install_runs_the_correction_flow_in_one_command(msc, msc_home, new_session, docker_client):
+def test_auto_install_installs_every_missing_import_in_one_round(msc, msc_home, new_session, docker_client):
     sid = new_session()
-    code = "import six, tabulate\nprint(tabulate.tabulate([[six.__name__]]))\n"
-    done = msc("run", "-s", sid, "--auto-install", "--json", "-", input=code)
+    helper = "import dateutil.parser\n\ndef when(text):\n    return dateutil.parser.parse(text).year\n"
+    code = ("import six, tabulate\nimport yaml\nfrom helper import when\n"
+            "try:\n    import ujson\nexcept ImportError:\n    ujson = None\n"
+            "print(tabulate.tabulate([[six.__name__, yaml.__name__, when('2024-05-01'), ujson]]))\n")
+    project = msc_home.parent / "project"
+    project.mkdir()
+    (project / "helper.py").write_text(helper)
+    (project / "app.py").write_text(code)
+    done = msc("run", "-s", sid, "--auto-install", "--json", str(project / "app.py"))
     result = json.loads(done.stdout)
     assert done.returncode == 0 and result["success"], result["stderr"]
-    assert result["auto_installed"] == ["six", "tabulate"]  # one round per missing module
-    assert "six" in result["stdout"]
+    # all four in one round (the traceback named only six), the helper module's import included
+    assert sorted(result["auto_installed"]) == ["python-dateutil", "pyyaml", "six", "tabulate"]
+    assert "2024" in result["stdout"] and result["auto_install_stopped"] is None
     listed = pip_list(docker_client, sid)
-    assert {"six", "tabulate"} <= set(listed)
-    assert {p.split("==")[0].lower() for p in record(msc_home, sid)["installed_packages"]} == {"six", "tabulate"}
+    assert {"six", "tabulate", "pyyaml", "python-dateutil"} <= set(listed)
+    assert "ujson" not in listed  # the code copes without it: not installed
+
+
+def test_auto_install_never_installs_a_misspelling_and_says_why_it_stopped(msc, new_session, docker_client):
+    sid = new_session()
+    before = pip_list(docker_client, sid)
+    done = msc("run", "-s", sid, "--auto-install", "--json", "-", input="import reqeusts\n")
+    result = json.loads(done.stdout)
+    assert not result["success"] and result["auto_installed"] == [] and result["missing_packages"] == []
+    assert result["unresolved_imports"] == ["reqeusts"] and result["suggestions"]["reqeusts"][0] == "requests"
+    assert result["auto_install_stopped"].startswith("no progress")
+    assert pip_list(docker_client, sid) == before
+    text = msc("run", "-s", sid, "--auto-install", "-", input="import reqeusts\n")
+    assert "did you mean requests" in text.stderr and "auto-install stopped: no progress" in text.stderr
+    assert "or run with --auto-install" not in text.stderr
+
+
+def test_an_install_that_does_not_provide_its_module_is_undone(msc_home, new_session, docker_client):
+    from msc_tui.core.correction import Correction
+    from msc_tui.core.service import Msc
+
+    sid = new_session()
+
+    async def body():
+        msc = await Msc.open(warm=False)
+        try:
+            record = msc.sessions.resolve(sid)
+            result = {"hints": [], "install_error": None}
+            kept = await Correction(msc.packages, 3)._install_verified(
+                record, ["six", "tabulate"], {"six": "six", "tabulate": "not_tabulate"}, result, None)
+            return kept, result, record
+        finally:
+            await msc.close()
+
+    kept, result, record = asyncio.run(body())
+    assert kept == ["six"] and result["install_error"] == "tabulate does not provide not_tabulate"
+    listed = pip_list(docker_client, sid)
+    assert "six" in listed and "tabulate" not in listed
+    assert record.requested_packages == ["six"]
 
 
 def test_specs_are_validated_and_refusals_install_nothing(msc, new_session, docker_client):
@@ -117,6 +164,7 @@ def test_packages_list_requirements_uninstall_and_restore(msc, msc_home, new_ses
     restored = msc("restore", sid)
     assert restored.returncode == 0, restored.stderr
     assert pip_list(docker_client, sid)["six"] == version  # reinstalled at the recorded version
+    assert record(msc_home, sid)["requested_packages"] == ["six"]  # what was asked, not the pins
     ran = msc("run", "-s", sid, "-", input="import six; print(six.__version__)")
     assert ran.stdout.strip() == version
 

@@ -11,6 +11,8 @@ import sys
 import time
 import tomllib
 
+from tests.conftest import remove_home_objects
+
 
 RESULT_KEYS = {"success", "exit_code", "stdout", "stderr", "duration_s", "timed_out", "container_available",
                "container_supports_pip_install", "installed_packages", "container_name", "session"}
@@ -93,7 +95,8 @@ def test_json_result_and_reuse_by_id_and_by_name(msc, new_session):
     by_name = msc("run", "--session", f"msc-dev-session-{sid}", "--json", "-", input="import nope_x\n")
     failed = json.loads(by_name.stdout)
     assert by_name.returncode == 1 and not failed["success"]
-    assert failed["error"]["name"] == "ModuleNotFoundError" and failed["missing_packages"] == ["nope_x"]
+    assert failed["error"]["name"] == "ModuleNotFoundError" and failed["missing_packages"] == []
+    assert failed["unresolved_imports"] == ["nope_x"] and failed["install_error"] is None  # never guessed
     assert 'File "/app/main.py", line 1' in failed["stderr"] and "<string>" not in failed["stderr"]
 
 
@@ -230,7 +233,7 @@ def test_rm_refuses_what_is_not_this_homes_without_force(msc, new_session, raw_c
         assert refused.returncode == 2 and f"a session of another msc home ({getpass.getuser()}: {pair_home})" in refused.stderr
         assert docker_client.containers.get(theirs).status == "running"
     finally:
-        docker_client.containers.get(theirs).remove(force=True)
+        remove_home_objects(docker_client, pair_home)
 
     mine = new_session()
     assert msc("rm", mine).returncode == 0  # this home's: no --force needed
