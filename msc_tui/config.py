@@ -149,4 +149,7 @@ def load_settings() -> Settings:
         values["docker_host"] = os.environ["DOCKER_HOST"]
     if values.get("ca_bundle") and not Path(values["ca_bundle"]).is_file():
         raise ConfigError(f"ca_bundle: {values['ca_bundle']} is not a readable file")
+    if values.get("wheelhouse") and not Path(values["wheelhouse"]).is_dir():
+        # Docker would create the missing folder on the host, as root, and mount it empty.
+        raise ConfigError(f"wheelhouse: {values['wheelhouse']} is not a folder")
     return Settings(**values, paths=paths)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 
@@ -19,16 +20,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return asyncio.run(args.handler(args)) or 0
     except MscError as exc:
-        print(f"msc: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _failed(args, str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        print("msc: interrupted", file=sys.stderr)
-        return 130
+        return _failed(args, "interrupted", 130)
     except BrokenPipeError:
         return 1
     except Exception as exc:  # a bug: still one line, unless asked for the traceback
         if os.environ.get("MSC_DEBUG"):
             raise
-        print(f"msc: unexpected error: {type(exc).__name__}: {exc} (MSC_DEBUG=1 shows the traceback)",
-              file=sys.stderr)
-        return 1
+        return _failed(args, f"unexpected error: {type(exc).__name__}: {exc} (MSC_DEBUG=1 shows the traceback)", 1)
+
+
+def _failed(args, message: str, code: int) -> int:
+    """One line on stderr; with --json also a JSON object on stdout, so agents always get one."""
+    print(f"msc: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"success": False, "error": message, "exit_code": code}))
+    return code

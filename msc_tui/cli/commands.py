@@ -18,9 +18,9 @@ from ..config import load_settings
 from ..core.cleanup import CACHE, IMAGES, KINDS, RECORDS, SESSIONS
 from ..core.imports import is_known_distribution, local_modules
 from ..core.packages import validate_specs
-from ..core.project import companions, read_source
+from ..core.project import MAX_SOURCE, companions, decode_source, read_source
 from ..core.recipe import render
-from ..core.runs import RunInput
+from ..core.runs import RunInput, check_filename
 from ..core.service import Msc
 from ..core.sessions import parse_duration
 from ..formatting import run_closing, run_header, run_outcome, size
@@ -88,13 +88,17 @@ async def _choose_session(msc: Msc, args, code: str):
 
 
 async def run(args) -> int:
+    if args.session is not None and not args.session.strip():
+        raise UsageError("empty session name (msc ls lists the sessions; --new makes one)")
     if args.file == "-":
-        code, filename, sent = sys.stdin.read(), args.name or "main.py", {}
+        code = decode_source(sys.stdin.buffer.read(MAX_SOURCE + 1), "the code on stdin")
+        filename, sent = args.name or "main.py", {}
         folder = Path.cwd()  # python - imports from the current directory
     else:
         path = Path(args.file)
         code, filename, sent = read_source(path), args.name or path.name, companions(path)
         folder = path.resolve().parent
+    check_filename(filename)
     local = [m for m in local_modules(folder) if m != Path(filename).stem]
     if args.tty and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("--tty needs a terminal on stdin and stdout")
@@ -132,6 +136,11 @@ async def run(args) -> int:
             print(f"msc: missing packages: {' '.join(result['missing_packages'])} "
                   f"(msc install {record.id} {' '.join(result['missing_packages'])}, or run with --auto-install)",
                   file=sys.stderr)
+        if result["oom_killed"]:
+            print(f"msc: killed: out of memory (the session's limit is {msc.settings.memory or 'none'}; "
+                  "[limits] memory raises it for new sessions)", file=sys.stderr)
+        elif result["exit_code"] == 137 and not result["timed_out"] and not result["cancelled"]:
+            print("msc: killed (SIGKILL) from outside the program", file=sys.stderr)
         if result["timed_out"]:
             print(f"msc: timed out after {args.timeout or msc.settings.run_timeout}s; the program was killed",
                   file=sys.stderr)
@@ -139,8 +148,9 @@ async def run(args) -> int:
 
 
 async def _package_action(args, action: str) -> int:
+    specs = validate_specs(args.specs)
     if action == "install" and not args.json:
-        for spec in validate_specs(args.specs):
+        for spec in specs:
             name = Requirement(spec).name
             if not is_known_distribution(name):
                 print(f"msc: note: no module msc knows of is provided by {name}; installing it as asked",

@@ -10,12 +10,14 @@ one session cannot change what another one installs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Callable
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 from ..engine import Engine
+from .bridge import Bridge
 from ..errors import InstallFailed, MscError, NotFound, UsageError
 from .recipe import LIST_PACKAGES, VENV, index_environment
 from .sessions import Sessions, container_gone
@@ -30,12 +32,17 @@ _NETWORK_SIGNS = ("Failed to establish a new connection", "Temporary failure in 
                   "Connection refused")
 
 
+MAX_SPEC = 200  # real names are far shorter; nothing longer goes to an index
+
+
 def validate_specs(specs: list[str]) -> list[str]:
     """Requirement strings only: names, extras, version specifiers. Everything else refused."""
     if not specs:
         raise UsageError("no package given")
     checked = []
     for spec in specs:
+        if len(spec) > MAX_SPEC:
+            raise UsageError(f"refused a {len(spec)}-character spec: package specs are at most {MAX_SPEC} characters")
         if spec.startswith("-"):
             raise UsageError(f"refused {spec!r}: installer options are not accepted, only package specs")
         try:
@@ -67,6 +74,7 @@ class Packages:
     def __init__(self, engine: Engine, sessions: Sessions):
         self.engine = engine
         self.sessions = sessions
+        self.bridge = Bridge(engine, sessions.settings.state_dir)
 
     def _installer(self, record: SessionRecord, verb: str, specs: list[str]) -> list[str]:
         if record.installer == "uv":
@@ -90,17 +98,17 @@ class Packages:
                 on_output("stdout" if stream == 1 else "stderr", text)
 
         env = index_environment(self.sessions.settings)
-        connected = record.network == "install-only"
+        window = (self.bridge.attached(record.id, record.container_name) if record.network == "install-only"
+                  else contextlib.nullcontext())
         try:
-            if connected:  # user code never has a network; only the installer gets one, briefly
-                await self.engine.containers.connect_network(record.container_name)
-            result = await self.engine.execs.run(
-                record.container_name, self._installer(record, verb, specs), collect,
-                user=record.install_user, workdir="/app", env=env)
+            async with window:  # user code never has a network; only installers get one, briefly
+                result = await self.engine.execs.run(
+                    record.container_name, self._installer(record, verb, specs), collect,
+                    user=record.install_user, workdir="/app", env=env)
         except BaseException:  # Ctrl-C or a failure: settle, but never hide the original error
-            await asyncio.shield(self._settle(record, connected, unwinding=True))
+            await asyncio.shield(self._settle(record, unwinding=True))
             raise
-        await self._settle(record, connected)
+        await self._settle(record)
         if result.exit_code != 0:
             raise _failure(f"{verb} {' '.join(specs)}", "".join(chunks), result.exit_code)
         if remember:
@@ -110,11 +118,9 @@ class Packages:
     async def uninstall(self, record: SessionRecord, names: list[str], on_output: OnOutput | None = None) -> list[str]:
         return await self.install(record, names, on_output, verb="uninstall")
 
-    async def _settle(self, record: SessionRecord, disconnect: bool, unwinding: bool = False) -> None:
-        """After an install, finished or interrupted: network off again, record made true."""
+    async def _settle(self, record: SessionRecord, unwinding: bool = False) -> None:
+        """After an install, finished or interrupted: the record made true."""
         try:
-            if disconnect:
-                await self.engine.containers.disconnect_network(record.container_name)
             await self.installed(record)
         except MscError:
             if not unwinding:

@@ -12,16 +12,29 @@ from ..errors import NotFound, UsageError
 from .apptypes import imported_modules
 from .imports import local_modules
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 5 * 1024 * 1024  # all the local modules sent along
+MAX_SOURCE = 5 * 1024 * 1024  # one script
+
+
+def decode_source(data: bytes, where: str) -> str:
+    """Code as Python reads it: UTF-8, a BOM allowed; anything else is one clear line."""
+    if len(data) > MAX_SOURCE:
+        raise UsageError(f"{where}: over {MAX_SOURCE // 2**20} MiB, not a script msc runs")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{where}: not a UTF-8 Python source file") from None
 
 
 def read_source(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotFound(f"no such file: {path}") from None
-    except (UnicodeDecodeError, IsADirectoryError):
-        raise UsageError(f"{path}: not a UTF-8 Python source file") from None
+        if not path.is_file():  # a folder, /dev/zero, a pipe: nothing python would run as a script
+            raise NotFound(f"no such file: {path}") if not path.exists() else \
+                UsageError(f"{path}: not a regular file")
+        with path.open("rb") as source:
+            return decode_source(source.read(MAX_SOURCE + 1), str(path))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror})") from None
 
 
 def companions(entry: Path) -> dict[str, str]:

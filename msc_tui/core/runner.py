@@ -757,6 +757,7 @@ def run_program(config: dict, tag: str, reader: FrameReader, preloaded: tuple[st
         _send(frame(WARNING, problem.encode()))
     child_ends, parent_ends = _open_streams(config)
     sys.stdout.flush()
+    ooms = _oom_kills()
     pid = os.fork()
     if pid == 0:
         _become_program(config, path, child_ends, preloaded)
@@ -768,13 +769,25 @@ def run_program(config: dict, tag: str, reader: FrameReader, preloaded: tuple[st
     relay = _Relay(config, pid, parent_ends, history, tag, reader)
     outcome = relay.loop()
     exit_code = 124 if outcome["timed_out"] else relay.status
-    outcome.update(exit_code=exit_code, duration_s=round(time.time() - started, 4), ended_at=time.time())
+    outcome.update(exit_code=exit_code, duration_s=round(time.time() - started, 4), ended_at=time.time(),
+                   oom_killed=exit_code == 128 + signal.SIGKILL and _oom_kills() > ooms)
     history.finish(outcome)
     stopped_by = history.meta.get("stopped_by")
     if relay.client_open:
         _send(literal_frame(EXITED, {**outcome, "cancelled": outcome["cancelled"] or bool(stopped_by),
                                      "stopped_by": stopped_by, "warm": meta["warm"]}))
     return relay.client_open and not _client_gone
+
+
+def _oom_kills() -> int:
+    """The session's count of processes the kernel killed for memory (cgroup v2, else v1)."""
+    for path in ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"):
+        try:
+            with open(path) as events:
+                return next((int(line.split()[1]) for line in events if line.startswith("oom_kill ")), 0)
+        except (OSError, ValueError, IndexError):
+            continue
+    return 0
 
 
 def run_command() -> int:

@@ -93,7 +93,13 @@ def identity() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+MAX_FILENAME = 200
+
+
 def check_filename(name: str) -> str:
+    """Every face's check of a session file name: a relative path ending in .py, inside /app."""
+    if len(name) > MAX_FILENAME:
+        raise UsageError(f"session file name too long ({len(name)} characters; at most {MAX_FILENAME})")
     if not re.fullmatch(r"[\w.-]+(/[\w.-]+)*\.py", name) or ".." in name.split("/"):
         raise UsageError(f"bad session file name {name!r} (a relative path ending in .py)")
     return name
@@ -174,7 +180,7 @@ def structured_error(stderr: str) -> dict | None:
 def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: str, stderr: str,
                duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True,
                local=(), run_id: int | None = None, cancelled: bool = False,
-               stopped_by: str | None = None, warm: int | None = None) -> dict:
+               stopped_by: str | None = None, warm: int | None = None, oom_killed: bool = False) -> dict:
     """The seed's result dictionary (the CLI's --json and the Python API return it as is).
     `warm`: how many modules a warm server had preloaded (None: the run took the exec path)."""
     analysis = analyze(stderr, record.session_files, local) if exit_code else None
@@ -185,6 +191,7 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
         "stderr": stderr,
         "duration_s": round(duration_s, 4),
         "timed_out": timed_out,
+        "oom_killed": oom_killed,  # the kernel killed it for memory (exit 137)
         "cancelled": cancelled,
         "stopped_by": stopped_by,  # user@host of whoever stopped the run from elsewhere
         "run_id": run_id,
@@ -269,12 +276,14 @@ class Runs:
         return run_result(record, f"{APP_DIR}/{filename}", outcome["exit_code"], capture.result("stdout"),
                           capture.result("stderr"), outcome.get("duration_s", 0.0), outcome["timed_out"],
                           local=local, run_id=outcome.get("id"), cancelled=outcome["cancelled"],
-                          stopped_by=outcome.get("stopped_by"), warm=outcome.get("warm"))
+                          stopped_by=outcome.get("stopped_by"), warm=outcome.get("warm"),
+                          oom_killed=bool(outcome.get("oom_killed")))
 
     async def _run_placed(self, record, config, controls, capture, on_notice) -> dict:
         """One run; a stopped container is started, a missing runner placed, a warm server
         that has gone replaced (then the exec path taken), and it goes again."""
         warm_tries = 2 if self.warm else 0
+        await self.sessions.ensure_verified(record)
         for attempt in range(5):
             try:
                 channel = await self._warm_channel(record.container_name) if warm_tries else None

@@ -6,6 +6,7 @@ from typing import Callable
 
 from ..config import Settings, load_settings
 from ..engine import Engine
+from ..errors import MscError
 from .cleanup import Cleanup
 from .correction import Correction
 from .details import describe
@@ -35,8 +36,21 @@ class Msc:
         msc = cls(settings, engine, warm)
         try:
             msc.store.read()
-            if msc.store.recovered:
-                await msc.sessions.rebuild_from_labels()
+            ours = await engine.containers.list(label=msc.sessions.home_label)
+            closed = await msc.packages.bridge.close_forgotten(ours)
+            if closed:
+                msc.store.warnings.append(f"closed the network window an interrupted install left open on "
+                                          f"{', '.join(closed)} (install-only)")
+            adopted = await msc.sessions.adopt_from_labels(ours)
+            for record in adopted:  # the containers know their packages
+                try:
+                    await msc.packages.installed(record)
+                except MscError:  # a stopped container: listed at its next use
+                    pass
+            if adopted and not msc.store.recovered:  # (a corrupt file's warning says it already)
+                msc.store.warnings.append(f"found {len(adopted)} session(s) of this home with no record "
+                                          f"({', '.join(r.id for r in adopted)}); rebuilt their records from "
+                                          "the containers")
         except BaseException:
             await engine.close()
             raise

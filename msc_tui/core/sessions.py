@@ -143,6 +143,7 @@ class Sessions:
         # One package cache per MSC_HOME: homes (people) never share what the installer caches.
         self.cache_volume = "msc-package-cache-" + hashlib.sha256(self.home.encode()).hexdigest()[:12]
         self.files = SessionFiles(settings.state_dir / "sessions", engine)
+        self.verified: set[str] = set()  # containers whose labels were checked in this process
 
     # -- finding ---------------------------------------------------------------------------
     def records(self) -> dict[str, SessionRecord]:
@@ -258,7 +259,7 @@ class Sessions:
             labels={LABEL_SESSION: record.id, LABEL_HOME: self.home, LABEL_USER: current_user(),
                     "msc.app_type": record.app_type, "msc.image": record.image, "msc.network": record.network,
                     "msc.install_user": record.install_user},
-            memory=settings.memory, pids_limit=settings.pids_limit, cpus=settings.cpus,
+            memory=settings.memory, pids_limit=settings.pids_limit, cpus=settings.cpus or await self._default_cpus(),
             network="none" if record.network == "none" else "bridge",
             volumes={self.cache_volume: CACHE_DIR}, volume_labels={LABEL_HOME: self.home},
             binds=binds,
@@ -268,14 +269,33 @@ class Sessions:
         if record.network == "install-only":
             await self.engine.containers.disconnect_network(record.container_name)
 
+    async def _default_cpus(self) -> float:
+        """All but one of the engine's CPUs (at least one): a runaway program in a session
+        leaves the host, and the other sessions, a core."""
+        return float(max(1, await self.engine.cpu_count() - 1))
+
     # -- keeping alive ------------------------------------------------------------------------
     async def ensure_running(self, record: SessionRecord) -> None:
+        """The record's container, checked against its labels (never a bare name or ID prefix
+        that happens to match someone else's container), started if it is stopped."""
         try:
             info = await self.engine.containers.inspect(record.container_name)
         except NotFound:
             raise container_gone(record) from None
+        labels = info.labels
+        ours = record.id in self.records()
+        if labels.get(LABEL_SESSION) != record.id or (ours and labels.get(LABEL_HOME) != self.home):
+            raise ContainerGone(f"session {record.id}: {record.container_name} is not this session's container "
+                                f"(it is {labels.get(LABEL_SESSION) or 'not a session'} of "
+                                f"{labels.get(LABEL_HOME) or 'no msc home'}); `msc restore {record.id}` makes one")
+        self.verified.add(record.container_name)
         if not info.running:
             await self.engine.containers.start(record.container_name)
+
+    async def ensure_verified(self, record: SessionRecord) -> None:
+        """ensure_running once per container and process: what a run needs before its first exec."""
+        if record.container_name not in self.verified:
+            await self.ensure_running(record)
 
     def touch(self, record: SessionRecord, *filenames: str) -> None:
         """Record a use of the session (and the files it now has)."""
@@ -332,17 +352,21 @@ class Sessions:
         raise UsageError(f"{container.name} is {whose}; pass --force to remove it anyway")
 
     # -- recovering -----------------------------------------------------------------------------
-    async def rebuild_from_labels(self) -> int:
-        """After a corrupt state file: make records from this home's containers' labels."""
-        containers = await self.engine.containers.list(label=self.home_label)
+    async def adopt_from_labels(self, containers: list[ContainerInfo]) -> list[SessionRecord]:
+        """Records for this home's containers (as listed) that have none (a state file that
+        was corrupt, truncated or deleted; msc killed between creating a container and
+        recording it), rebuilt from their labels. Nothing is written when nothing is missing."""
+        known = self.records()
+        if all(c.labels.get(LABEL_SESSION) in known for c in containers if LABEL_SESSION in c.labels):
+            return []
 
         def change(records):
-            added = 0
+            added = []
             for c in containers:
                 sid = c.labels.get(LABEL_SESSION)
-                if sid and sid not in records:
+                if sid and sid not in records and re.fullmatch(r"[0-9a-z]{1,32}", sid):
                     records[sid] = record_from_labels(c, self.files.kept(sid))
-                    added += 1
+                    added.append(records[sid])
             return added
         return self.store.update(change)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
+import sys
 import tempfile
 import time
 import tomllib
@@ -43,13 +45,39 @@ class SessionRecord:
 
     @classmethod
     def from_toml(cls, session_id: str, data: dict) -> "SessionRecord":
-        known = {f.name for f in fields(cls)} - {"id"}
-        return cls(id=session_id, **{k: v for k, v in data.items() if k in known})
+        """A record, every field checked: a wrong type is a broken file (TypeError), never a
+        value that sends a run somewhere else."""
+        if not isinstance(data, dict) or not re.fullmatch(r"[0-9a-z]{1,32}", session_id):
+            raise TypeError(f"session {session_id!r} is not a table with an id of letters and digits")
+        values = {}
+        for f in fields(cls):
+            if f.name == "id" or f.name not in data:
+                continue
+            value, kind = data[f.name], _FIELD_TYPES[f.name]
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if kind is list:
+                ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+            else:
+                ok = isinstance(value, kind) and not isinstance(value, bool)
+            if not ok:
+                raise TypeError(f"session {session_id}: {f.name} = {value!r} is not a {kind.__name__}")
+            values[f.name] = value
+        for required in ("container_name", "image", "app_type"):
+            if not values.get(required):
+                raise TypeError(f"session {session_id}: {required} is missing")
+        return cls(id=session_id, **values)
 
     def to_toml(self) -> dict:
         data = asdict(self)
         del data["id"]
         return data
+
+
+_FIELD_TYPES = {"container_name": str, "image": str, "app_type": str, "container_id": str, "network": str,
+                "installer": str, "install_user": str, "created_at": float, "last_used": float,
+                "session_files": list, "installed_packages": list, "requested_packages": list}
+LOCK_TIMEOUT_S = 15.0
 
 
 class StateStore:
@@ -61,15 +89,20 @@ class StateStore:
     def read(self) -> dict[str, SessionRecord]:
         """A consistent snapshot (the file is only ever replaced whole)."""
         try:
-            text = self.path.read_text()
+            text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
+        except UnicodeDecodeError as exc:
+            return self._quarantine(exc)
         except OSError as exc:
             raise MscError(f"{self.path}: cannot read it ({exc.strerror})") from None
         try:
             raw = tomllib.loads(text)
-            return {sid: SessionRecord.from_toml(sid, data) for sid, data in raw.get("sessions", {}).items()}
-        except (tomllib.TOMLDecodeError, TypeError, AttributeError) as exc:
+            sessions = raw.get("sessions", {})
+            if not isinstance(sessions, dict):
+                raise TypeError("[sessions] is not a table")
+            return {sid: SessionRecord.from_toml(sid, data) for sid, data in sessions.items()}
+        except (tomllib.TOMLDecodeError, TypeError, AttributeError, ValueError) as exc:
             return self._quarantine(exc)
 
     def _quarantine(self, exc: Exception) -> dict:
@@ -85,10 +118,31 @@ class StateStore:
 
     @contextmanager
     def _locked(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        """The writers' lock; waits at most LOCK_TIMEOUT_S, then names who holds it."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(lock_path, "a+")
+        except OSError as exc:
+            raise MscError(f"{lock_path}: cannot open the state lock ({exc.strerror})") from None
+        with lock:
+            deadline = time.monotonic() + LOCK_TIMEOUT_S
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        lock.seek(0)
+                        holder = lock.read().strip() or "another process"
+                        raise MscError(f"{self.path} has been locked for over {LOCK_TIMEOUT_S:.0f}s by {holder}; "
+                                       "try again when it has finished") from None
+                    time.sleep(0.05)
             try:
+                lock.seek(0)
+                lock.truncate()
+                lock.write(f"pid {os.getpid()} ({' '.join(sys.argv[:3])[:80]})")
+                lock.flush()
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
@@ -103,13 +157,17 @@ class StateStore:
 
     def _write(self, records: dict[str, SessionRecord]) -> None:
         data = {"sessions": {sid: r.to_toml() for sid, r in sorted(records.items())}}
-        fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".sessions-", suffix=".toml")
+        temp = None
         try:
+            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".sessions-", suffix=".toml")
             with os.fdopen(fd, "wb") as out:
                 tomli_w.dump(data, out)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temp, self.path)
-        except BaseException:
-            os.unlink(temp)
+        except BaseException as exc:
+            if temp:
+                os.unlink(temp)
+            if isinstance(exc, OSError):  # read-only, full disk: the old file stays whole
+                raise MscError(f"{self.path}: cannot write it ({exc.strerror})") from None
             raise

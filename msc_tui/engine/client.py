@@ -19,6 +19,7 @@ from .images import Images
 from .storage import Storage
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+SCHEMES = ("unix", "tcp", "http", "https")
 
 
 def resolve_endpoint(configured: str = "") -> str:
@@ -55,6 +56,10 @@ class Engine:
         return engine
 
     async def _open(self) -> None:
+        scheme = self.endpoint.partition("://")[0] if "://" in self.endpoint else ""
+        if scheme not in SCHEMES:
+            raise EngineUnreachable(f"no Docker Engine at {self.endpoint}: msc reaches engines over "
+                                    f"{', '.join(s + '://' for s in SCHEMES)} only (DOCKER_HOST or [engine] host)")
         timeout = aiohttp.ClientTimeout(
             total=None, connect=self.connect_timeout, sock_connect=self.connect_timeout, sock_read=300
         )
@@ -78,6 +83,13 @@ class Engine:
         self.images = Images(self._docker, self.endpoint)
         self.events = Events(self._docker, self.endpoint)
         self.storage = Storage(self._docker, self.endpoint)
+
+    async def cpu_count(self) -> int:
+        """The engine host's CPUs (its /info; asked once)."""
+        if not getattr(self, "_cpus", None):
+            with engine_errors("info", self.endpoint):
+                self._cpus = int((await self._docker.system.info()).get("NCPU") or 1)
+        return self._cpus
 
     async def version(self) -> dict:
         with engine_errors("version", self.endpoint):

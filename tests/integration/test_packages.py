@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 import tomllib
 
 from tests.conftest import remove_home_objects
@@ -225,6 +226,38 @@ def test_install_only_network_user_code_sees_only_loopback_yet_installs_work(msc
     assert interfaces_seen_by_user_code(msc, sid) == ["lo"]  # the installer's network is gone again
     networks = docker_client.containers.get(f"msc-dev-session-{sid}").attrs["NetworkSettings"]["Networks"]
     assert networks == {}
+
+
+def networks_of(docker_client, sid: str) -> set[str]:
+    return set(docker_client.containers.get(f"msc-dev-session-{sid}").attrs["NetworkSettings"]["Networks"])
+
+
+def test_install_only_windows_are_shared_and_never_left_open(msc, msc_home, new_session, docker_client):
+    sid = new_session("--network", "install-only")
+    assert networks_of(docker_client, sid) == set()
+    # two installs at once share one attach; both succeed, and the window closes after the last
+    both = [subprocess.Popen([sys.executable, "-m", "msc_tui", "install", sid, spec], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for spec in ("six", "tabulate")]
+    for process in both:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    assert networks_of(docker_client, sid) == set()
+    assert {"six", "tabulate"} <= set(pip_list(docker_client, sid))
+
+    # msc killed -9 with the window open: the next msc command closes it
+    killed = subprocess.Popen([sys.executable, "-m", "msc_tui", "install", sid, "cowsay"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while "bridge" not in networks_of(docker_client, sid):
+        assert time.monotonic() < deadline and killed.poll() is None, "the install never attached"
+        time.sleep(0.02)
+    killed.kill()
+    killed.wait()
+    assert "bridge" in networks_of(docker_client, sid)  # left open by the kill
+    done = msc("ls")
+    assert done.returncode == 0 and "closed the network window" in done.stderr
+    assert networks_of(docker_client, sid) == set()
+    assert interfaces_seen_by_user_code(msc, sid) == ["lo"]
 
 
 def test_network_none_has_only_loopback_and_refuses_installs(msc, new_session):

@@ -11,6 +11,8 @@ import sys
 import time
 import tomllib
 
+import tomli_w
+
 from tests.conftest import remove_home_objects
 
 
@@ -80,6 +82,8 @@ def test_run_creates_a_labelled_hardened_session_and_records_it(msc, msc_home, d
     assert container.status == "running"  # survived the failed run
     assert container.labels["msc.session"] == sid and container.labels["msc.app_type"] == "basic_app"
     assert container.attrs["HostConfig"]["CapDrop"] == ["ALL"] and container.attrs["Config"]["User"] == "appuser"
+    # the default CPU limit leaves the host a core
+    assert container.attrs["HostConfig"]["NanoCpus"] == max(1, docker_client.info()["NCPU"] - 1) * 10**9
     assert container.exec_run(["cat", "/app/hello.py"]).output.decode() == script.read_text()
     assert (msc_home / "sessions" / sid / "hello.py").read_text() == script.read_text()
 
@@ -251,6 +255,68 @@ def test_corrupt_state_file_is_moved_aside_and_rebuilt_from_labels(msc, msc_home
     assert [r["session"] for r in json.loads(done.stdout)] == [sid]
     assert list(msc_home.glob("sessions.toml.corrupt-*"))
     assert records(msc_home)[sid]["session_files"] == ["main.py"]
+
+
+def test_state_that_is_garbage_deleted_or_truncated_is_rebuilt_with_packages(msc, msc_home, new_session):
+    first, second = new_session(), new_session()
+    assert msc("install", first, "six").returncode == 0
+    state = msc_home / "sessions.toml"
+    kept = state.read_text()
+    for damage in ("garbage", "deleted", "truncated"):
+        if damage == "garbage":
+            state.write_bytes(bytes(range(256)) * 4)
+        elif damage == "deleted":
+            state.unlink()
+        else:  # valid TOML that lost the first session
+            data = tomllib.loads(kept)
+            del data["sessions"][first]
+            state.write_text(tomli_w.dumps(data))
+        done = msc("ls", "--json")
+        assert done.returncode == 0 and len(done.stderr.strip().splitlines()) == 1, (damage, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert {r["session"] for r in json.loads(done.stdout)} >= {first, second}, damage
+        assert any(p.startswith("six==") for p in records(msc_home)[first]["installed_packages"]), damage
+        assert msc("run", "-s", first, "-", input="import six; print('ok')").stdout == "ok\n", damage
+
+
+def test_a_record_never_sends_a_run_into_a_container_that_is_not_its_session(msc, msc_home, new_session,
+                                                                            raw_container):
+    sid = new_session()
+    other = raw_container()
+    state = msc_home / "sessions.toml"
+    state.write_text(state.read_text().replace(f'"msc-dev-session-{sid}"', f'"{other.name}"'))
+    done = msc("run", "-s", sid, "-", input="open('/tmp/planted', 'w').write('x')\n")
+    assert done.returncode == 4 and "is not this session's container" in done.stderr
+    assert other.exec_run(["test", "-e", "/tmp/planted"]).exit_code == 1  # nothing ran there
+    assert other.exec_run(["test", "-e", "/app/main.py"]).exit_code == 1
+
+
+def test_a_fork_bomb_at_the_pids_limit_is_killed_by_the_timeout(msc, new_session, docker_client):
+    sid = new_session()
+    bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    done = msc("run", "-s", sid, "--timeout", "3", "-", input=bomb, timeout=300)
+    assert done.returncode == 124, done.stderr
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    deadline = time.monotonic() + 60
+    while len(container.top()["Processes"]) > 3:  # init and sleep (and a runner going away)
+        assert time.monotonic() < deadline, f"{len(container.top()['Processes'])} processes left"
+        time.sleep(0.5)
+    assert msc("run", "-s", sid, "-", input="print('usable')").stdout == "usable\n"
+
+
+def test_out_of_memory_and_outside_kills_are_explained(msc, msc_home, docker_client):
+    msc_home.mkdir(parents=True, exist_ok=True)
+    (msc_home / "config.toml").write_text('[limits]\nmemory = "96m"\n')
+    hog = "chunks = []\nwhile True:\n    chunks.append(bytearray(16 * 2**20))\n"
+    done = msc("run", "--new", "--json", "-", input=hog)
+    result = json.loads(done.stdout)
+    assert result["exit_code"] == 137 and result["oom_killed"] is True
+    text = msc("run", "-s", result["session"], "-", input=hog)
+    assert text.returncode == 137 and "killed: out of memory (the session's limit is 96m" in text.stderr
+    # the session survives its program's death
+    assert msc("run", "-s", result["session"], "-", input="print('alive')").stdout == "alive\n"
+    killed = msc("run", "-s", result["session"], "--json", "-", input="import os, signal\nos.kill(os.getpid(), 9)\n")
+    assert json.loads(killed.stdout)["oom_killed"] is False
 
 
 def test_shell_hands_the_terminal_to_a_shell_as_appuser(msc, new_session):

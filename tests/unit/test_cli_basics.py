@@ -57,3 +57,49 @@ def test_an_unexpected_error_is_still_one_line(monkeypatch, capsys):
     monkeypatch.delenv("MSC_DEBUG", raising=False)
     assert cli.main(["ls"]) == 1
     assert capsys.readouterr().err == "msc: unexpected error: RuntimeError: a bug (MSC_DEBUG=1 shows the traceback)\n"
+
+
+def test_hostile_input_is_one_line_with_the_right_exit_code_and_json_when_asked(tmp_path):
+    import json
+    import os
+
+    env = {**os.environ, "MSC_HOME": str(tmp_path), "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+
+    def run(*args, stdin=b""):
+        done = subprocess.run([sys.executable, "-m", "msc_tui", *args], input=stdin, capture_output=True,
+                              timeout=60, env=env)
+        return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+    cases = [
+        (("run", "-", "--new"), b"\xff\xfe print(1)", 2, "not a UTF-8 Python source file"),
+        (("run", "/dev/zero", "--new"), b"", 2, "not a regular file"),
+        (("run", str(tmp_path), "--new"), b"", 2, "not a regular file"),
+        (("run", "-s", "", "-"), b"print(1)", 2, "empty session name"),
+        (("run", "--new", "--name", "x" * 300 + ".py", "-"), b"print(1)", 2, "too long"),
+        (("run", "--new", "--name", "../../evil.py", "-"), b"print(1)", 2, "bad session file name"),
+        (("install", "s", "a" * 10_000), b"", 2, "at most 200 characters"),
+        (("ls",), b"", 3, "no Docker Engine"),
+    ]
+    for args, stdin, code, words in cases:
+        returncode, out, err = run(*args, stdin=stdin)
+        assert returncode == code and words in err and len(err.strip().splitlines()) == 1, (args, err)
+        assert "Traceback" not in err and "unexpected" not in err, args
+    for host in ("ssh://someone@nowhere", "npipe:////./pipe/docker_engine"):
+        env["DOCKER_HOST"] = host
+        returncode, out, err = run("ls", "--json")
+        assert returncode == 3 and "msc reaches engines over" in err, err
+        assert json.loads(out) == {"success": False, "error": err.strip().removeprefix("msc: "), "exit_code": 3}
+    (tmp_path / "config.toml").write_text(f'[packages]\nwheelhouse = "{tmp_path / "no-such-folder"}"\n')
+    returncode, out, err = run("ls")
+    assert returncode == 2 and "is not a folder" in err and not (tmp_path / "no-such-folder").exists()
+
+
+def test_code_is_decoded_as_python_reads_it():
+    import pytest
+
+    from msc_tui.core.project import decode_source
+    from msc_tui.errors import UsageError
+
+    assert decode_source("\ufeffprint('é')\n".encode(), "x") == "print('é')\n"  # a BOM, as python allows
+    with pytest.raises(UsageError):
+        decode_source(b"\xff", "x")

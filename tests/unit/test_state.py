@@ -43,3 +43,46 @@ def test_corrupt_file_is_moved_aside_with_a_warning(tmp_path):
     aside = list(tmp_path.glob("sessions.toml.corrupt-*"))
     assert len(aside) == 1 and aside[0].read_text() == "garbage = ["
     assert not path.exists()
+
+
+def test_undecodable_mistyped_or_misplaced_records_move_the_file_aside(tmp_path):
+    good = '[sessions.abc]\ncontainer_name = "msc-dev-session-abc"\nimage = "img"\napp_type = "basic_app"\n'
+    for broken in (b"\xff\xfe\x00garbage\x9c", good.replace('app_type = "basic_app"', "app_type = 7").encode(),
+                   (good + "session_files = 5\n").encode(), (good + 'last_used = "yesterday"\n').encode(),
+                   good.replace('"msc-dev-session-abc"', "7").encode(), good.replace("abc", "../x").encode(),
+                   b"sessions = 3\n"):
+        path = tmp_path / "sessions.toml"
+        path.write_bytes(broken)
+        store = StateStore(path)
+        assert store.read() == {} and store.recovered, broken
+        assert not path.exists() and len(store.warnings) == 1
+        for aside in tmp_path.glob("sessions.toml.corrupt-*"):
+            aside.unlink()
+    path.write_text(good + "last_used = 5\n")  # an integer time is still a time
+    assert StateStore(path).read()["abc"].last_used == 5.0
+
+
+def test_a_held_lock_times_out_naming_its_holder_and_a_read_only_home_is_one_line(tmp_path, monkeypatch):
+    import fcntl
+    import os
+
+    import pytest
+
+    from msc_tui.core import state
+    from msc_tui.errors import MscError
+
+    monkeypatch.setattr(state, "LOCK_TIMEOUT_S", 0.3)
+    store = StateStore(tmp_path / "sessions.toml")
+    with open(tmp_path / "sessions.toml.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("pid 4242 (msc install)")
+        held.flush()
+        with pytest.raises(MscError, match="locked for over 0s by pid 4242"):
+            store.update(lambda records: None)
+    if os.geteuid() != 0:  # root writes anyway
+        tmp_path.chmod(0o555)
+        try:
+            with pytest.raises(MscError, match="cannot"):
+                store.update(lambda records: None)
+        finally:
+            tmp_path.chmod(0o755)

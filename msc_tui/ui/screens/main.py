@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, TabbedContent, TabPane, TextArea
 
 from ...core.apptypes import detect_app_type
-from ...core.runs import RunInput, run_exec_owner
+from ...core.runs import RunInput, check_filename, run_exec_owner
 from ...core.sessions import LABEL_SESSION, record_from_labels
 from ...core.state import SessionRecord
 from ...formatting import plural, run_closing, run_header
@@ -463,10 +463,15 @@ class MainScreen(Screen):
         self.app.push_screen(AskText("New file name", "e.g. helpers.py"), self._new_file)
 
     def _new_file(self, filename: str | None) -> None:
-        if filename:
-            self.filename = filename if filename.endswith(".py") else filename + ".py"
-            self.editor.load_text("")
-            self._title()
+        if not filename:
+            return
+        try:
+            self.filename = check_filename(filename if filename.endswith(".py") else filename + ".py")
+        except MscError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.editor.load_text("")
+        self._title()
 
     # -- elsewhere -----------------------------------------------------------------------------------
     def action_cleanup(self) -> None:
