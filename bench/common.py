@@ -22,6 +22,8 @@ def private_home():
             client = docker.from_env()
             for c in client.containers.list(all=True, filters={"label": f"msc.home={home}"}):
                 c.remove(force=True)
+            for volume in client.volumes.list(filters={"label": f"msc.home={home}"}):
+                volume.remove(force=True)
 
 
 def median_ms(samples: list[float]) -> float:
