@@ -18,8 +18,8 @@ from common import median_ms, private_home
 
 def first_output_after(argv: list[str], stdin: str | None = None) -> float:
     started = time.perf_counter()
-    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               env=os.environ.copy())
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True, env=os.environ.copy())
     if stdin is not None:
         process.stdin.write(stdin)
     process.stdin.close()

@@ -97,7 +97,8 @@ async def main() -> None:
     plain = await without_ui()
     ours = await widget_time(lambda: ExecLog(max_lines=10_000), exec_log_write)
     textual_log = await widget_time(lambda: Log(max_lines=10_000), lambda w, lines: w.write_lines(lines))
-    print(f"100k lines, run in the TUI:        {tui:6.2f} s  ({tui / plain:.2f}x the same run with no UI: {plain:.2f} s)")
+    print(f"100k lines, run in the TUI:        {tui:6.2f} s  "
+          f"({tui / plain:.2f}x the same run with no UI: {plain:.2f} s)")
     print(f"timer lateness during the flood:   median {statistics.median(lags) * 1000:5.1f} ms, "
           f"worst {max(lags) * 1000:5.1f} ms ({len(lags)} probes)")
     print(f"lines kept in memory:              {kept} (max_lines 10000)")

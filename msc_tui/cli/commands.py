@@ -276,11 +276,13 @@ async def clean(args) -> int:
                     "freed": sum(i.frees for i in removed), "errors": errors})
     else:
         for item in (chosen if args.dry_run else removed):
-            print(f"{'would remove' if args.dry_run else 'removed'} {NOUNS[item.kind]} {item.name} ({size(item.frees)})")
+            verb = "would remove" if args.dry_run else "removed"
+            print(f"{verb} {NOUNS[item.kind]} {item.name} ({size(item.frees)})")
         for error in errors:
             print(f"msc: {error}", file=sys.stderr)
         if chosen:
-            print(f"{'would free' if args.dry_run else 'freed'} {size(frees if args.dry_run else sum(i.frees for i in removed))}")
+            freed = frees if args.dry_run else sum(i.frees for i in removed)
+            print(f"{'would free' if args.dry_run else 'freed'} {size(freed)}")
         else:
             print("nothing to clean")
     return 4 if errors else 0

@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("rm", commands.rm, "remove sessions' containers (and their records)")
     p.add_argument("sessions", nargs="+", metavar="SESSION")
     p.add_argument("--keep-record", action="store_true", help="keep the record so `msc restore` works")
-    p.add_argument("--force", action="store_true", help="also another MSC_HOME's session or a container msc did not make")
+    p.add_argument("--force", action="store_true",
+                   help="also another MSC_HOME's session or a container msc did not make")
     json_flag(p)
 
     p = command("df", commands.df, "what msc uses on this engine and in MSC_HOME, and what is reclaimable")

@@ -171,7 +171,8 @@ class Cleanup:
         gone_records = {i.name for i in removed if i.kind == RECORDS}
 
         def forget(records):
-            for sid in [sid for sid, r in records.items() if r.container_name in gone_containers or sid in gone_records]:
+            for sid in [sid for sid, r in records.items()
+                        if r.container_name in gone_containers or sid in gone_records]:
                 del records[sid]
         if gone_containers or gone_records:
             self.sessions.store.update(forget)

@@ -154,7 +154,8 @@ def analyze(stderr: str, session_files=(), local=(), modules: list[str] | None =
             analysis.hints.append(f"{top} is your own module beside the file you ran, not in the session; "
                                   "msc will not look for it on PyPI")
         elif top in SYSTEM_HINTS or top in WINDOWS_ONLY:
-            hint = SYSTEM_HINTS.get(top) or f"{top} is Windows-only (pywin32 and the like) and cannot run in a Linux container"
+            hint = SYSTEM_HINTS.get(top) or (f"{top} is Windows-only (pywin32 and the like) "
+                                             "and cannot run in a Linux container")
             if hint not in analysis.hints:
                 analysis.hints.append(hint)
         elif top in sys.stdlib_module_names or top in own or top.lower() in GENERIC_NAMES:

@@ -24,6 +24,9 @@ APP_UID = 1000
 INSTALL_USER = "installer"
 INSTALL_UID = 1001
 LIST_PACKAGES = "/opt/msc/list_packages.py"
+# Pinned: they are part of the image's content (and so of its tag), and a new release of an
+# installer should reach sessions as a change to this recipe, not silently at a rebuild.
+INSTALLERS = ("pip==26.3", "setuptools==84.2.1", "wheel==0.48.0", "uv==0.13.9")
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def render(app_type: str, settings: Settings) -> Recipe:
             f"ENV SSL_CERT_FILE={CA_PATH} PIP_CERT={CA_PATH} REQUESTS_CA_BUNDLE={CA_PATH}",
         ]
     index_env = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(index_environment(settings).items()))
-    tools = "pip setuptools wheel" + (" uv" if has_uv else "")
+    tools = " ".join(INSTALLERS[:None if has_uv else -1])
     upgrade = f" && {index_env + ' ' if index_env else ''}{VENV}/bin/pip install --no-cache-dir --upgrade {tools}"
     lines += [
         f"RUN python3 -m venv {VENV}" + ("" if offline else upgrade),

@@ -59,7 +59,8 @@ class Storage:
         ) for i in raw.get("Images") or []]
         volumes = [VolumeInfo(
             name=v["Name"], labels=v.get("Labels") or {}, created=_epoch(v.get("CreatedAt", "")),
-            size=(v.get("UsageData") or {}).get("Size"), containers=max((v.get("UsageData") or {}).get("RefCount", 0), 0),
+            size=(v.get("UsageData") or {}).get("Size"),
+            containers=max((v.get("UsageData") or {}).get("RefCount", 0), 0),
         ) for v in raw.get("Volumes") or []]
         return DiskUsage([_from_summary(c) for c in raw.get("Containers") or []], images, volumes)
 

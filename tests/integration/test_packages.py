@@ -293,7 +293,8 @@ def test_a_half_written_distribution_does_not_break_the_listing(msc, msc_home, n
     sid = new_session()
     assert msc("install", sid, "six").returncode == 0
     container = docker_client.containers.get(f"msc-dev-session-{sid}")
-    planted = container.exec_run(["sh", "-c", "mkdir $(echo /opt/venv/lib/python3*/site-packages)/numpy-2.3.1.dist-info"],
+    planted = container.exec_run(["sh", "-c",
+                                  "mkdir $(echo /opt/venv/lib/python3*/site-packages)/numpy-2.3.1.dist-info"],
                                  user="installer")
     assert planted.exit_code == 0
     listed = msc("packages", sid, "--json")

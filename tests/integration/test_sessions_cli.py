@@ -234,7 +234,8 @@ def test_rm_refuses_what_is_not_this_homes_without_force(msc, new_session, raw_c
     theirs = json.loads(pair.stdout)["container_name"]
     try:
         refused = msc("rm", theirs)
-        assert refused.returncode == 2 and f"a session of another msc home ({getpass.getuser()}: {pair_home})" in refused.stderr
+        whose = f"a session of another msc home ({getpass.getuser()}: {pair_home})"
+        assert refused.returncode == 2 and whose in refused.stderr
         assert docker_client.containers.get(theirs).status == "running"
     finally:
         remove_home_objects(docker_client, pair_home)
@@ -365,7 +366,8 @@ def test_in_a_terminal_run_offers_to_reuse_an_existing_session(msc_home, new_ses
 def test_bytes_that_are_not_utf8_do_not_break_a_run(msc, new_session):
     sid = new_session()
     done = msc("run", "-s", sid, "--json", "-",
-               input="import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe end\\n')\nsys.stderr.buffer.write(b'\\xc3')\n")
+               input="import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe end\\n')\n"
+                     "sys.stderr.buffer.write(b'\\xc3')\n")
     result = json.loads(done.stdout)
     assert result["success"] and result["stdout"] == "ok \ufffd\ufffd end\n" and result["stderr"] == "\ufffd"
 

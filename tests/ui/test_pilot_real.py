@@ -292,7 +292,8 @@ async def test_picker_makes_a_new_session_and_restores_a_removed_one(msc_home, d
         await pilot.press("f2")
         await until(pilot, lambda: type(app.screen).__name__ == "SessionPicker")
         options = app.screen.query_one("#sessions")
-        restore = next(i for i in range(options.option_count) if options.get_option_at_index(i).id.startswith("restore:"))
+        restore = next(i for i in range(options.option_count)
+                       if options.get_option_at_index(i).id.startswith("restore:"))
         options.highlighted = restore
         await pilot.press("enter")
         await until(pilot, lambda: main.current is not None and main.current.id == gone.id, timeout=60)

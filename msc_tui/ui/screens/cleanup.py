@@ -97,7 +97,8 @@ class CleanupScreen(Screen):
         for item in shown:
             owner = self.others[item.name][1] if item.name in self.others else "this home"
             table.add_row(Text("[x]" if item.name in self.selected else "[ ]"), NOUNS[item.kind], item.name,
-                          size(None if item.size is None else item.frees), when(item.last_used, now), item.detail, owner, key=item.name)
+                          size(None if item.size is None else item.frees), when(item.last_used, now),
+                          item.detail, owner, key=item.name)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         chosen = [i for i in shown if i.name in self.selected]
