@@ -53,6 +53,8 @@ class Settings:
     ca_bundle: str = ""
     docker_host: str = ""
     connect_timeout: float = 3.0
+    project_max_mb: int = 200  # a project folder larger than this is refused
+    project_max_files: int = 20000
     keymap: tuple[tuple[str, str], ...] = ()  # TUI binding id -> keys, from [keys]
     paths: tuple[Path, Path] = field(default=(Path(), Path()), compare=False)
 
@@ -84,6 +86,8 @@ _TOML_KEYS = {
     ("packages", "ca_bundle"): "ca_bundle",
     ("engine", "host"): "docker_host",
     ("engine", "connect_timeout"): "connect_timeout",
+    ("project", "max_mb"): "project_max_mb",
+    ("project", "max_files"): "project_max_files",
 }
 
 _ENV_KEYS = {

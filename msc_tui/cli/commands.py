@@ -18,7 +18,7 @@ from ..config import load_settings
 from ..core.cleanup import CACHE, IMAGES, KINDS, RECORDS, SESSIONS
 from ..core.imports import is_known_distribution, local_modules
 from ..core.packages import validate_specs
-from ..core.project import MAX_SOURCE, companions, decode_source, read_source
+from ..core.project import MAX_SOURCE, decode_source, read_source, scan_project
 from ..core.recipe import render
 from ..core.runs import RunInput, check_filename
 from ..core.service import Msc
@@ -90,29 +90,35 @@ async def _choose_session(msc: Msc, args, code: str):
 async def run(args) -> int:
     if args.session is not None and not args.session.strip():
         raise UsageError("empty session name (msc ls lists the sessions; --new makes one)")
+    project = None
     if args.file == "-":
         code = decode_source(sys.stdin.buffer.read(MAX_SOURCE + 1), "the code on stdin")
-        filename, sent = args.name or "main.py", {}
+        filename = args.name or "main.py"
         folder = Path.cwd()  # python - imports from the current directory
     else:
         path = Path(args.file)
-        code, filename, sent = read_source(path), args.name or path.name, companions(path)
+        code = read_source(path)
         folder = path.resolve().parent
+        settings = load_settings()
+        project = scan_project(path, settings.project_max_mb, settings.project_max_files)
+        filename = args.name or project.script
     check_filename(filename)
     local = [m for m in local_modules(folder) if m != Path(filename).stem]
     if args.tty and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("--tty needs a terminal on stdin and stdout")
     async with opened() as msc:
         record = await _choose_session(msc, args, code)
-        if sent and not args.json:
-            print(f"msc: sending along {', '.join(sorted(sent))}", file=sys.stderr)
+        if project and not args.json:
+            print(f"msc: project {project.root} ({project.why}): {len(project.files)} files, "
+                  f"running {project.script} in /app/{project.cwd}", file=sys.stderr)
         controls = RunInput()
         program_input = ProgramInput(controls, forward_stdin=args.file != "-", raw_terminal=args.tty)
         program_input.start()
         try:
             result = await msc.run(record, code, filename=filename, timeout=args.timeout,
                                    auto_install=args.auto_install, on_output=None if args.json else _stream,
-                                   local=local, companions=sent, stdin=controls, face="cli", tty=args.tty,
+                                   local=local, stdin=controls, face="cli", tty=args.tty,
+                                   project=project,
                                    size=terminal_size() if args.tty else None, on_notice=_notice)
         finally:
             program_input.stop()

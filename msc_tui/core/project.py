@@ -1,12 +1,20 @@
-"""The modules a script imports from beside itself, to send along with it.
+"""A script's project: the folder `msc run` mirrors into the session's /app.
 
-`python app.py` finds helpers.py and pkg/ next to app.py; `msc run app.py` should too.
-Only what the script imports (transitively) goes, .py files only, within a size limit.
+The project is the nearest folder upward from the script that holds `.git` or
+`pyproject.toml` (never your home folder itself), else the script's own folder. Everything
+in it travels except what `.gitignore` ignores (in a git repository), `.git/`, virtual
+environments, caches, `node_modules` and what a `.mscignore` names, so `open("data.csv")`
+and `import helpers` work as with `python app.py`. Also here: reading code as Python does,
+and the local modules a script imports (what the correction flow reads for imports).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import fnmatch
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 from ..errors import NotFound, UsageError
 from .apptypes import imported_modules
@@ -55,3 +63,110 @@ def companions(entry: Path) -> dict[str, str]:
         raise UsageError(f"the local modules {entry.name} imports exceed {MAX_BYTES // 2**20} MiB; "
                          "run from a smaller folder")
     return found
+
+
+LEFT_OUT = frozenset({".git", "__pycache__", "node_modules", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
+                      ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints", ".DS_Store"})
+
+
+@dataclass
+class Project:
+    root: Path
+    why: str  # "git repository", "pyproject.toml", "the script's folder"
+    files: dict[str, Path]  # path relative to root (posix) -> local path
+    script: str  # the script, relative to root
+    cwd: str  # the program's working directory, relative to root ("" for the root)
+
+    @property
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.files.values())
+
+
+def find_root(script: Path) -> tuple[Path, str]:
+    folder = script.resolve().parent
+    home = Path.home().resolve()
+    for candidate in [folder, *folder.parents]:
+        if candidate == home:  # a dotfiles repository in ~ is not the project
+            break
+        if (candidate / ".git").exists():
+            return candidate, "git repository"
+        if (candidate / "pyproject.toml").is_file():
+            return candidate, "pyproject.toml"
+    return folder, "the script's folder"
+
+
+def _ignore_patterns(root: Path) -> list[str]:
+    try:
+        lines = (root / ".mscignore").read_text().splitlines()
+    except OSError:
+        return []
+    return [line.strip().rstrip("/") for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _left_out(relative: str, patterns: list[str]) -> bool:
+    parts = PurePosixPath(relative).parts
+    if any(part in LEFT_OUT for part in parts):
+        return True
+    return any(fnmatch.fnmatch(relative, p) or any(fnmatch.fnmatch(part, p) for part in parts) for p in patterns)
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Tracked and untracked files git does not ignore; None when git cannot say."""
+    try:
+        listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
+                                 "--exclude-standard"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if listed.returncode != 0:
+        return None
+    return [name for name in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+def _walked_files(root: Path) -> list[str]:
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in LEFT_OUT and not (Path(folder, d) / "pyvenv.cfg").exists()]
+        found += [os.path.relpath(os.path.join(folder, f), root) for f in files]
+    return [PurePosixPath(Path(f)).as_posix() for f in found]
+
+
+def scan_project(script: Path, max_mb: int, max_files: int, cwd: Path | None = None) -> Project:
+    """The project of a script, refused (one line naming the limit and the largest folders)
+    when it is larger than the limits."""
+    root, why = find_root(script)
+    names = (_git_files(root) if why == "git repository" else None) or _walked_files(root)
+    patterns = _ignore_patterns(root)
+    venvs = {PurePosixPath(n).parts[0] for n in names if PurePosixPath(n).name == "pyvenv.cfg"}
+    files = {}
+    for name in names:
+        path = root / name
+        if _left_out(name, patterns) or PurePosixPath(name).parts[0] in venvs or not path.is_file():
+            continue
+        files[name] = path
+    script_rel = script.resolve().relative_to(root).as_posix()
+    files.setdefault(script_rel, script.resolve())
+    project = Project(root, why, files, script_rel, _working_dir(root, script, cwd or Path.cwd()))
+    total = project.size
+    if len(files) > max_files or total > max_mb * 2**20:
+        biggest = _largest_folders(files)
+        raise UsageError(f"the project {root} ({why}) has {len(files)} files, {total / 2**20:.0f} MiB: over the limit "
+                         f"of {max_files} files or {max_mb} MiB ([project] max_files, max_mb); largest folders: "
+                         f"{biggest}; a .mscignore there leaves folders out")
+    return project
+
+
+def _working_dir(root: Path, script: Path, cwd: Path) -> str:
+    """As `python path/app.py` would have it: where msc was started, when that is in the
+    project, else the script's folder."""
+    cwd = cwd.resolve()
+    base = cwd if cwd == root or root in cwd.parents else script.resolve().parent
+    relative = base.relative_to(root).as_posix()
+    return "" if relative == "." else relative
+
+
+def _largest_folders(files: dict[str, Path]) -> str:
+    sizes: dict[str, int] = {}
+    for name, path in files.items():
+        top = PurePosixPath(name).parts[0] if len(PurePosixPath(name).parts) > 1 else "."
+        sizes[top] = sizes.get(top, 0) + path.stat().st_size
+    return ", ".join(f"{name}/ {size / 2**20:.0f} MiB" for name, size in sorted(sizes.items(), key=lambda i: -i[1])[:3])

@@ -458,6 +458,12 @@ def _become_program(config: dict, path: str, fds: dict, preloaded: tuple[str, ..
     if config.get("tty"):
         sys.stdout.reconfigure(line_buffering=True)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    workdir = os.path.normpath(os.path.join(APP_DIR, config.get("cwd") or ""))
+    if workdir == APP_DIR or workdir.startswith(APP_DIR + "/"):  # a project's folder, never outside /app
+        try:
+            os.chdir(workdir)
+        except OSError:
+            pass
     code = config["code"]
     main = type(sys)("__main__")
     main.__file__ = path

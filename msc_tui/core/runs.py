@@ -255,8 +255,8 @@ class Runs:
     async def execute(self, record: SessionRecord, code: str, filename: str = "main.py",
                       timeout: float | None = None, on_output: OnOutput | None = None, local=(), *,
                       stdin: RunInput | None = None, face: str = "api", tty: bool = False,
-                      size: dict | None = None, on_notice: OnNotice | None = None) -> dict:
-        """Run code as /app/<filename>. Without `stdin` the program's stdin is empty."""
+                      size: dict | None = None, on_notice: OnNotice | None = None, cwd: str = "") -> dict:
+        """Run code as /app/<filename>, in /app/<cwd>. Without `stdin` the program's stdin is empty."""
         check_filename(filename)
         if "\0" in code:
             raise UsageError("the code contains a NUL byte; Python cannot run it")
@@ -264,7 +264,7 @@ class Runs:
         settings = self.sessions.settings
         config = {"code": code, "file": filename, "timeout": timeout, "by": self.by, "face": face,
                   "client": self.client, "tty": tty, "size": size, "warm_imports": settings.warm_imports,
-                  "idle_s": settings.warm_idle or None}
+                  "idle_s": settings.warm_idle or None, "cwd": cwd}
         capture = _Capture(on_output)
         # The host-side bookkeeping (file kept under MSC_HOME, record touched) overlaps with
         # the run, off its critical path.

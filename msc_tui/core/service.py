@@ -11,7 +11,9 @@ from .cleanup import Cleanup
 from .correction import Correction
 from .details import describe
 from .images import ImageResult, ensure_image
+from .mirror import Mirror
 from .packages import Packages
+from .project import Project, companions as local_imports
 from .recipe import render
 from .runs import OnNotice, OnOutput, RunInput, Runs
 from .sessions import Sessions
@@ -27,6 +29,7 @@ class Msc:
         self.runs = Runs(engine, self.sessions, warm)
         self.packages = Packages(engine, self.sessions)
         self.cleanup = Cleanup(self.sessions)
+        self.mirror = Mirror(engine, settings.state_dir)
 
     @classmethod
     async def open(cls, settings: Settings | None = None, warm: bool = True) -> "Msc":
@@ -76,36 +79,48 @@ class Msc:
                   on_output: OnOutput | None = None, rounds: int | None = None, local=(),
                   companions: dict[str, str] | None = None, stdin: RunInput | bytes | str | None = None,
                   face: str = "api", tty: bool = False, size: dict | None = None,
-                  on_notice: OnNotice | None = None) -> dict:
+                  on_notice: OnNotice | None = None, project: Project | None = None) -> dict:
         """Run code; with auto_install, the correction flow: run, find every missing import,
         install them all (verified), rerun, while rounds make progress (core/correction.py).
 
         `local`: module names of the user's own beside the code (never looked up on PyPI);
         `companions`: {relative path: code} of local modules to send into /app first;
         `stdin`: the program's input, all of it (bytes or str, given again to each rerun) or
-        a RunInput fed while the run goes; none means an empty stdin.
+        a RunInput fed while the run goes; none means an empty stdin;
+        `project`: the script's project folder, mirrored into /app first (what changed only);
+        the run then starts in the project's working directory.
         """
         if companions:
             await self.sessions.save(record, companions)
+        sent = await self.mirror.sync(record, project) if project else None
         timeout = timeout or self.settings.run_timeout or None
 
         def execute():
             given = stdin if isinstance(stdin, RunInput) else RunInput(stdin, eof=True)
             return self.runs.execute(record, code, filename, timeout, on_output, local, stdin=given,
-                                     face=face, tty=tty, size=size, on_notice=on_notice)
+                                     face=face, tty=tty, size=size, on_notice=on_notice,
+                                     cwd=project.cwd if project else "")
 
         result = await execute()
         if auto_install and not result["success"]:
             rounds = self.settings.auto_install_rounds if rounds is None else rounds
             result = await Correction(self.packages, rounds).fix(
-                record, result, [code, *(companions or {}).values()], local, execute, on_output)
+                record, result, [code, *(companions or {}).values(), *self._project_modules(project)],
+                local, execute, on_output)
         result["installed_packages"] = list(record.installed_packages)
+        result["project"] = sent
         return result
+
+    @staticmethod
+    def _project_modules(project: Project | None) -> list[str]:
+        """The code of the project's local modules the script imports (for the correction flow)."""
+        return list(local_imports(project.root / project.script).values()) if project else []
 
     async def restore(self, ref: str, on_log: Callable[[str], None] | None = None,
                       on_output: OnOutput | None = None) -> SessionRecord:
         """Recreate a removed session and reinstall its recorded packages (exact versions)."""
         record = await self.sessions.restore(ref, on_log)
+        self.mirror.forget(record.id)  # the new container holds no project files yet
         if record.installed_packages and record.network != "none":
             await self.packages.install(record, record.installed_packages, on_output, remember=False)
         return record

@@ -332,9 +332,10 @@ def test_auto_install_never_fetches_a_module_that_sits_beside_the_file(msc, msc_
     (project / "six.py").write_text("VALUE = 'mine'\n")  # shadows a real PyPI name on purpose
     (project / "app.py").write_text("import six\nprint(six.VALUE)\n")
     sent = json.loads(msc("run", "--new", "--json", str(project / "app.py")).stdout)
-    assert sent["success"] and sent["stdout"] == "mine\n"  # imported, so sent along
+    assert sent["success"] and sent["stdout"] == "mine\n"  # in the project, so in the session
 
-    # A dynamic import is not seen, so not sent: still never looked up on PyPI.
+    # Left out of the project (here by .mscignore), so not in the session: still never looked up on PyPI.
+    (project / ".mscignore").write_text("six.py\n")
     (project / "app.py").write_text("import importlib\nprint(importlib.import_module('six').VALUE)\n")
     done = msc("run", "--new", "--auto-install", "--json", str(project / "app.py"))
     result = json.loads(done.stdout)

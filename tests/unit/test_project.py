@@ -33,3 +33,27 @@ def test_a_source_that_is_not_utf8_is_one_clear_error(tmp_path):
     (tmp_path / "app.py").write_bytes(b"print('caf\xe9')\n")
     with pytest.raises(UsageError, match="not a UTF-8 Python source file"):
         companions(tmp_path / "app.py")
+
+
+def test_the_project_is_the_nearest_marked_folder_never_home_and_keeps_python_cwd(tmp_path, monkeypatch):
+    from msc_tui.core.project import scan_project
+
+    home = tmp_path / "home"
+    (home / ".git").mkdir(parents=True)  # a dotfiles repository in ~
+    work = home / "work" / "tool" / "src"
+    work.mkdir(parents=True)
+    (work / "app.py").write_text("print(1)\n")
+    (work / "helpers.py").write_text("")
+    (work / "__pycache__").mkdir()
+    (work / "__pycache__" / "helpers.cpython-311.pyc").write_bytes(b"\0")
+    monkeypatch.setenv("HOME", str(home))
+    alone = scan_project(work / "app.py", 200, 100, cwd=tmp_path)
+    assert alone.root == work and alone.why == "the script's folder"  # ~ itself is never the project
+    assert sorted(alone.files) == ["app.py", "helpers.py"] and alone.cwd == ""  # cwd outside: the script's folder
+
+    (home / "work" / "tool" / "pyproject.toml").write_text("")
+    marked = scan_project(work / "app.py", 200, 100, cwd=home / "work" / "tool")
+    assert marked.root == home / "work" / "tool" and marked.script == "src/app.py" and marked.cwd == ""
+    assert scan_project(work / "app.py", 200, 100, cwd=work).cwd == "src"
+    with pytest.raises(UsageError, match=r"largest folders: src/"):
+        scan_project(work / "app.py", 200, 1, cwd=work)

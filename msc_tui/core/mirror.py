@@ -1,0 +1,81 @@
+"""Only what changed travels: a project's files mirrored into a session's /app.
+
+msc remembers what each session holds (path, size, mtime, content hash) in
+MSC_HOME/projects/<session>.json. A rerun with nothing changed sends nothing (a stat per
+file); a changed file sends itself (one archive for all); a file deleted locally is deleted
+in the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from ..engine import Engine
+from .files import APP_DIR
+from .project import Project
+from .state import SessionRecord
+
+BATCH_BYTES = 64 * 2**20  # one archive at most this big in memory at once
+
+
+class Mirror:
+    def __init__(self, engine: Engine, state_dir: Path):
+        self.engine = engine
+        self.folder = state_dir / "projects"
+
+    def _manifest_path(self, session_id: str) -> Path:
+        return self.folder / f"{session_id}.json"
+
+    def _load(self, session_id: str, root: Path) -> dict:
+        try:
+            data = json.loads(self._manifest_path(session_id).read_text())
+            if data.get("root") == str(root) and isinstance(data.get("files"), dict):
+                return data["files"]
+        except (OSError, ValueError, AttributeError):
+            pass
+        return {}  # another project, or nothing sent yet: everything travels
+
+    async def sync(self, record: SessionRecord, project: Project) -> dict:
+        """Send what changed, delete what went; returns what was done (for --json)."""
+        held = self._load(record.id, project.root)
+        now: dict[str, list] = {}
+        batch: dict[str, bytes] = {}
+        sent_files = sent_bytes = 0
+        for name, path in sorted(project.files.items()):
+            stat = path.stat()
+            known = held.get(name)
+            if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+                now[name] = known
+                continue
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            now[name] = [stat.st_size, stat.st_mtime_ns, digest]
+            if known and known[2] == digest:  # touched, not changed
+                continue
+            batch[name] = data
+            sent_files, sent_bytes = sent_files + 1, sent_bytes + len(data)
+            if sum(len(d) for d in batch.values()) >= BATCH_BYTES:
+                await self.engine.files.put(record.container_name, APP_DIR, batch)
+                batch = {}
+        if batch:
+            await self.engine.files.put(record.container_name, APP_DIR, batch)
+        gone = sorted(set(held) - set(now))
+        if gone:  # relative names under /app, from our own manifest
+            await self.engine.execs.output(record.container_name, ["rm", "-f", "--", *gone], user="appuser")
+        self._save(record.id, project.root, now)
+        return {"root": str(project.root), "why": project.why, "files": len(now), "sent_files": sent_files,
+                "sent_bytes": sent_bytes, "deleted": gone}
+
+    def _save(self, session_id: str, root: Path, files: dict) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._manifest_path(session_id)
+        temp = path.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(json.dumps({"root": str(root), "files": files}))
+        os.replace(temp, path)
+
+    def forget(self, session_id: str) -> None:
+        """A new container holds nothing of the project (after a restore)."""
+        self._manifest_path(session_id).unlink(missing_ok=True)

@@ -1,0 +1,75 @@
+"""A script's project folder mirrored into the session: data files travel, only changes move."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+
+def run_in(msc, folder, *args):
+    """msc run started from `folder` (the working directory matters, as for python)."""
+    import os
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--json", *args], cwd=folder, text=True,
+                          capture_output=True, timeout=300, env=os.environ.copy())
+    return json.loads(done.stdout)
+
+
+def test_data_files_travel_and_only_what_changed_moves(msc, msc_home, tmp_path, docker_client):
+    root = tmp_path / "shop"
+    (root / "data").mkdir(parents=True)
+    (root / "src").mkdir()
+    (root / ".venv").mkdir()
+    (root / ".venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
+    (root / "data" / "prices.csv").write_text("apple,3\npear,4\n")
+    (root / "notes.tmp").write_text("left out by .mscignore\n")
+    (root / ".mscignore").write_text("# scratch files\n*.tmp\n")
+    (root / "src" / "app.py").write_text(
+        "import csv, os\nprint(os.getcwd())\nprint(sum(int(r[1]) for r in csv.reader(open('data/prices.csv'))))\n")
+
+    first = run_in(msc, root, "--new", "src/app.py")
+    assert first["success"], first["stderr"]
+    assert first["stdout"] == "/app\n7\n"  # started from the project's root, as python src/app.py would be
+    sid = first["session"]
+    sent = first["project"]
+    assert sent["root"] == str(root) and sent["why"] == "pyproject.toml"
+    assert sent["sent_files"] == sent["files"] == 4  # pyproject, .mscignore, prices.csv, app.py
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    listed = container.exec_run(["find", "/app", "-type", "f"]).output.decode().split()
+    assert sorted(listed) == ["/app/.mscignore", "/app/data/prices.csv", "/app/pyproject.toml", "/app/src/app.py"]
+
+    again = run_in(msc, root, "-s", sid, "src/app.py")
+    assert again["project"]["sent_files"] == 0 and again["project"]["sent_bytes"] == 0
+
+    (root / "data" / "prices.csv").write_text("apple,3\npear,4\nplum,5\n")
+    (root / ".mscignore").unlink()
+    changed = run_in(msc, root / "src", "-s", sid, "app.py")  # from inside src/: the program starts there
+    assert changed["project"]["sent_files"] == 2  # prices.csv, and notes.tmp now that nothing ignores it
+    assert changed["project"]["deleted"] == [".mscignore"]
+    assert changed["stdout"].startswith("/app/src\n") and "FileNotFoundError" in changed["stderr"]
+    assert container.exec_run(["cat", "/app/data/prices.csv"]).output.decode().endswith("plum,5\n")
+    assert container.exec_run(["test", "-e", "/app/.mscignore"]).exit_code == 1
+    owner = container.exec_run(["stat", "-c", "%U", "/app/data/prices.csv"]).output.decode().strip()
+    assert owner == "appuser"  # the program can rewrite its data
+
+
+def test_git_ignored_files_stay_home_and_big_projects_are_refused(msc, msc_home, tmp_path, docker_client):
+    root = tmp_path / "repo"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / ".gitignore").write_text("secrets.env\nbuild/\n")
+    (root / "secrets.env").write_text("TOKEN=1\n")
+    (root / "build").mkdir()
+    (root / "build" / "out.bin").write_bytes(b"x" * 10)
+    (root / "app.py").write_text("import os\nprint(sorted(os.listdir('.')))\n")
+    done = run_in(msc, root, "--new", "app.py")
+    assert done["success"] and done["stdout"] == "['.gitignore', 'app.py']\n"
+    assert done["project"]["why"] == "git repository"
+
+    msc_home.mkdir(parents=True, exist_ok=True)
+    (msc_home / "config.toml").write_text("[project]\nmax_files = 1\n")
+    refused = msc("run", "-s", done["session"], str(root / "app.py"))
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "over the limit of 1 files" in refused.stderr and "max_files" in refused.stderr
