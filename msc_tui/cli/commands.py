@@ -16,6 +16,7 @@ from packaging.requirements import Requirement
 
 from ..config import load_settings
 from ..core.cleanup import CACHE, IMAGES, KINDS, RECORDS, SESSIONS
+from ..core.copying import split_target
 from ..core.imports import is_known_distribution, local_modules
 from ..core.packages import validate_specs
 from ..core.project import MAX_SOURCE, decode_source, read_source, scan_project
@@ -132,6 +133,10 @@ async def run(args) -> int:
     else:
         for hint in result["hints"]:
             print(f"msc: hint: {hint}", file=sys.stderr)
+        if result["changed_files"]:
+            shown = ", ".join(result["changed_files"][:5]) + (" ..." if len(result["changed_files"]) > 5 else "")
+            print(f"msc: the program wrote {shown} (msc cp {record.id}:/app/PATH . brings one back)",
+                  file=sys.stderr)
         if result["auto_installed"]:
             print(f"msc: installed {' '.join(result['auto_installed'])}", file=sys.stderr)
         if result["install_error"]:
@@ -302,6 +307,34 @@ def _clean_progress(total: int):
         done += 1
         print(f"\rremoving: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
     return report
+
+
+async def cp(args) -> int:
+    (src_session, src), (dst_session, dst) = split_target(args.source), split_target(args.target)
+    if bool(src_session) == bool(dst_session):
+        raise UsageError("one side of msc cp is a session path (SESSION:/app/...), the other a local path")
+    async with opened() as msc:
+        container = await msc.sessions.locate(src_session or dst_session)
+        if dst_session:
+            where = f"{container}:{await msc.copying.into(container, Path(src), dst)}"
+        else:
+            where = str(await msc.copying.out(container, src, Path(dst)))
+    if args.json:
+        print_json({"copied": args.source, "to": where})
+    else:
+        print(f"copied {args.source} to {where}")
+    return 0
+
+
+async def files(args) -> int:
+    async with opened() as msc:
+        container = await msc.sessions.locate(args.session)
+        rows = await msc.copying.listing(container)
+    if args.json:
+        print_json({"container_name": container, "files": rows})
+    else:
+        print(table(rows, ["path", "size", "modified"], empty=f"no files in {container}:/app"))
+    return 0
 
 
 async def build(args) -> int:

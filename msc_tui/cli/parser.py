@@ -99,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     json_flag(p)
 
+    p = command("cp", commands.cp, "copy files between here and a session (S:/app/path), like docker cp")
+    p.add_argument("source", metavar="SRC", help="a local path, or SESSION:PATH (inside /app or /tmp)")
+    p.add_argument("target", metavar="DST", help="a local path, or SESSION:PATH (inside /app or /tmp)")
+    json_flag(p)
+
+    p = command("files", commands.files, "list the files in a session's /app")
+    p.add_argument("session")
+    json_flag(p)
+
     p = command("build", commands.build, "build (once) the image for an app type")
     p.add_argument("--app-type", choices=APP_TYPES, default=None, help="default: the configured one")
     p.add_argument("--dockerfile", action="store_true", help="print the rendered Dockerfile and exit")

@@ -26,7 +26,7 @@ def table(rows: list[dict], columns: list[str], empty: str = "no sessions") -> s
 
 
 def _cell(column: str, value) -> str:
-    if column in ("created", "last_used"):
+    if column in ("created", "last_used", "modified"):
         return when(value)
     if column in ("size_rw", "warm_rss", "size", "frees", "reclaimable"):
         return size(value)

@@ -776,13 +776,35 @@ def run_program(config: dict, tag: str, reader: FrameReader, preloaded: tuple[st
     outcome = relay.loop()
     exit_code = 124 if outcome["timed_out"] else relay.status
     outcome.update(exit_code=exit_code, duration_s=round(time.time() - started, 4), ended_at=time.time(),
-                   oom_killed=exit_code == 128 + signal.SIGKILL and _oom_kills() > ooms)
+                   oom_killed=exit_code == 128 + signal.SIGKILL and _oom_kills() > ooms,
+                   changed_files=_changed_files(started, path))
     history.finish(outcome)
     stopped_by = history.meta.get("stopped_by")
     if relay.client_open:
         _send(literal_frame(EXITED, {**outcome, "cancelled": outcome["cancelled"] or bool(stopped_by),
                                      "stopped_by": stopped_by, "warm": meta["warm"]}))
     return relay.client_open and not _client_gone
+
+
+CHANGED_SHOWN, CHANGED_WALK = 50, 20000  # a run's results listed; entries looked at, at most
+
+
+def _changed_files(since: float, script: str) -> list[str]:
+    """What the program created or changed under /app (its results), the script itself left out."""
+    changed, seen = [], 0
+    for folder, dirs, files in os.walk(APP_DIR):
+        dirs[:] = [d for d in dirs if d not in ("__pycache__", ".git")]
+        for name in files:
+            seen += 1
+            full = os.path.join(folder, name)
+            try:
+                if full != script and os.stat(full).st_mtime >= since:
+                    changed.append(os.path.relpath(full, APP_DIR))
+            except OSError:
+                continue
+            if len(changed) >= CHANGED_SHOWN or seen >= CHANGED_WALK:
+                return sorted(changed)
+    return sorted(changed)
 
 
 def _oom_kills() -> int:

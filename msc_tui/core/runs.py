@@ -180,7 +180,8 @@ def structured_error(stderr: str) -> dict | None:
 def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: str, stderr: str,
                duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True,
                local=(), run_id: int | None = None, cancelled: bool = False,
-               stopped_by: str | None = None, warm: int | None = None, oom_killed: bool = False) -> dict:
+               stopped_by: str | None = None, warm: int | None = None, oom_killed: bool = False,
+               changed: list[str] | None = None) -> dict:
     """The seed's result dictionary (the CLI's --json and the Python API return it as is).
     `warm`: how many modules a warm server had preloaded (None: the run took the exec path)."""
     analysis = analyze(stderr, record.session_files, local) if exit_code else None
@@ -203,6 +204,7 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
         "container_name": record.container_name,
         "session": record.id,
         "file": path,
+        "changed_files": changed or [],  # what the program created or changed under /app (its results)
         "error": structured_error(stderr) if exit_code and container_available else None,
         "missing_packages": analysis.distributions if analysis else [],
         "unresolved_imports": analysis.unresolved if analysis else [],
@@ -277,7 +279,7 @@ class Runs:
                           capture.result("stderr"), outcome.get("duration_s", 0.0), outcome["timed_out"],
                           local=local, run_id=outcome.get("id"), cancelled=outcome["cancelled"],
                           stopped_by=outcome.get("stopped_by"), warm=outcome.get("warm"),
-                          oom_killed=bool(outcome.get("oom_killed")))
+                          oom_killed=bool(outcome.get("oom_killed")), changed=outcome.get("changed_files") or [])
 
     async def _run_placed(self, record, config, controls, capture, on_notice) -> dict:
         """One run; a stopped container is started, a missing runner placed, a warm server

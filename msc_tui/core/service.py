@@ -8,6 +8,7 @@ from ..config import Settings, load_settings
 from ..engine import Engine
 from ..errors import MscError
 from .cleanup import Cleanup
+from .copying import Copying
 from .correction import Correction
 from .details import describe
 from .images import ImageResult, ensure_image
@@ -30,6 +31,7 @@ class Msc:
         self.packages = Packages(engine, self.sessions)
         self.cleanup = Cleanup(self.sessions)
         self.mirror = Mirror(engine, settings.state_dir)
+        self.copying = Copying(engine)
 
     @classmethod
     async def open(cls, settings: Settings | None = None, warm: bool = True) -> "Msc":

@@ -40,6 +40,16 @@ class Files:
         with engine_errors(f"{container}:{directory}", self._endpoint):
             await self._docker.containers.container(container).put_archive(directory, pack(files))
 
+    async def put_archive(self, container: str, directory: str, archive: bytes) -> None:
+        """Unpack a tar made by the caller into `directory` of the container."""
+        with engine_errors(f"{container}:{directory}", self._endpoint):
+            await self._docker.containers.container(container).put_archive(directory, archive)
+
+    async def get_archive(self, container: str, path: str) -> tarfile.TarFile:
+        """A file or a folder of the container as a tar (its top entry named like `path`)."""
+        with engine_errors(f"{container}:{path}", self._endpoint):
+            return await self._docker.containers.container(container).get_archive(path)
+
     async def get(self, container: str, path: str) -> bytes:
         """The content of one regular file in the container."""
         with engine_errors(f"{container}:{path}", self._endpoint):

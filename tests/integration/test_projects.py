@@ -73,3 +73,39 @@ def test_git_ignored_files_stay_home_and_big_projects_are_refused(msc, msc_home,
     refused = msc("run", "-s", done["session"], str(root / "app.py"))
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
     assert "over the limit of 1 files" in refused.stderr and "max_files" in refused.stderr
+
+
+def test_results_are_listed_and_copy_both_ways_stays_in_app_and_tmp(msc, msc_home, tmp_path, docker_client):
+    root = tmp_path / "job"
+    root.mkdir()
+    (root / "app.py").write_text("import os\nos.makedirs('results', exist_ok=True)\n"
+                                 "open('results/out.csv', 'w').write('a,1\\n')\nprint('done')\n")
+    done = run_in(msc, root, "--new", "app.py")
+    assert done["success"] and done["changed_files"] == ["results/out.csv"]
+    sid = done["session"]
+    text = msc("run", "-s", sid, str(root / "app.py"))
+    assert f"the program wrote results/out.csv (msc cp {sid}:/app/PATH . brings one back)" in text.stderr
+
+    back = tmp_path / "back"
+    back.mkdir()
+    assert msc("cp", f"{sid}:/app/results", str(back)).returncode == 0  # a folder, into a local folder
+    assert (back / "results" / "out.csv").read_text() == "a,1\n"
+    assert msc("cp", f"{sid}:results/out.csv", str(back / "renamed.csv")).returncode == 0  # relative: /app
+    assert (back / "renamed.csv").read_text() == "a,1\n"
+
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "extra" / "more.json").write_text("{}")
+    assert msc("cp", str(tmp_path / "extra"), f"msc-dev-session-{sid}:/tmp/").returncode == 0
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    assert container.exec_run(["cat", "/tmp/extra/more.json"]).output == b"{}"
+    assert container.exec_run(["stat", "-c", "%U", "/tmp/extra/more.json"]).output.decode().strip() == "appuser"
+
+    for args in ((str(back / "renamed.csv"), f"{sid}:/etc/x"), (f"{sid}:/app/../etc/passwd", str(back)),
+                 (str(back), str(tmp_path)), (f"{sid}:/app/a", f"{sid}:/app/b")):
+        refused = msc("cp", *args)
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, args
+    assert not (back / "passwd").exists()
+
+    listed = json.loads(msc("files", sid, "--json").stdout)["files"]
+    assert {f["path"] for f in listed} == {"app.py", "results/out.csv"}
+    assert next(f for f in listed if f["path"] == "results/out.csv")["size"] == 4

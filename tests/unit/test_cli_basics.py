@@ -12,7 +12,7 @@ def test_help_lists_every_command():
     done = msc("--help")
     assert done.returncode == 0
     for command in ("run", "install", "uninstall", "packages", "ls", "rm", "clean", "build", "restore", "shell",
-                    "doctor"):
+                    "df", "cp", "files", "doctor"):
         assert f"\n    {command} " in done.stdout or f"\n    {command}\n" in done.stdout, command
 
 
