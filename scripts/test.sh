@@ -37,5 +37,7 @@ export MSC_BASE_IMAGE
 if [ -z "${MSC_CA_BUNDLE:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
   export MSC_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 fi
+# Tests that touch the machine beyond their own objects (restarting dockerd) run only on CI.
+if [ "${CI:-}" = true ]; then export MSC_TEST_RESTART_ENGINE=1; fi
 say "engine: $(docker version --format '{{.Server.Version}}'), base image: $MSC_BASE_IMAGE"
 exec "$venv/bin/python" -m pytest "$@"

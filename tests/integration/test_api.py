@@ -73,9 +73,21 @@ def test_ctrl_c_in_a_blocking_call_kills_the_run(msc_home, docker_client):
     with DockerManager() as dm:
         name = dm.create_session(app_type="basic_app")
         container = docker_client.containers.get(name)
-        threading.Timer(1.5, _thread.interrupt_main).start()
+
+        def sleeping() -> bool:
+            return any(p[-1] == "sleep 341" for p in container.top()["Processes"])
+
+        def interrupt_once_started() -> None:  # Ctrl-C only once the program is really going
+            deadline = time.monotonic() + 60
+            while not sleeping() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            _thread.interrupt_main()
+
+        threading.Thread(target=interrupt_once_started, daemon=True).start()
         with pytest.raises(KeyboardInterrupt):
-            dm.execute_in_container(name, "import time\ntime.sleep(341)\n")
-        time.sleep(0.2)
-        assert not [p for p in container.top()["Processes"] if "python3" in p[-1]]
+            dm.execute_in_container(name, "import subprocess\nsubprocess.run(['sleep', '341'])\n")
+        deadline = time.monotonic() + 30
+        while sleeping():
+            assert time.monotonic() < deadline, "the program's process outlived Ctrl-C"
+            time.sleep(0.2)
         assert dm.execute_in_container(name, "print('alive')")["stdout"] == "alive\n"
