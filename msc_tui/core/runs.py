@@ -216,6 +216,9 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
     }
 
 
+ENGINE_GRACE_S = 15.0  # past a run's timeout, how long msc waits for an engine that went quiet
+
+
 class _RunnerMissing(Exception):
     """The session has no runner of this version yet (an older session, a new msc)."""
 
@@ -272,7 +275,16 @@ class Runs:
         # the run, off its critical path.
         bookkeeping = asyncio.get_running_loop().run_in_executor(None, self._keep, record, filename, code)
         try:
-            outcome = await self._run_placed(record, config, controls, capture, on_notice)
+            # The runner enforces the timeout inside the session; this deadline is for an engine
+            # that stops answering (frozen, overloaded), so --timeout holds on this side too.
+            async with asyncio.timeout(timeout + ENGINE_GRACE_S if timeout else None):
+                outcome = await self._run_placed(record, config, controls, capture, on_notice)
+        except TimeoutError:
+            outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}
+            if on_notice:
+                on_notice("warning", {"text": f"the Docker Engine stopped answering; gave up {ENGINE_GRACE_S:.0f}s "
+                                              "after the timeout (the runner in the session kills the program "
+                                              "at the timeout itself)"})
         finally:
             await asyncio.shield(bookkeeping)
         return run_result(record, f"{APP_DIR}/{filename}", outcome["exit_code"], capture.result("stdout"),

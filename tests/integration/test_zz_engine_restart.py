@@ -135,3 +135,30 @@ def test_engine_gone_mid_run_is_one_line_and_the_session_survives(restarted_engi
     assert error.count("\n") == 1 and "lost the Docker Engine" in error and "Traceback" not in error
     again = msc("run", "-s", sid, "-", input="print('after')")
     assert again.stdout == "after\n", again.stderr
+
+
+def test_a_frozen_engine_still_ends_a_timed_run_on_time(restarted_engine, msc, new_session, start_msc):
+    """dockerd stopped with SIGSTOP mid-run: --timeout holds on this side (exit 124), not 300 s later."""
+    sid = new_session()
+    pid = _dockerd_pid()
+    if os.environ.get("MSC_TEST_RESTART_ENGINE") != "1" or pid is None:
+        pytest.skip("freezing dockerd is opt-in: MSC_TEST_RESTART_ENGINE=1 (scripts/test.sh sets it under CI)")
+    process = start_msc("run", "-s", sid, "--timeout", "3", "-",
+                        code="import time\nprint('running', flush=True)\ntime.sleep(120)\n")
+    assert process.stdout.readline() == "running\n"
+    os.kill(pid, signal.SIGSTOP)
+    started = time.monotonic()
+    try:
+        code = process.wait(120)
+        waited = time.monotonic() - started
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    error = process.stderr.read()
+    assert code == 124 and "stopped answering" in error and "Traceback" not in error, error
+    assert waited < 60  # 3 s + 15 s of grace, generously; the old behaviour took 300 s
+    for _ in range(60):
+        if _engine_answers():
+            break
+        time.sleep(0.5)
+    again = msc("run", "-s", sid, "-", input="print('after')")
+    assert again.stdout == "after\n", again.stderr
