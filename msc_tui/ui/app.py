@@ -83,7 +83,11 @@ class MscApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every bound action is also in the command palette."""
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Quit":  # Textual's quits at once; msc's asks about the sessions
+                yield SystemCommand("Quit", "Quit msc (keep or remove the session)", self.action_quit_dialog)
+            else:
+                yield command
         for active in screen.active_bindings.values():
             binding = active.binding
             if binding.description and binding.id and not binding.id.startswith("app."):

@@ -42,8 +42,9 @@ class MainScreen(Screen):
         Binding("f9", "install_proposed", "Fix+rerun", id="main.fix", priority=True),
         Binding("f2", "sessions", "Sessions", id="main.sessions", priority=True),
         Binding("f7", "packages", "Pkgs", id="main.packages", priority=True),
-        Binding("f8", "shell", "Shell", id="main.shell", priority=True),
-        Binding("f3", "cleanup", "Cleanup", id="main.cleanup", priority=True),
+        Binding("f8", "shell", "Shell in the current session", id="main.shell", show=False, priority=True),
+        Binding("f3", "cleanup", "Cleanup of old sessions, images, cache", id="main.cleanup", show=False,
+                priority=True),
         # Less frequent: in the help screen and the command palette, not the footer.
         Binding("f4", "toggle_all", "Show all containers / msc's only", id="main.toggle_all", show=False,
                 priority=True),
@@ -184,6 +185,9 @@ class MainScreen(Screen):
             self.table.upsert(view)
 
     def action_toggle_all(self) -> None:
+        if self.app.msc is None:  # still connecting: the reconnect worker must not be cancelled
+            self.notify("not connected to the engine yet", severity="warning")
+            return
         self.include_all = not self.include_all
         self.query_one("#table-pane").border_title = "All containers" if self.include_all else "Containers"
         self.refresh_listing()
@@ -215,6 +219,7 @@ class MainScreen(Screen):
     # -- sessions ------------------------------------------------------------------------------
     def use_session(self, record: SessionRecord) -> None:
         self.current = record
+        self.table.mark_current(record.container_name)
         self.filename = record.session_files[-1] if record.session_files else "main.py"
         try:
             self.editor.load_text(self.app.msc.sessions.files.read(record, self.filename))
@@ -286,6 +291,8 @@ class MainScreen(Screen):
             elif choice.action == "restore":
                 self.log_view.meta(f"restoring session {choice.session}...")
                 record = await self.app.msc.restore(choice.session, self._build_line, self.panel.log_view.feed)
+                self.log_view.meta(f"restored {record.container_name}: files back, "
+                                   f"{plural(len(record.installed_packages), 'package')} reinstalled")
             else:
                 record = await self.create_session(choice.app_type)
         except MscError as exc:
@@ -409,8 +416,11 @@ class MainScreen(Screen):
                              lambda yes: yes and self.editor.load_text(code))
 
     def action_install_proposed(self) -> None:
-        if self.proposed:
-            self.install(self.proposed, rerun=True)
+        if not self.proposed:
+            self.notify("nothing to install: F9 installs what a failed run's missing imports need",
+                        severity="information")
+            return
+        self.install(self.proposed, rerun=True)
 
     def on_install_panel_install_requested(self, event: InstallPanel.InstallRequested) -> None:
         self.install(event.specs)
@@ -481,7 +491,7 @@ class MainScreen(Screen):
     @guarded_work(exclusive=True, group="shell")
     async def action_shell(self) -> None:
         view = self.table.selected
-        record = view.record if view and view.record else self.current
+        record = self.current or (view.record if view and view.record else None)
         docker = shutil.which("docker")
         if record is None or docker is None:
             self.notify("select a session (and have the docker CLI on PATH)", severity="warning")

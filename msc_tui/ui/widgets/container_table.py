@@ -36,6 +36,7 @@ class ContainerTable(DataTable):
         self.views: dict[str, SessionView] = {}
         self.sizes: dict[str, str] = {}  # fetched lazily, kept across updates
         self.runners: dict[str, str] = {}  # who has a run going, by container name
+        self.current = ""  # the session the editor works in: its name is marked
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -54,12 +55,13 @@ class ContainerTable(DataTable):
         if view.name in self.sizes and values["size"] == "-":
             values["size"] = self.sizes[view.name]
         values["run"] = self.runners.get(view.name, "")
+        values["name"] = self._marked(view.name)
         if view.name not in self.views:
             self.add_row(*(values[key] for key, _ in COLUMNS), key=view.name)
         else:
             old = cells(self.views[view.name], self.clock())
             for column, value in values.items():
-                if value != old.get(column) or column in ("size", "used", "age", "run"):
+                if value != old.get(column) or column in ("size", "used", "age", "run", "name"):
                     self.update_cell(view.name, column, value, update_width=True)
         self.views[view.name] = view
 
@@ -78,6 +80,16 @@ class ContainerTable(DataTable):
                     self.discard(name)
             for view in views:
                 self.upsert(view)
+
+    def _marked(self, name: str) -> str:
+        return f"▶ {name}" if name == self.current else name
+
+    def mark_current(self, name: str) -> None:
+        """Mark the editor's session (and unmark the one before)."""
+        before, self.current = self.current, name
+        for each in {before, name}:
+            if each in self.views:
+                self.update_cell(each, "name", self._marked(each), update_width=True)
 
     def set_size(self, name: str, value: int | None) -> None:
         if name in self.views:

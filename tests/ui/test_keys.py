@@ -1,0 +1,54 @@
+"""Keys a newcomer presses at the wrong moment: one clear answer, never a crash or a silent no-op."""
+
+from __future__ import annotations
+
+import asyncio
+
+from msc_tui.ui.app import MscApp
+from tests.ui.test_snapshots import make_app, settle
+
+
+async def test_f4_while_still_connecting_says_so_and_keeps_connecting():
+    async def never():
+        await asyncio.Event().wait()
+
+    app = MscApp(opener=never, show_picker=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("f4")
+        await pilot.pause(0.3)
+        assert app.is_running and app.screen.include_all is False
+        assert any("not connected" in str(n.message) for n in app._notifications)
+        assert any(w.group == "engine" and w.is_running for w in app.workers)  # the connect goes on
+
+
+async def test_f9_with_nothing_to_install_says_what_it_is_for(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await pilot.pause(0.2)
+        assert any("nothing to install" in str(n.message) for n in app._notifications)
+
+
+async def test_the_palettes_quit_asks_like_ctrl_q(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        quit_commands = [c for c in app.get_system_commands(app.screen) if c.title == "Quit"]
+        assert len(quit_commands) == 1
+        quit_commands[0].callback()
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "QuitDialog" and app.is_running
+
+
+async def test_the_table_marks_the_session_the_editor_works_in(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # use the highlighted session
+        await settle(pilot)
+        name = app.screen.current.container_name
+        assert app.screen.table.get_cell(name, "name") == f"▶ {name}"
+        others = [n for n in app.screen.table.views if n != name]
+        assert others and all(not app.screen.table.get_cell(n, "name").startswith("▶") for n in others)
