@@ -52,6 +52,7 @@ class Settings:
     wheelhouse: str = ""
     ca_bundle: str = ""
     docker_host: str = ""
+    docker_context: str = ""  # `msc --context NAME` (MSC_CONTEXT): wins over every other choice
     connect_timeout: float = 3.0
     project_max_mb: int = 200  # a project folder larger than this is refused
     project_max_files: int = 20000
@@ -95,6 +96,7 @@ _ENV_KEYS = {
     "MSC_CA_BUNDLE": "ca_bundle",
     "MSC_NETWORK": "network",
     "MSC_INSTALLER": "installer",
+    "MSC_CONTEXT": "docker_context",
 }
 
 _KIND = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}

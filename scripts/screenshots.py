@@ -65,13 +65,13 @@ async def shoot() -> None:
         await wait(pilot, lambda: any(line.startswith("exit") for line in main.log_view.plain_lines()))
         main.query_one("#editor", TextArea).load_text(MISSING)
         await pilot.press("f5")
-        await wait(pilot, lambda: main.proposed == ["PyYAML"])
+        await wait(pilot, lambda: main.proposed == ["pyyaml"])
         await pilot.pause(0.3)
         app.save_screenshot(str(OUT / "install-panel.svg"))
         await pilot.press("f3")
-        await wait(pilot, lambda: type(app.screen).__name__ == "CleanupScreen" and app.screen.views)
+        await wait(pilot, lambda: type(app.screen).__name__ == "CleanupScreen" and app.screen.inventory.items)
         await pilot.press("space")
-        await pilot.pause(1.5)  # sizes arrive one by one
+        await pilot.pause(0.5)
         app.save_screenshot(str(OUT / "cleanup.svg"))
 
 
@@ -87,6 +87,8 @@ def main() -> None:
             client = docker.from_env()
             for container in client.containers.list(all=True, filters={"label": f"msc.home={home}"}):
                 container.remove(force=True)
+            for volume in client.volumes.list(filters={"label": f"msc.home={home}"}):
+                volume.remove(force=True)
     print("\n".join(str(p.relative_to(OUT.parent)) for p in sorted(OUT.glob("*.svg"))), file=sys.stdout)
 
 

@@ -13,6 +13,8 @@ from .parser import build_parser
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.context:  # for every part that loads the settings, the TUI included
+        os.environ["MSC_CONTEXT"] = args.context
     if args.command is None:
         from ..ui.app import run_app  # Textual is imported only for the TUI
 

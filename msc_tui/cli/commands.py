@@ -373,36 +373,40 @@ async def shell(args) -> int:
     async with opened() as msc:
         record = msc.sessions.resolve(args.session)
         await msc.sessions.ensure_running(record)
-        endpoint = msc.engine.endpoint
+        env = msc.engine.cli_environment(dict(os.environ))
     docker = shutil.which("docker")
     if docker is None:
         raise MscError("msc shell needs the docker command-line client on PATH")
     argv = msc.sessions.shell_argv(record, docker, interactive=sys.stdin.isatty())
-    return subprocess.call(argv, env={**os.environ, "DOCKER_HOST": endpoint})
+    return subprocess.call(argv, env=env)
 
 
 async def doctor(args) -> int:
     settings = load_settings()
-    report = {"endpoint": None, "engine_version": None, "api_version": None, "ok": False,
+    report = {"endpoint": None, "context": None, "chosen_by": None, "engine_version": None, "api_version": None,
+              "ok": False,
               "base_image": settings.base_image, "base_image_present": None,
               "state_dir": str(settings.state_dir), "config_file": str(settings.config_file),
               "ca_bundle": settings.ca_bundle or None, "error": None}
     try:
+        from ..engine import resolve_endpoint
+
+        chosen = resolve_endpoint(settings.docker_host, settings.docker_context)
+        report.update(endpoint=chosen.host, context=chosen.context, chosen_by=chosen.how)
         async with opened() as msc:
-            report["endpoint"] = msc.engine.endpoint
             report["engine_version"] = msc.engine.info.get("Version")
             report["api_version"] = msc.engine.info.get("ApiVersion")
             report["base_image_present"] = await msc.engine.images.exists(settings.base_image)
             report["ok"] = True
     except EngineUnreachable as exc:
         report["error"] = str(exc)
-        from ..engine import resolve_endpoint
-        report["endpoint"] = resolve_endpoint(settings.docker_host)
     if args.json:
         print_json(report)
     elif report["ok"]:
         present = "present" if report["base_image_present"] else "not present here (the first build pulls it)"
-        print(f"engine:     {report['endpoint']} (Docker {report['engine_version']}, API {report['api_version']})")
+        context = f"context {report['context']}, " if report["context"] else ""
+        print(f"engine:     {report['endpoint']} (Docker {report['engine_version']}, API {report['api_version']}; "
+              f"{context}chosen by {report['chosen_by']})")
         print(f"base image: {report['base_image']} - {present}")
         print(f"state:      {report['state_dir']}")
         print(f"config:     {report['config_file']}")

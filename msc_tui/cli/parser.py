@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="msc", description="Minimal Stable Containers: iterate on Python code in persistent Docker "
                                 "containers. Without a command, opens the TUI.")
     parser.add_argument("--version", action="version", version=f"msc {__version__}")
+    parser.add_argument("--context", metavar="NAME", help="the Docker context to use (wins over DOCKER_HOST)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, handler, help: str) -> argparse.ArgumentParser:

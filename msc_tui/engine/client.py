@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import aiodocker
 import aiohttp
+from aiodocker.exceptions import DockerContextInvalidError
 
 from ..errors import EngineUnreachable
 from .containers import Containers
@@ -22,13 +26,53 @@ DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 SCHEMES = ("unix", "tcp", "http", "https")
 
 
-def resolve_endpoint(configured: str = "") -> str:
-    """DOCKER_HOST, else the configured host, else the default socket.
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the engine is, how that was chosen, and the Docker context it came from (if any)."""
 
-    Like the docker CLI (and unlike aiodocker's own default), the environment wins
-    over anything else; docker contexts are not consulted.
-    """
-    return os.environ.get("DOCKER_HOST") or configured or DEFAULT_SOCKET
+    host: str
+    how: str  # "--context", "DOCKER_HOST", "DOCKER_CONTEXT", "[engine] host", "currentContext", "default"
+    context: str | None = None
+
+
+def _context_host(name: str) -> str:
+    """A Docker context's engine endpoint, read from the context store by aiodocker."""
+    try:
+        found = aiodocker.Docker._get_docker_context_endpoint(name)
+    except DockerContextInvalidError as exc:
+        reason = str(exc.args[0] if exc.args else exc)
+        if "not found" in reason:
+            raise EngineUnreachable(f"unknown Docker context {name!r} (docker context ls lists them)") from None
+        raise EngineUnreachable(f"Docker context {name!r}: {reason}") from None
+    if found is None:  # "default": the local socket
+        return DEFAULT_SOCKET
+    return found.host
+
+
+def _current_context() -> str | None:
+    try:
+        config = json.loads((Path.home() / ".docker" / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    name = config.get("currentContext") if isinstance(config, dict) else None
+    return name if name and name != "default" else None
+
+
+def resolve_endpoint(configured: str = "", context: str = "") -> Endpoint:
+    """The docker CLI's order: --context, DOCKER_HOST, DOCKER_CONTEXT; then msc's [engine] host;
+    then the docker CLI's current context (~/.docker/config.json); then the default socket."""
+    if context:
+        return Endpoint(_context_host(context), "--context", context)
+    if os.environ.get("DOCKER_HOST"):
+        return Endpoint(os.environ["DOCKER_HOST"], "DOCKER_HOST")
+    if os.environ.get("DOCKER_CONTEXT") and os.environ["DOCKER_CONTEXT"] != "default":
+        name = os.environ["DOCKER_CONTEXT"]
+        return Endpoint(_context_host(name), "DOCKER_CONTEXT", name)
+    if configured:
+        return Endpoint(configured, "[engine] host")
+    if name := _current_context():
+        return Endpoint(_context_host(name), "currentContext", name)
+    return Endpoint(DEFAULT_SOCKET, "default")
 
 
 def _cause(exc: BaseException) -> str:
@@ -43,15 +87,16 @@ def _cause(exc: BaseException) -> str:
 class Engine:
     """An open connection to one Docker Engine, with its sub-APIs as attributes."""
 
-    def __init__(self, endpoint: str, connect_timeout: float = 3.0):
-        self.endpoint = endpoint
+    def __init__(self, endpoint: Endpoint, connect_timeout: float = 3.0):
+        self.chosen = endpoint
+        self.endpoint = endpoint.host
         self.connect_timeout = connect_timeout
         self._docker: aiodocker.Docker | None = None
 
     @classmethod
-    async def connect(cls, configured: str = "", connect_timeout: float = 3.0) -> "Engine":
+    async def connect(cls, configured: str = "", connect_timeout: float = 3.0, context: str = "") -> "Engine":
         """Open a connection and prove it answers; EngineUnreachable within ~connect_timeout."""
-        engine = cls(resolve_endpoint(configured), connect_timeout)
+        engine = cls(resolve_endpoint(configured, context), connect_timeout)
         await engine._open()
         return engine
 
@@ -64,8 +109,12 @@ class Engine:
             total=None, connect=self.connect_timeout, sock_connect=self.connect_timeout, sock_read=300
         )
         try:
-            self._docker = aiodocker.Docker(url=self.endpoint, timeout=timeout)
-        except (ValueError, OSError) as exc:
+            # A context goes to aiodocker by name, so its TLS material is used as well.
+            if self.chosen.context:
+                self._docker = aiodocker.Docker(context=self.chosen.context, timeout=timeout)
+            else:
+                self._docker = aiodocker.Docker(url=self.endpoint, timeout=timeout)
+        except (ValueError, OSError, DockerContextInvalidError) as exc:
             raise EngineUnreachable(f"no Docker Engine at {self.endpoint}: {exc}") from None
         try:
             async with asyncio.timeout(self.connect_timeout + 1):
@@ -83,6 +132,18 @@ class Engine:
         self.images = Images(self._docker, self.endpoint)
         self.events = Events(self._docker, self.endpoint)
         self.storage = Storage(self._docker, self.endpoint)
+
+    def cli_environment(self, base: dict[str, str]) -> dict[str, str]:
+        """The environment for the docker CLI to reach this same engine (`msc shell`, F8)."""
+        env = {k: v for k, v in base.items() if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")}
+        if self.chosen.context:
+            return {**env, "DOCKER_CONTEXT": self.chosen.context}
+        return {**env, "DOCKER_HOST": self.endpoint}
+
+    @property
+    def description(self) -> str:
+        """'unix:///var/run/docker.sock', or 'context build-box (ssh://...)'."""
+        return f"context {self.chosen.context} ({self.endpoint})" if self.chosen.context else self.endpoint
 
     async def cpu_count(self) -> int:
         """The engine host's CPUs (its /info; asked once)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 
@@ -296,3 +297,45 @@ async def test_tls_tcp_endpoint_with_docker_cert_path(monkeypatch, docker_client
             await Engine.connect()
     finally:
         server.close()
+
+
+def test_docker_contexts_are_chosen_in_the_docker_clis_order(tmp_path, docker_client):
+    """A context store in a throwaway HOME; its endpoint is the real engine's socket under another name."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    socket = tmp_path / "engine.sock"
+    socket.symlink_to("/var/run/docker.sock")
+    for name, host in (("box", f"unix://{socket}"), ("gone", f"unix://{tmp_path / 'nothing.sock'}")):
+        meta = home / ".docker" / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest()
+        meta.mkdir(parents=True)
+        (meta / "meta.json").write_text(json.dumps({"Name": name, "Metadata": {},
+                                                    "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": False}}}))
+    base = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")}
+    base.update(HOME=str(home), MSC_HOME=str(tmp_path / "msc"))
+
+    def doctor(*args, **env):
+        done = subprocess.run([sys.executable, "-m", "msc_tui", *args, "doctor", "--json"], capture_output=True,
+                              text=True, timeout=60, env={**base, **env})
+        return done.returncode, json.loads(done.stdout), done.stderr
+
+    code, report, _ = doctor(DOCKER_CONTEXT="box")
+    assert code == 0 and (report["endpoint"], report["context"], report["chosen_by"]) == (
+        f"unix://{socket}", "box", "DOCKER_CONTEXT")
+    (home / ".docker" / "config.json").write_text(json.dumps({"currentContext": "box"}))
+    code, report, _ = doctor()
+    assert code == 0 and report["chosen_by"] == "currentContext" and report["context"] == "box"
+    code, report, _ = doctor(DOCKER_HOST="unix:///var/run/docker.sock", DOCKER_CONTEXT="gone")
+    assert code == 0 and report["chosen_by"] == "DOCKER_HOST"  # DOCKER_HOST wins over DOCKER_CONTEXT
+    code, report, _ = doctor("--context", "box", DOCKER_HOST=f"unix://{tmp_path / 'nothing.sock'}")
+    assert code == 0 and report["chosen_by"] == "--context"  # --context wins over everything
+    code, report, err = doctor("--context", "gone")
+    assert code == 3 and "nothing.sock" in report["error"]  # the context was used, and it leads nowhere
+    code, report, err = doctor("--context", "no-such-context")
+    assert code == 3 and "unknown Docker context 'no-such-context'" in report["error"]
+    plain = subprocess.run([sys.executable, "-m", "msc_tui", "--context", "no-such-context", "ls"],
+                           capture_output=True, text=True, timeout=60, env=base)
+    assert plain.returncode == 3 and plain.stderr.count("\n") == 1 and "docker context ls" in plain.stderr

@@ -134,7 +134,7 @@ class FakeEvents:
 
 
 class FakeEngine:
-    endpoint = "unix:///var/run/docker.sock"
+    endpoint = description = "unix:///var/run/docker.sock"
 
     def __init__(self, infos):
         self.containers = FakeContainers(infos)

@@ -95,7 +95,8 @@ class CleanupScreen(Screen):
         now = self.app.clock()
         shown = self.shown()
         for item in shown:
-            owner = self.others[item.name][1] if item.name in self.others else "this home"
+            owner = (self.others[item.name][1] if item.name in self.others
+                     else "any home" if item.kind == IMAGES else "this home")  # images serve every home
             table.add_row(Text("[x]" if item.name in self.selected else "[ ]"), NOUNS[item.kind], item.name,
                           size(None if item.size is None else item.frees), when(item.last_used, now),
                           item.detail, owner, key=item.name)

@@ -110,7 +110,7 @@ class MainScreen(Screen):
     def status(self, text: str | None = None) -> None:
         """The table's subtitle: an engine problem, or the endpoint and the row count."""
         if text is None and self.app.msc is not None:
-            text = f"{self.app.msc.engine.endpoint} - {self.table.row_count} shown"
+            text = f"{self.app.msc.engine.description} - {self.table.row_count} shown"
         self.query_one("#table-pane").border_subtitle = text or ""
 
     # -- engine: connect, list, follow events ----------------------------------------------------
@@ -497,6 +497,6 @@ class MainScreen(Screen):
             self.notify("select a session (and have the docker CLI on PATH)", severity="warning")
             return
         await self.app.msc.sessions.ensure_running(record)
-        env = {**os.environ, "DOCKER_HOST": self.app.msc.engine.endpoint}
+        env = self.app.msc.engine.cli_environment(dict(os.environ))
         with self.app.suspend():
             subprocess.call(self.app.msc.sessions.shell_argv(record, docker), env=env)
