@@ -80,12 +80,13 @@ class ExecLog(ScrollView, can_focus=True):
         # Follow the tail while the view is at the end (or the content fits); a user who
         # scrolled up stays where they are until they scroll back down. Decided here, at each
         # growth, rather than with Textual's anchor, which any programmatic scroll (a
-        # horizontal scrollbar appearing, a focus change) released for good.
+        # horizontal scrollbar appearing, a focus change) released for good. `force`: right
+        # after the growth Textual does not yet know the pane can scroll, and would ignore it.
         following = self.scroll_y >= self.max_scroll_y - 1
         self.virtual_size = Size(max([self._width, *(len(t) for _, t in self.provisional)]),
                                  len(self.lines) + len(self.provisional))
         if following:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         self.refresh()
 
     def clear(self) -> None:
@@ -95,7 +96,7 @@ class ExecLog(ScrollView, can_focus=True):
         self.provisional = []
         self.total_lines = self._width = 0
         self.virtual_size = Size(0, 0)
-        self.scroll_to(y=0, animate=False, immediate=True)
+        self.scroll_to(y=0, animate=False, immediate=True, force=True)
         self.refresh()
 
     def plain_lines(self) -> list[str]:
