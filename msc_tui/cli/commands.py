@@ -24,7 +24,7 @@ from ..core.recipe import render
 from ..core.runs import RunInput, check_filename
 from ..core.service import Msc
 from ..core.sessions import parse_duration
-from ..formatting import run_closing, run_header, run_outcome, size
+from ..formatting import plural, run_closing, run_header, run_outcome, size
 from ..errors import EngineUnreachable, MscError, NotFound, NotRunning, UsageError
 from .program_input import ProgramInput, terminal_size
 from .render import BuildProgress, print_json, table
@@ -70,7 +70,7 @@ async def _choose_session(msc: Msc, args, code: str):
     if not args.new and not args.json and sys.stdin.isatty() and args.file != "-":
         existing = await msc.sessions.existing()
         if existing:
-            print(f"Found {len(existing)} existing development containers:", file=sys.stderr)
+            print(f"Found {plural(len(existing), 'existing development container')}:", file=sys.stderr)
             for i, view in enumerate(existing, 1):
                 print(f"  {i}. {view.name} ({view.record.image}) - {view.status}", file=sys.stderr)
             answer = ask("Reuse existing container? (number, Enter or 'n' for new): ")

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from ...config import APP_TYPES
 from ...core.sessions import SessionView
+from ...formatting import plural
 
 
 @dataclass
@@ -35,7 +36,8 @@ class SessionPicker(ModalScreen[Choice | None]):
         live = [v for v in self.views if v.record and v.container]
         gone = [v for v in self.views if v.record and not v.container]
         with Vertical(classes="dialog picker"):
-            title = f"Found {len(live)} existing development containers" if live else "No session running"
+            title = (f"Found {plural(len(live), 'existing development container')}" if live
+                     else "No session running")
             yield Label(title, classes="dialog-title")
             options = [Option(f"Reuse  {v.name}  {v.record.app_type}  {v.status}", id=f"reuse:{v.session}")
                        for v in live]
