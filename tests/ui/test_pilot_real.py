@@ -268,6 +268,32 @@ async def test_the_log_keeps_following_run_after_run(app):
         assert log.scroll_y == 0
 
 
+async def test_a_runs_written_files_are_listed_and_saved_here_asking_before_overwriting(app, tmp_path,
+                                                                                        monkeypatch):
+    here = tmp_path / "here"
+    (here / "results").mkdir(parents=True)
+    (here / "results" / "old.txt").write_text("mine\n")
+    monkeypatch.chdir(here)
+    code = ("import os\nos.makedirs('results', exist_ok=True)\nopen('results/out.csv', 'w').write('a,1\\n')\n"
+            "open('results/old.txt', 'w').write('theirs\\n')\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, code)
+        await until(pilot, lambda: any(l.startswith("wrote ") for l in log_lines(pilot)), timeout=60)
+        assert any(l.startswith("wrote results/old.txt, results/out.csv") for l in log_lines(pilot))
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        assert "results/old.txt" in app.screen.body and "out.csv" not in app.screen.body
+        await pilot.press("enter")  # the focused answer, No: keep mine, save the rest
+        await until(pilot, lambda: (here / "results" / "out.csv").exists(), timeout=30)
+        assert (here / "results" / "old.txt").read_text() == "mine\n"
+        assert (here / "results" / "out.csv").read_text() == "a,1\n"
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await pilot.press("tab", "enter")  # Overwrite
+        await until(pilot, lambda: (here / "results" / "old.txt").read_text() == "theirs\n", timeout=30)
+
+
 async def test_table_row_follows_runs_and_installs_without_docker_events(app):
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: app.msc is not None)

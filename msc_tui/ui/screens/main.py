@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -52,6 +53,8 @@ class MainScreen(Screen):
         Binding("ctrl+o", "open_file", "Open a session file", id="main.open_file", show=False, priority=True),
         Binding("ctrl+n", "new_file", "New file", id="main.new_file", show=False, priority=True),
         Binding("ctrl+r", "runs", "Runs of this session (anyone's)", id="main.runs", show=False, priority=True),
+        Binding("ctrl+g", "get_results", "Save the last run's written files into the folder msc started in",
+                id="main.get_results", show=False, priority=True),
         Binding("ctrl+t", "details", "Details of the container selected in the table", id="main.details",
                 show=False, priority=True),
         Binding("ctrl+l", "load_other", "Load the code someone else ran or saved under this file name",
@@ -71,6 +74,7 @@ class MainScreen(Screen):
         self.exec_runs: dict[str, tuple[str, str]] = {}  # exec id -> (container, who), from events
         self.others_code: str | None = None  # code someone else ran or saved under the open file's name
         self.sent_code: str | None = None  # what this TUI last saved or ran (its own changes)
+        self.results: tuple[str, list[str]] = ("", [])  # the last run's container and the files it wrote
 
     def compose(self) -> ComposeResult:
         # Kept as attributes, not queried: workers may still report while the screen unmounts.
@@ -347,6 +351,10 @@ class MainScreen(Screen):
         log.flush(final=True)
         state = "timed out" if result["timed_out"] else f"exit {result['exit_code']}"
         log.meta(f"{state} - {result['duration_s']:.2f}s - {plural(log.total_lines - lines_before, 'line')}")
+        self.results = (self.current.container_name, result["changed_files"])
+        if result["changed_files"]:
+            shown = ", ".join(result["changed_files"][:8]) + (" ..." if len(result["changed_files"]) > 8 else "")
+            log.meta(f"wrote {shown} - ctrl+g saves them into {Path.cwd()}")
         await self.refresh_row(self.current.container_name)
         self.proposed = result["missing_packages"]
         self.panel.propose(self.proposed, result["hints"])
@@ -395,6 +403,30 @@ class MainScreen(Screen):
             self.notify("choose or create a session first (F2)", severity="warning")
             return
         self.app.push_screen(RunsScreen(self.current.container_name))
+
+    def action_get_results(self) -> None:
+        container, files = self.results
+        if not files:
+            self.notify("the last run wrote no files under /app", severity="information")
+            return
+        here = Path.cwd()
+        clashing = [f for f in files if (here / f).exists()]
+        if not clashing:
+            self.save_results(container, files)
+            return
+        listed = "\n".join(f"  {f}" for f in clashing[:10]) + ("\n  ..." if len(clashing) > 10 else "")
+        self.app.push_screen(Confirm(f"Overwrite {plural(len(clashing), 'file')} in {here}?", listed,
+                                     yes="Overwrite"),
+                             lambda ok: self.save_results(container, files if ok else
+                                                          [f for f in files if f not in clashing]))
+
+    @guarded_work(exclusive=True, group="results")
+    async def save_results(self, container: str, files: list[str]) -> None:
+        here = Path.cwd()
+        for name in files:
+            (here / name).parent.mkdir(parents=True, exist_ok=True)
+            await self.app.msc.copying.out(container, name, here / name)
+        self.notify(f"saved {plural(len(files), 'file')} into {here}" if files else "nothing saved")
 
     def action_details(self) -> None:
         view = self.table.selected
