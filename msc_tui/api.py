@@ -69,15 +69,29 @@ class DockerManager:
     # -- runs ----------------------------------------------------------------------------------
     def execute_in_container(self, container_name: str, code: str, timeout: float | None = None,
                              auto_install: bool = False, filename: str = "main.py",
-                             stdin: str | bytes | None = None) -> dict:
+                             stdin: str | bytes | None = None, files: dict | None = None) -> dict:
         """Run code in the session; the seed's result dictionary (never raises for a lost container).
-        `stdin`: the program's whole input (none: an empty stdin)."""
+        `stdin`: the program's whole input (none: an empty stdin); `files`: {path under /app:
+        bytes or str} written first (data the code reads)."""
         record = self._msc.sessions.resolve(container_name)
         try:
+            if files:
+                self.put_files(container_name, files)
             return self._call(self._msc.run(record, code, filename=filename, timeout=timeout,
                                             auto_install=auto_install, stdin=stdin, face="api"))
         except ContainerGone as exc:
             return run_result(record, f"/app/{filename}", None, "", str(exc), container_available=False)
+
+    def put_files(self, container_name: str, files: dict) -> None:
+        """Write {path: bytes or str} into the session's /app (relative paths, folders made;
+        anything resolving outside /app and /tmp raises UsageError)."""
+        record = self._msc.sessions.resolve(container_name)
+        self._call(self._msc.copying.put(record.container_name, files))
+
+    def get_file(self, container_name: str, path: str) -> bytes:
+        """A file of the session (a path under /app, or absolute inside /app or /tmp)."""
+        record = self._msc.sessions.resolve(container_name)
+        return self._call(self._msc.copying.read(record.container_name, path))
 
     # -- packages --------------------------------------------------------------------------------
     def install_packages_in_container(self, container_name: str, packages: list[str]) -> bool:

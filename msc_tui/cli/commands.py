@@ -112,6 +112,9 @@ async def run(args) -> int:
         if project and not args.json:
             print(f"msc: project {project.root} ({project.why}): {len(project.files)} files, "
                   f"running {project.script} in /app/{project.cwd}", file=sys.stderr)
+            if project.links_out:
+                print(f"msc: not followed (links out of the project): {', '.join(project.links_out[:5])}",
+                      file=sys.stderr)
         controls = RunInput()
         program_input = ProgramInput(controls, forward_stdin=args.file != "-", raw_terminal=args.tty)
         program_input.start()

@@ -89,6 +89,19 @@ class Copying:
                 archive.extract(member, destination, filter="data")
         return destination / (rename or top)
 
+    async def put(self, container: str, files: dict) -> None:
+        """{path: bytes or str} into the session (paths confined like every msc copy)."""
+        by_root: dict[str, dict[str, bytes]] = {}
+        for name, data in files.items():
+            target = confined(name)
+            root = next(r for r in ALLOWED if target.startswith(r + "/"))  # never /app or /tmp itself
+            by_root.setdefault(root, {})[target[len(root) + 1:]] = data.encode() if isinstance(data, str) else data
+        for root, placed in by_root.items():  # unpacked inside the root: its own mode stays as it is
+            await self.engine.files.put(container, root, placed)
+
+    async def read(self, container: str, path: str) -> bytes:
+        return await self.engine.files.get(container, confined(path))
+
     async def listing(self, container: str) -> list[dict]:
         """Every file under /app: path, size, modification time."""
         code, out, err = await self.engine.execs.output(

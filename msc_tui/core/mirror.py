@@ -1,7 +1,7 @@
 """Only what changed travels: a project's files mirrored into a session's /app.
 
 msc remembers what each session holds (path, size, mtime, content hash) in
-MSC_HOME/projects/<session>.json. A rerun with nothing changed sends nothing (a stat per
+MSC_HOME/projects/<session>-<project hash>.json. A rerun with nothing changed sends nothing (a stat per
 file); a changed file sends itself (one archive for all); a file deleted locally is deleted
 in the session.
 """
@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from ..engine import Engine
+from ..errors import UsageError
 from .files import APP_DIR
 from .project import Project
 from .state import SessionRecord
@@ -21,17 +22,23 @@ from .state import SessionRecord
 BATCH_BYTES = 64 * 2**20  # one archive at most this big in memory at once
 
 
+def _size_and_mtime(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
+
+
 class Mirror:
     def __init__(self, engine: Engine, state_dir: Path):
         self.engine = engine
         self.folder = state_dir / "projects"
 
-    def _manifest_path(self, session_id: str) -> Path:
-        return self.folder / f"{session_id}.json"
+    def _manifest_path(self, session_id: str, root: Path) -> Path:
+        """One manifest per session and project: two projects run in one session each keep theirs."""
+        return self.folder / f"{session_id}-{hashlib.sha256(str(root).encode()).hexdigest()[:12]}.json"
 
     def _load(self, session_id: str, root: Path) -> dict:
         try:
-            data = json.loads(self._manifest_path(session_id).read_text())
+            data = json.loads(self._manifest_path(session_id, root).read_text())
             if data.get("root") == str(root) and isinstance(data.get("files"), dict):
                 return data["files"]
         except (OSError, ValueError, AttributeError):
@@ -45,14 +52,17 @@ class Mirror:
         batch: dict[str, bytes] = {}
         sent_files = sent_bytes = 0
         for name, path in sorted(project.files.items()):
-            stat = path.stat()
-            known = held.get(name)
-            if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
-                now[name] = known
-                continue
-            data = path.read_bytes()
+            try:
+                size, mtime = project.stats.get(name) or _size_and_mtime(path)
+                known = held.get(name)
+                if known and known[0] == size and known[1] == mtime:
+                    now[name] = known
+                    continue
+                data = path.read_bytes()
+            except OSError as exc:  # nothing is sent for this run: the session keeps what it had
+                raise UsageError(f"{path}: cannot read it ({exc.strerror}); nothing was sent") from None
             digest = hashlib.sha256(data).hexdigest()
-            now[name] = [stat.st_size, stat.st_mtime_ns, digest]
+            now[name] = [size, mtime, digest]
             if known and known[2] == digest:  # touched, not changed
                 continue
             batch[name] = data
@@ -71,11 +81,23 @@ class Mirror:
 
     def _save(self, session_id: str, root: Path, files: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self._manifest_path(session_id)
+        path = self._manifest_path(session_id, root)
         temp = path.with_suffix(f".{os.getpid()}.tmp")
         temp.write_text(json.dumps({"root": str(root), "files": files}))
         os.replace(temp, path)
 
-    def forget(self, session_id: str) -> None:
-        """A new container holds nothing of the project (after a restore)."""
-        self._manifest_path(session_id).unlink(missing_ok=True)
+    async def resend(self, record: SessionRecord) -> int:
+        """After a restore: the new container gets the project files the old one held (those
+        still on this machine); returns how many were sent."""
+        sent = 0
+        for path in sorted(self.folder.glob(f"{record.id}-*.json")):
+            try:
+                data = json.loads(path.read_text())
+                root, names = Path(data["root"]), list(data["files"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            path.unlink()  # the new container holds nothing yet: everything travels
+            files = {n: root / n for n in names if (root / n).is_file()}
+            if files:
+                sent += (await self.sync(record, Project(root, "restored", files, "", "")))["sent_files"]
+        return sent

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..errors import NotFound, UsageError
@@ -76,10 +77,8 @@ class Project:
     files: dict[str, Path]  # path relative to root (posix) -> local path
     script: str  # the script, relative to root
     cwd: str  # the program's working directory, relative to root ("" for the root)
-
-    @property
-    def size(self) -> int:
-        return sum(p.stat().st_size for p in self.files.values())
+    links_out: list[str] = field(default_factory=list)  # symlinks pointing outside: not followed
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (size, mtime_ns) as scanned
 
 
 def find_root(script: Path) -> tuple[Path, str]:
@@ -104,7 +103,7 @@ def _ignore_patterns(root: Path) -> list[str]:
 
 
 def _left_out(relative: str, patterns: list[str]) -> bool:
-    parts = PurePosixPath(relative).parts
+    parts = relative.split("/")
     if any(part in LEFT_OUT for part in parts):
         return True
     return any(fnmatch.fnmatch(relative, p) or any(fnmatch.fnmatch(part, p) for part in parts) for p in patterns)
@@ -123,30 +122,47 @@ def _git_files(root: Path) -> list[str] | None:
 
 
 def _walked_files(root: Path) -> list[str]:
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in LEFT_OUT and not (Path(folder, d) / "pyvenv.cfg").exists()]
-        found += [os.path.relpath(os.path.join(folder, f), root) for f in files]
-    return [PurePosixPath(Path(f)).as_posix() for f in found]
+    found: list[str] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in LEFT_OUT and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                        walk(entry.path, f"{prefix}{entry.name}/")
+                else:
+                    found.append(prefix + entry.name)
+    walk(str(root), "")
+    return found
 
 
 def scan_project(script: Path, max_mb: int, max_files: int, cwd: Path | None = None) -> Project:
     """The project of a script, refused (one line naming the limit and the largest folders)
-    when it is larger than the limits."""
+    when it is larger than the limits. One stat per file (kept for the mirror)."""
     root, why = find_root(script)
     names = (_git_files(root) if why == "git repository" else None) or _walked_files(root)
     patterns = _ignore_patterns(root)
-    venvs = {PurePosixPath(n).parts[0] for n in names if PurePosixPath(n).name == "pyvenv.cfg"}
-    files = {}
+    venvs = {n.split("/")[0] for n in names if n.endswith("pyvenv.cfg") and n.count("/") == 1}
+    files, stats, outside = {}, {}, []
     for name in names:
-        path = root / name
-        if _left_out(name, patterns) or PurePosixPath(name).parts[0] in venvs or not path.is_file():
+        if venvs and name.split("/")[0] in venvs or _left_out(name, patterns):
             continue
-        files[name] = path
+        path = f"{root}/{name}"
+        try:
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                if not Path(path).resolve().is_relative_to(root):
+                    outside.append(name)  # never follow a link out of the project
+                    continue
+                info = os.stat(path)
+        except OSError:  # gone meanwhile, or a dangling link
+            continue
+        if stat.S_ISREG(info.st_mode):
+            files[name], stats[name] = Path(path), (info.st_size, info.st_mtime_ns)
     script_rel = script.resolve().relative_to(root).as_posix()
     files.setdefault(script_rel, script.resolve())
-    project = Project(root, why, files, script_rel, _working_dir(root, script, cwd or Path.cwd()))
-    total = project.size
+    project = Project(root, why, files, script_rel, _working_dir(root, script, cwd or Path.cwd()), outside, stats)
+    total = sum(size for size, _ in stats.values())
     if len(files) > max_files or total > max_mb * 2**20:
         biggest = _largest_folders(files)
         raise UsageError(f"the project {root} ({why}) has {len(files)} files, {total / 2**20:.0f} MiB: over the limit "

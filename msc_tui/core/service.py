@@ -122,7 +122,7 @@ class Msc:
                       on_output: OnOutput | None = None) -> SessionRecord:
         """Recreate a removed session and reinstall its recorded packages (exact versions)."""
         record = await self.sessions.restore(ref, on_log)
-        self.mirror.forget(record.id)  # the new container holds no project files yet
+        await self.mirror.resend(record)  # the project files it held, from this machine
         if record.installed_packages and record.network != "none":
             await self.packages.install(record, record.installed_packages, on_output, remember=False)
         return record

@@ -91,3 +91,21 @@ def test_ctrl_c_in_a_blocking_call_kills_the_run(msc_home, docker_client):
             assert time.monotonic() < deadline, "the program's process outlived Ctrl-C"
             time.sleep(0.2)
         assert dm.execute_in_container(name, "print('alive')")["stdout"] == "alive\n"
+
+
+def test_files_for_the_code_go_in_and_results_come_back(msc_home, docker_client):
+    from msc_tui.errors import UsageError
+
+    with DockerManager() as dm:
+        name = dm.create_session(app_type="basic_app")
+        code = "rows = open('data/in.csv').read().split()\nopen('out.txt', 'w').write(str(len(rows)))\nprint(rows)\n"
+        result = dm.execute_in_container(name, code, files={"data/in.csv": b"a\nb\nc\n"})
+        assert result["success"] and result["stdout"] == "['a', 'b', 'c']\n" and result["changed_files"] == ["out.txt"]
+        assert dm.get_file(name, "out.txt") == b"3"
+        dm.put_files(name, {"/tmp/note.txt": "hello"})
+        container = docker_client.containers.get(name)
+        assert container.exec_run(["cat", "/tmp/note.txt"]).output == b"hello"
+        assert container.exec_run(["stat", "-c", "%a", "/tmp"]).output.strip() == b"1777"  # /tmp stays /tmp
+        for bad in ("../etc/x", "/etc/passwd"):
+            with pytest.raises(UsageError):
+                dm.put_files(name, {bad: b"x"})

@@ -109,3 +109,24 @@ def test_results_are_listed_and_copy_both_ways_stays_in_app_and_tmp(msc, msc_hom
     listed = json.loads(msc("files", sid, "--json").stdout)["files"]
     assert {f["path"] for f in listed} == {"app.py", "results/out.csv"}
     assert next(f for f in listed if f["path"] == "results/out.csv")["size"] == 4
+
+
+def test_links_out_are_not_followed_and_a_restore_brings_the_project_back(msc, msc_home, tmp_path, docker_client):
+    root = tmp_path / "proj"
+    root.mkdir()
+    secret = tmp_path / "outside.txt"
+    secret.write_text("not for the session\n")
+    (root / "leak.txt").symlink_to(secret)
+    (root / "data.txt").write_text("kept\n")
+    (root / "app.py").write_text("import os\nprint(sorted(os.listdir('.')))\n")
+    done = msc("run", "--new", "--json", str(root / "app.py"))
+    result = json.loads(done.stdout)
+    assert result["stdout"] == "['app.py', 'data.txt']\n"
+    text = msc("run", "-s", result["session"], str(root / "app.py"))
+    assert "not followed (links out of the project): leak.txt" in text.stderr
+
+    sid = result["session"]
+    assert msc("rm", "--keep-record", sid).returncode == 0
+    assert msc("restore", sid).returncode == 0
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    assert container.exec_run(["cat", "/app/data.txt"]).output == b"kept\n"  # the project came back
