@@ -12,6 +12,13 @@ from .parser import build_parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 1 and argv[0].endswith(".py") and os.path.isfile(argv[0]):  # `msc app.py`: the TUI on it
+        from pathlib import Path
+
+        from ..ui.app import run_app
+
+        return run_app(Path(argv[0]))
     args = build_parser().parse_args(argv)
     if args.context:  # for every part that loads the settings, the TUI included
         os.environ["MSC_CONTEXT"] = args.context

@@ -35,8 +35,9 @@ class MscApp(App):
     ]
 
     def __init__(self, opener: Callable[[], Awaitable[Msc]] | None = None, clock: Callable[[], float] = time.time,
-                 show_picker: bool = True, keymap: dict[str, str] | None = None):
+                 show_picker: bool = True, keymap: dict[str, str] | None = None, open_path: Path | None = None):
         super().__init__()
+        self.open_path = open_path
         self.opener = opener or Msc.open
         self.clock = clock
         self.show_picker = show_picker
@@ -48,7 +49,7 @@ class MscApp(App):
         self.msc = await self.opener()
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(show_picker=self.show_picker))
+        self.push_screen(MainScreen(show_picker=self.show_picker, local_path=self.open_path))
 
     async def on_unmount(self) -> None:
         if self.msc is not None:
@@ -95,11 +96,12 @@ class MscApp(App):
                                     lambda action=binding.action, node=active.node: node.run_action(action))
 
 
-def run_app() -> int:
+def run_app(open_path: Path | None = None) -> int:
+    """The TUI; `open_path`: a local file to edit and run (`msc app.py`)."""
     try:
         settings = load_settings()
     except MscError as exc:
         print(f"msc: {exc}", file=sys.stderr)
         return exc.exit_code
-    MscApp(opener=lambda: Msc.open(settings), keymap=dict(settings.keymap)).run()
+    MscApp(opener=lambda: Msc.open(settings), keymap=dict(settings.keymap), open_path=open_path).run()
     return 0

@@ -294,6 +294,40 @@ async def test_a_runs_written_files_are_listed_and_saved_here_asking_before_over
         await until(pilot, lambda: (here / "results" / "old.txt").read_text() == "theirs\n", timeout=30)
 
 
+async def test_the_tui_opens_edits_saves_and_runs_a_local_file_with_its_project(msc_home, docker_client,
+                                                                                 tmp_path, monkeypatch):
+    project = tmp_path / "shop"
+    (project / "data").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("")
+    (project / "data" / "prices.csv").write_text("3\n4\n")
+    (project / "app.py").write_text("print('old')\n")
+    (project / "other.py").write_text("print(sum(int(x) for x in open('data/prices.csv')))\n")
+    monkeypatch.chdir(project)
+    app = MscApp(show_picker=False, open_path=project / "app.py")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        editor = app.screen.query_one("#editor", TextArea)
+        assert editor.text == "print('old')\n" and "(local)" in str(editor.border_title)
+        editor.load_text("print(open('data/prices.csv').read().split())\n")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: (project / "app.py").read_text().startswith("print(open("))
+        await pilot.press("f5")
+        await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)), timeout=60)
+        assert "['3', '4']" in log_lines(pilot)
+        # ctrl+o lists the project's files; pick the other script and run it
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: type(app.screen).__name__ == "PickOne")
+        choices = app.screen.choices
+        assert choices[0] == "a local path..." and str(project / "other.py") in choices
+        app.screen.dismiss(str(project / "other.py"))
+        await until(pilot, lambda: editor.text.startswith("print(sum("))
+        await pilot.press("f5")
+        await until(pilot, lambda: sum(l.startswith("exit 0") for l in log_lines(pilot)) == 2, timeout=60)
+        assert "7" in log_lines(pilot)
+        container = docker_client.containers.get(app.screen.current.container_name)
+        assert container.exec_run(["cat", "/app/data/prices.csv"]).output == b"3\n4\n"
+
+
 async def test_table_row_follows_runs_and_installs_without_docker_events(app):
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: app.msc is not None)

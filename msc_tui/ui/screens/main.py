@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, TabbedContent, TabPane, TextArea
 
 from ...core.apptypes import detect_app_type
+from ...core.project import find_root, read_source, scan_project
 from ...core.runs import RunInput, check_filename, run_exec_owner
 from ...core.sessions import LABEL_SESSION, record_from_labels
 from ...core.state import SessionRecord
@@ -32,6 +33,7 @@ from .picker import Choice, SessionPicker
 from .runs import RunsScreen
 
 STARTER_CODE = 'print("hello from msc")\n'
+LOCAL_PATH = "a local path..."
 AGE_REFRESH_S = 30  # "used 3m ago" cells age without any Docker call
 
 
@@ -61,11 +63,15 @@ class MainScreen(Screen):
                 id="main.load_other", show=False, priority=True),
     ]
 
-    def __init__(self, show_picker: bool = True):
+    def __init__(self, show_picker: bool = True, local_path: Path | None = None):
         super().__init__()
         self.show_picker = show_picker
         self.current: SessionRecord | None = None
         self.filename = "main.py"
+        # A local file (msc FILE, or ctrl+o's local path): ctrl+s saves it where it is, and F5
+        # runs it with its project mirrored into the session, as `msc run FILE` does.
+        self.local_path: Path | None = None
+        self.opening = local_path
         self.include_all = False
         self.proposed: list[str] = []
         self.controls: RunInput | None = None  # this TUI's run going, if any
@@ -98,6 +104,8 @@ class MainScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#table-pane").border_title = "Containers"
         self.query_one("#editor").border_title = self.filename
+        if self.opening:
+            self._open_local(str(self.opening))
         self.set_interval(0.05, self._flush_logs)
         self.set_interval(AGE_REFRESH_S, self._age_cells)
         self.connect()
@@ -274,7 +282,8 @@ class MainScreen(Screen):
 
     def _title(self) -> None:
         where = f" - {self.current.container_name}" if self.current else ""
-        self.query_one("#editor").border_title = self.filename + where
+        name = f"{self.local_path} (local)" if self.local_path else self.filename
+        self.query_one("#editor").border_title = name + where
 
     @guarded_work(exclusive=True, group="picker")
     async def action_sessions(self) -> None:
@@ -330,12 +339,19 @@ class MainScreen(Screen):
         try:
             if self.current is None:
                 self.use_session(await self.create_session())
+            project = None
+            if self.local_path:
+                settings = self.app.msc.settings
+                project = await asyncio.to_thread(scan_project, self.local_path, settings.project_max_mb,
+                                                  settings.project_max_files)
+                self.filename = project.script
+                log.meta(f"project {project.root} ({project.why}): {plural(len(project.files), 'file')}")
             log.meta(f"> {self.filename} in {self.current.container_name}")
             lines_before = log.total_lines
             self.sent_code = self.editor.text
             result = await self.app.msc.run(self.current, self.editor.text, filename=self.filename,
                                             on_output=log.feed, stdin=self.controls, face="tui",
-                                            on_notice=self._run_notice)
+                                            on_notice=self._run_notice, project=project)
         except asyncio.CancelledError:
             log.meta("cancelled: the program's process tree was killed")
             raise
@@ -484,6 +500,14 @@ class MainScreen(Screen):
     # -- files -------------------------------------------------------------------------------------
     @guarded_work(exclusive=True, group="file")
     async def action_save(self) -> None:
+        if self.local_path:
+            try:
+                await asyncio.to_thread(self.local_path.write_text, self.editor.text)
+            except OSError as exc:
+                self.notify(f"{self.local_path}: cannot save it ({exc.strerror})", severity="error")
+                return
+            self.notify(f"saved {self.local_path}")
+            return
         if self.current is None:
             self.notify("choose or create a session first (F2)", severity="warning")
             return
@@ -492,14 +516,43 @@ class MainScreen(Screen):
         self.notify(f"saved {self.filename} in {self.current.container_name}")
 
     def action_open_file(self) -> None:
-        if self.current and self.current.session_files:
-            self.app.push_screen(PickOne("Open a session file", self.current.session_files), self._open)
+        """Session files, the local project's Python files, or any local path."""
+        choices = [LOCAL_PATH]
+        if self.local_path:
+            try:
+                root = find_root(self.local_path)[0]
+                names = scan_project(self.local_path, 200, 20000, cwd=root).files
+                choices += sorted(str(root / name) for name in names if name.endswith(".py"))[:200]
+            except MscError:  # a project over the limits: the path input still opens anything
+                pass
+        if self.current:
+            choices += [f"session: {name}" for name in self.current.session_files]
+        self.app.push_screen(PickOne("Open a file", choices), self._open)
 
-    def _open(self, filename: str | None) -> None:
-        if filename:
-            self.filename = filename
-            self.editor.load_text(self.app.msc.sessions.files.read(self.current, filename))
+    def _open(self, choice: str | None) -> None:
+        if not choice:
+            return
+        if choice == LOCAL_PATH:
+            self.app.push_screen(AskText("Open a local file", "a path, e.g. ~/work/app.py", str(Path.cwd()) + "/"),
+                                 lambda path: self._open_local(path) if path else None)
+        elif choice.startswith("session: "):
+            self.local_path = None
+            self.filename = choice.removeprefix("session: ")
+            self.editor.load_text(self.app.msc.sessions.files.read(self.current, self.filename))
             self._title()
+        else:
+            self._open_local(choice)
+
+    def _open_local(self, text: str) -> None:
+        path = Path(text).expanduser().resolve()
+        try:
+            code = read_source(path)
+        except MscError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.local_path, self.filename = path, path.name
+        self.editor.load_text(code)
+        self._title()
 
     def action_new_file(self) -> None:
         self.app.push_screen(AskText("New file name", "e.g. helpers.py"), self._new_file)
@@ -512,6 +565,7 @@ class MainScreen(Screen):
         except MscError as exc:
             self.notify(str(exc), severity="error")
             return
+        self.local_path = None  # a new session file
         self.editor.load_text("")
         self._title()
 
