@@ -58,9 +58,16 @@ class Mirror:
                 if known and known[0] == size and known[1] == mtime:
                     now[name] = known
                     continue
+                name.encode("utf-8")
                 data = path.read_bytes()
-            except OSError as exc:  # nothing is sent for this run: the session keeps what it had
-                raise UsageError(f"{path}: cannot read it ({exc.strerror}); nothing was sent") from None
+                if _size_and_mtime(path) != (size, mtime):  # written to while msc read it
+                    raise UsageError(f"{path} changed while msc was sending it; run again")
+            except UnicodeEncodeError:
+                shown = name.encode("utf-8", "replace").decode()
+                raise UsageError(f"{shown}: a file name that is not UTF-8 in {project.root}; rename it or leave "
+                                 "it out with .mscignore") from None
+            except OSError as exc:  # the run does not start; the manifest is not saved, so a rerun resends
+                raise UsageError(f"{path}: cannot read it ({exc.strerror})") from None
             digest = hashlib.sha256(data).hexdigest()
             now[name] = [size, mtime, digest]
             if known and known[2] == digest:  # touched, not changed

@@ -62,11 +62,18 @@ def test_git_ignored_files_stay_home_and_big_projects_are_refused(msc, msc_home,
     (root / ".gitignore").write_text("secrets.env\nbuild/\n")
     (root / "secrets.env").write_text("TOKEN=1\n")
     (root / "build").mkdir()
-    (root / "build" / "out.bin").write_bytes(b"x" * 10)
+    (root / "build" / "out.bin").write_bytes(b"x" * 20 * 2**20)  # 20 MB, ignored: never travels
     (root / "app.py").write_text("import os\nprint(sorted(os.listdir('.')))\n")
     done = run_in(msc, root, "--new", "app.py")
     assert done["success"] and done["stdout"] == "['.gitignore', 'app.py']\n"
-    assert done["project"]["why"] == "git repository"
+    assert done["project"]["why"] == "git repository" and done["project"]["sent_bytes"] < 2**20
+
+    odd = root / b"caf\xe9.txt".decode("utf-8", "surrogateescape")  # a Latin-1 name, not UTF-8
+    odd.write_text("x")
+    refused_name = msc("run", "-s", done["session"], str(root / "app.py"))
+    assert refused_name.returncode == 2 and "not UTF-8" in refused_name.stderr
+    assert len(refused_name.stderr.strip().splitlines()) == 2  # the project line, then the one error
+    odd.unlink()
 
     msc_home.mkdir(parents=True, exist_ok=True)
     (msc_home / "config.toml").write_text("[project]\nmax_files = 1\n")
