@@ -216,6 +216,7 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
     }
 
 
+REMOVAL_SETTLE_S = 1.0  # a container that stopped under a run: time to see whether it is being removed
 ENGINE_GRACE_S = 15.0  # past a run's timeout, how long msc waits for an engine that went quiet
 
 
@@ -405,8 +406,14 @@ class Runs:
                 if code == runner.WARM_UNAVAILABLE:
                     self._cold.add(container)
                 raise _WarmLost()
-            if code is None:  # the container stopped under the run
-                raise NotRunning(f"container {container} stopped during the run")
+            # Removed or stopped under the run? (A program that had started is never run twice.)
+            if started:  # `docker rm -f` and `docker stop` kill first: let the container's state settle
+                await asyncio.sleep(REMOVAL_SETTLE_S)
+            info = await self.engine.containers.inspect(container)  # NotFound: the session's container is gone
+            if not info.running:
+                if not started:
+                    raise NotRunning(f"container {container} stopped before the run")
+                raise EngineError(f"container {container} stopped during the run; the program was killed")
             detail = b"".join(errors).decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {code}"]
             raise EngineError(f"msc's runner failed in {container}: {detail[0]}")
         outcome["id"] = started.get("id")

@@ -109,3 +109,22 @@ def test_files_for_the_code_go_in_and_results_come_back(msc_home, docker_client)
         for bad in ("../etc/x", "/etc/passwd"):
             with pytest.raises(UsageError):
                 dm.put_files(name, {bad: b"x"})
+
+
+def test_a_container_removed_mid_run_is_reported_unavailable(msc_home, docker_client):
+    with DockerManager() as dm:
+        name = dm.create_session(app_type="basic_app")
+        container = docker_client.containers.get(name)
+
+        def remove_once_going() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if any(p[-1] == "sleep 342" for p in container.top()["Processes"]):
+                    container.remove(force=True)
+                    return
+                time.sleep(0.1)
+
+        threading.Thread(target=remove_once_going, daemon=True).start()
+        result = dm.execute_in_container(name, "import subprocess\nsubprocess.run(['sleep', '342'])\n")
+        assert result["success"] is False and result["container_available"] is False
+        assert "was removed" in result["stderr"] and "msc restore" in result["stderr"]
