@@ -175,7 +175,7 @@ class Cleanup:
                         if r.container_name in gone_containers or sid in gone_records]:
                 del records[sid]
         if gone_containers or gone_records:
-            self.sessions.store.update(forget)
+            await self.sessions.store.aupdate(forget)
         return removed, errors
 
     async def _remove(self, item: Item) -> None:

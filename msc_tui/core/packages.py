@@ -112,7 +112,7 @@ class Packages:
         if result.exit_code != 0:
             raise _failure(f"{verb} {' '.join(specs)}", "".join(chunks), result.exit_code)
         if remember:
-            self._remember(record, specs, add=verb == "install")
+            await self._remember(record, specs, add=verb == "install")
         return record.installed_packages
 
     async def uninstall(self, record: SessionRecord, names: list[str], on_output: OnOutput | None = None) -> list[str]:
@@ -126,7 +126,7 @@ class Packages:
             if not unwinding:
                 raise
 
-    def _remember(self, record: SessionRecord, specs: list[str], add: bool) -> None:
+    async def _remember(self, record: SessionRecord, specs: list[str], add: bool) -> None:
         names = {Requirement(s).name.lower() for s in specs}
 
         def change(records):
@@ -136,7 +136,7 @@ class Packages:
             kept = [s for s in current.requested_packages if Requirement(s).name.lower() not in names]
             current.requested_packages = kept + (specs if add else [])
             record.requested_packages = current.requested_packages
-        self.sessions.store.update(change)
+        await self.sessions.store.aupdate(change)
 
     async def installed(self, record: SessionRecord) -> list[str]:
         """name==version of every package installed into the session (the image's own left out),
@@ -153,7 +153,7 @@ class Packages:
         def change(records):
             if record.id in records:
                 records[record.id].installed_packages = packages
-        self.sessions.store.update(change)
+        await self.sessions.store.aupdate(change)
         record.installed_packages = packages
         return packages
 

@@ -248,7 +248,7 @@ class Sessions:
                                install_user=INSTALL_USER,
                                created_at=now, last_used=now)
         await self._create_container(record)
-        self.store.update(lambda rs: rs.__setitem__(sid, record))
+        await self.store.aupdate(lambda rs: rs.__setitem__(sid, record))
         return record
 
     async def _create_container(self, record: SessionRecord) -> None:
@@ -311,7 +311,7 @@ class Sessions:
     async def save(self, record: SessionRecord, files: dict[str, str]) -> None:
         """Save session files (into /app and under MSC_HOME) and record them."""
         await self.files.write(record, files)
-        self.touch(record, *files)
+        await asyncio.to_thread(self.touch, record, *files)
 
     async def read_file(self, container: str, filename: str) -> str:
         """A session file as the container has it now (a pair may have changed it)."""
@@ -340,7 +340,7 @@ class Sessions:
             if record is None:
                 raise NotFound(f"unknown session or container {ref!r} (msc ls lists them)") from None
         if record and not keep_record:
-            self.store.update(lambda rs: rs.pop(record.id, None))
+            await self.store.aupdate(lambda rs: rs.pop(record.id, None))
         return name
 
     def _check_ours(self, container: ContainerInfo) -> None:
@@ -368,7 +368,7 @@ class Sessions:
                     records[sid] = record_from_labels(c, self.files.kept(sid))
                     added.append(records[sid])
             return added
-        return self.store.update(change)
+        return await self.store.aupdate(change)
 
     async def restore(self, ref: str, on_log: Callable[[str], None] | None = None) -> SessionRecord:
         """Recreate a removed session's container from its record: image, files (packages: caller)."""
@@ -383,5 +383,10 @@ class Sessions:
             record.image, record.install_user = image.tag, INSTALL_USER
         await self._create_container(record)
         await self.files.copy_back(record)
-        self.store.update(lambda rs: rs.__setitem__(record.id, record))
-        return record
+
+        def patch(records):  # only what the restore changed: others may have updated the rest
+            current = records.setdefault(record.id, record)
+            current.container_id, current.image, current.install_user = (record.container_id, record.image,
+                                                                          record.install_user)
+            return current
+        return await self.store.aupdate(patch)

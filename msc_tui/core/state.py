@@ -8,6 +8,7 @@ rebuilds the records from container labels.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import re
@@ -154,6 +155,10 @@ class StateStore:
             result = change(records)
             self._write(records)
             return result
+
+    async def aupdate(self, change: Callable[[dict[str, SessionRecord]], T]) -> T:
+        """`update` off the event loop: waiting for the lock never freezes a UI."""
+        return await asyncio.to_thread(self.update, change)
 
     def _write(self, records: dict[str, SessionRecord]) -> None:
         data = {"sessions": {sid: r.to_toml() for sid, r in sorted(records.items())}}

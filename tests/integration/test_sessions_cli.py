@@ -357,7 +357,7 @@ def test_in_a_terminal_run_offers_to_reuse_an_existing_session(msc_home, new_ses
     os.write(master, b"1\n")
     out, err = process.communicate(timeout=60)
     os.close(master)
-    assert "Found 1 existing development containers:" in err and f"msc-dev-session-{sid}" in err
+    assert "Found 1 existing development container:" in err and f"msc-dev-session-{sid}" in err
     assert f"Using existing container: msc-dev-session-{sid}" in err
     assert process.returncode == 0 and out.startswith("in ")
     assert len(records(msc_home)) == 1  # no new session was made
