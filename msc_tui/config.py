@@ -40,6 +40,7 @@ class Settings:
     default_app_type: str = "basic_app"
     network: str = "normal"
     memory: str = "2g"
+    disk: str = "10g"  # a run is stopped once its session has written more than this ("0": no limit)
     pids_limit: int = 512
     cpus: float = 0.0
     run_timeout: float = 0.0
@@ -74,6 +75,7 @@ _TOML_KEYS = {
     ("session", "app_type"): "default_app_type",
     ("session", "network"): "network",
     ("limits", "memory"): "memory",
+    ("limits", "disk"): "disk",
     ("limits", "pids"): "pids_limit",
     ("limits", "cpus"): "cpus",
     ("run", "timeout"): "run_timeout",

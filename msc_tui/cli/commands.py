@@ -126,7 +126,12 @@ async def run(args) -> int:
                                    size=terminal_size() if args.tty else None, on_notice=_notice)
         finally:
             program_input.stop()
-    if result["cancelled"]:
+    if result["disk_exceeded"]:
+        print(f"msc: stopped: the session has written {size(result['disk_exceeded'])}, over [limits] disk "
+              f"({msc.settings.disk}); remove what it wrote, or start a new session", file=sys.stderr)
+        if not args.json:
+            return 137
+    elif result["cancelled"]:
         who = f"stopped by {result['stopped_by']}" if result["stopped_by"] else "interrupted"
         print(f"msc: {who}; the program's process tree was killed", file=sys.stderr)
         if not args.json:

@@ -31,6 +31,7 @@ from typing import AsyncIterator, Callable
 
 from ..engine import Engine
 from ..engine.execs import ExecChannel
+from ..engine.containers import parse_memory
 from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
 from . import runner
 from .files import APP_DIR
@@ -181,7 +182,7 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
                duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True,
                local=(), run_id: int | None = None, cancelled: bool = False,
                stopped_by: str | None = None, warm: int | None = None, oom_killed: bool = False,
-               changed: list[str] | None = None) -> dict:
+               changed: list[str] | None = None, disk_exceeded: int | None = None) -> dict:
     """The seed's result dictionary (the CLI's --json and the Python API return it as is).
     `warm`: how many modules a warm server had preloaded (None: the run took the exec path)."""
     analysis = analyze(stderr, record.session_files, local) if exit_code else None
@@ -193,6 +194,7 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
         "duration_s": round(duration_s, 4),
         "timed_out": timed_out,
         "oom_killed": oom_killed,  # the kernel killed it for memory (exit 137)
+        "disk_exceeded": disk_exceeded,  # bytes written when msc stopped it past [limits] disk, else None
         "cancelled": cancelled,
         "stopped_by": stopped_by,  # user@host of whoever stopped the run from elsewhere
         "run_id": run_id,
@@ -216,6 +218,7 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
     }
 
 
+DISK_POLL_S = 2.0  # how often a run's session is weighed against [limits] disk
 REMOVAL_SETTLE_S = 1.0  # a container that stopped under a run: time to see whether it is being removed
 ENGINE_GRACE_S = 15.0  # past a run's timeout, how long msc waits for an engine that went quiet
 
@@ -292,7 +295,8 @@ class Runs:
                           capture.result("stderr"), outcome.get("duration_s", 0.0), outcome["timed_out"],
                           local=local, run_id=outcome.get("id"), cancelled=outcome["cancelled"],
                           stopped_by=outcome.get("stopped_by"), warm=outcome.get("warm"),
-                          oom_killed=bool(outcome.get("oom_killed")), changed=outcome.get("changed_files") or [])
+                          oom_killed=bool(outcome.get("oom_killed")), changed=outcome.get("changed_files") or [],
+                          disk_exceeded=outcome.get("disk_exceeded"))
 
     async def _run_placed(self, record, config, controls, capture, on_notice) -> dict:
         """One run; a stopped container is started, a missing runner placed, a warm server
@@ -359,6 +363,8 @@ class Runs:
                 await channel.write(await controls.frames.get())
 
         writer = asyncio.create_task(forward_controls())
+        overrun: dict = {}
+        watcher = asyncio.create_task(self._watch_disk(container, controls, overrun))
         timeout = config["timeout"]
         reuse = False
         try:
@@ -394,6 +400,7 @@ class Runs:
             raise
         finally:
             writer.cancel()
+            watcher.cancel()
             if warm is not None:
                 await self._release(channel, reuse)
             else:
@@ -417,7 +424,25 @@ class Runs:
             detail = b"".join(errors).decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {code}"]
             raise EngineError(f"msc's runner failed in {container}: {detail[0]}")
         outcome["id"] = started.get("id")
+        outcome["disk_exceeded"] = overrun.get("size")
         return outcome
+
+    async def _watch_disk(self, container: str, controls: RunInput, overrun: dict) -> None:
+        """Stop the run (as a second Ctrl-C would) once the session's writable layer passes
+        `[limits] disk`: overlay2 on this kind of host has no per-container quota to enforce it."""
+        limit = parse_memory(self.sessions.settings.disk)
+        if not limit:
+            return
+        while True:
+            await asyncio.sleep(DISK_POLL_S)
+            try:
+                size = (await self.engine.containers.inspect(container, size=True)).size_rw or 0
+            except MscError:
+                continue
+            if size > limit:
+                overrun["size"] = size
+                controls.kill()
+                return
 
     async def _cancel(self, channel, started: dict) -> None:
         """Ask the runner to kill the tree; if it cannot answer, kill the tagged processes from outside."""

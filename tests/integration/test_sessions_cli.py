@@ -305,6 +305,22 @@ def test_a_fork_bomb_at_the_pids_limit_is_killed_by_the_timeout(msc, new_session
     assert msc("run", "-s", sid, "-", input="print('usable')").stdout == "usable\n"
 
 
+def test_a_run_that_writes_past_the_disk_limit_is_stopped_with_one_line(msc, msc_home, docker_client):
+    msc_home.mkdir(parents=True, exist_ok=True)
+    (msc_home / "config.toml").write_text('[limits]\ndisk = "30m"\n')
+    writer = ("import time\nwith open('/tmp/big.bin', 'wb') as f:\n    for _ in range(600):\n"
+              "        f.write(b'x' * 2**20)\n        f.flush()\n        time.sleep(0.02)\nprint('wrote it all')\n")
+    done = msc("run", "--new", "-", input=writer, timeout=300)
+    assert done.returncode == 137 and "wrote it all" not in done.stdout
+    assert "over [limits] disk (30m)" in done.stderr and "Traceback" not in done.stderr
+    (sid, _), = records(msc_home).items()
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    written = int(container.exec_run(["stat", "-c", "%s", "/tmp/big.bin"]).output)
+    assert 30 * 2**20 < written < 600 * 2**20  # stopped soon after the limit, long before the end
+    assert container.status == "running"  # the session keeps working
+    assert msc("run", "-s", sid, "-", input="import os\nos.remove('/tmp/big.bin')\nprint('ok')").stdout == "ok\n"
+
+
 def test_out_of_memory_and_outside_kills_are_explained(msc, msc_home, docker_client):
     msc_home.mkdir(parents=True, exist_ok=True)
     (msc_home / "config.toml").write_text('[limits]\nmemory = "96m"\n')

@@ -19,7 +19,7 @@ from ...core.project import find_root, read_source, scan_project
 from ...core.runs import RunInput, check_filename, run_exec_owner
 from ...core.sessions import LABEL_SESSION, record_from_labels
 from ...core.state import SessionRecord
-from ...formatting import plural, run_closing, run_header
+from ...formatting import plural, run_closing, run_header, size
 from ..workers import guarded_work
 from ...errors import MscError, NotFound
 from ..widgets.container_table import ContainerTable
@@ -367,6 +367,11 @@ class MainScreen(Screen):
         log.flush(final=True)
         state = "timed out" if result["timed_out"] else f"exit {result['exit_code']}"
         log.meta(f"{state} - {result['duration_s']:.2f}s - {plural(log.total_lines - lines_before, 'line')}")
+        if result["disk_exceeded"]:
+            log.meta(f"! stopped: the session has written {size(result['disk_exceeded'])}, over [limits] disk "
+                     f"({self.app.msc.settings.disk})")
+        elif result["oom_killed"]:
+            log.meta(f"! killed: out of memory (the session's limit is {self.app.msc.settings.memory})")
         self.results = (self.current.container_name, result["changed_files"])
         if result["changed_files"]:
             shown = ", ".join(result["changed_files"][:8]) + (" ..." if len(result["changed_files"]) > 8 else "")
