@@ -112,6 +112,8 @@ def test_results_are_listed_and_copy_both_ways_stays_in_app_and_tmp(msc, msc_hom
         refused = msc("cp", *args)
         assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, args
     assert not (back / "passwd").exists()
+    missing = msc("cp", str(tmp_path / "no-such-file"), f"{sid}:/app/")
+    assert missing.returncode == 4 and "no such file" in missing.stderr
 
     listed = json.loads(msc("files", sid, "--json").stdout)["files"]
     assert {f["path"] for f in listed} == {"app.py", "results/out.csv"}
