@@ -65,7 +65,11 @@ class Copying:
             directory, name = posixpath.dirname(target), posixpath.basename(target)
             if not await self._is_dir(container, directory):
                 raise NotFound(f"{container}:{directory}: no such folder")
-        await self.engine.files.put_archive(container, directory, _pack_local(source, name))
+        try:
+            archive = _pack_local(source, name)
+        except OSError as exc:
+            raise UsageError(f"{exc.filename or source}: cannot read it ({exc.strerror})") from None
+        await self.engine.files.put_archive(container, directory, archive)
         return posixpath.join(directory, name)
 
     async def out(self, container: str, source: str, target: Path) -> Path:
@@ -83,10 +87,15 @@ class Copying:
                 destination, rename = target.parent, target.name
             if not destination.is_dir():
                 raise NotFound(f"no such folder: {destination}")
-            for member in members:
-                if rename:
-                    member.name = rename + member.name[len(top):]
-                archive.extract(member, destination, filter="data")
+            try:
+                for member in members:
+                    if rename:
+                        member.name = rename + member.name[len(top):]
+                    archive.extract(member, destination, filter="data")
+            except tarfile.TarError as exc:  # a link pointing out, an absolute path: refused, not followed
+                raise UsageError(f"{container}:{source}: refused to unpack {exc}") from None
+            except OSError as exc:
+                raise UsageError(f"{exc.filename or destination}: cannot write it ({exc.strerror})") from None
         return destination / (rename or top)
 
     async def put(self, container: str, files: dict) -> None:

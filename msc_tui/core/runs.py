@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import getpass
 import hashlib
 import marshal
-import os
 import re
 import secrets
 import socket
@@ -36,7 +34,7 @@ from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
 from . import runner
 from .files import APP_DIR
 from .imports import analyze
-from .sessions import Sessions, container_gone
+from .sessions import Sessions, container_gone, current_user
 from .state import SessionRecord
 
 CAPTURE_LIMIT = 8 * 1024 * 1024  # per stream kept for the result; streaming shows everything
@@ -87,11 +85,7 @@ def run_exec_owner(action: str) -> str | None:
 
 def identity() -> str:
     """user@host of whoever runs this msc, as followers see it."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # no name for this uid (containers, odd setups)
-        user = str(os.getuid())
-    return f"{user}@{socket.gethostname()}"
+    return f"{current_user()}@{socket.gethostname()}"
 
 
 MAX_FILENAME = 200

@@ -114,6 +114,9 @@ def test_results_are_listed_and_copy_both_ways_stays_in_app_and_tmp(msc, msc_hom
     assert not (back / "passwd").exists()
     missing = msc("cp", str(tmp_path / "no-such-file"), f"{sid}:/app/")
     assert missing.returncode == 4 and "no such file" in missing.stderr
+    assert container.exec_run(["ln", "-s", "/etc/passwd", "/app/results/evil"], user="appuser").exit_code == 0
+    linked = msc("cp", f"{sid}:/app/results", str(tmp_path / "linked"))
+    assert linked.returncode == 2 and "refused to unpack" in linked.stderr and "Traceback" not in linked.stderr
 
     listed = json.loads(msc("files", sid, "--json").stdout)["files"]
     assert {f["path"] for f in listed} == {"app.py", "results/out.csv"}
