@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 
 from ..engine import Engine
-from ..errors import UsageError
+from ..errors import EngineError, UsageError
+from ..formatting import plural
 from .files import APP_DIR
 from .project import Project
 from .state import SessionRecord
@@ -75,16 +76,30 @@ class Mirror:
             batch[name] = data
             sent_files, sent_bytes = sent_files + 1, sent_bytes + len(data)
             if sum(len(d) for d in batch.values()) >= BATCH_BYTES:
-                await self.engine.files.put(record.container_name, APP_DIR, batch)
+                await self._put(record, batch)
                 batch = {}
         if batch:
-            await self.engine.files.put(record.container_name, APP_DIR, batch)
+            await self._put(record, batch)
         gone = sorted(set(held) - set(now))
         if gone:  # relative names under /app, from our own manifest
             await self.engine.execs.output(record.container_name, ["rm", "-f", "--", *gone], user="appuser")
         self._save(record.id, project.root, now)
         return {"root": str(project.root), "why": project.why, "files": len(now), "sent_files": sent_files,
                 "sent_bytes": sent_bytes, "deleted": gone}
+
+    async def _put(self, record: SessionRecord, batch: dict[str, bytes]) -> None:
+        """One archive into /app; if the engine fails midway (a full disk), the files of the
+        archive are removed again so that no program sees half of one."""
+        try:
+            await self.engine.files.put(record.container_name, APP_DIR, batch)
+        except EngineError as exc:
+            await self.engine.execs.output(record.container_name, ["rm", "-f", "--", *batch], user="appuser")
+            if "no space left" in str(exc):
+                size = sum(len(d) for d in batch.values()) / 2**20
+                raise EngineError(f"the session's disk is full: {plural(len(batch), 'file')} ({size:.1f} MiB) did "
+                                  "not fit in /app; free space in the session (msc files, msc shell) or leave "
+                                  "big files out with .mscignore") from None
+            raise
 
     def _save(self, session_id: str, root: Path, files: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -367,14 +367,18 @@ def _others(run_id: int | None, client: str) -> list[dict]:
 
 def _write_session_file(path: str, code: str) -> str | None:
     """The code as /app/<file> (for shells and imports); the run itself never reads it back."""
+    temp = f"{path}.{os.getpid()}.msc-tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        temp = f"{path}.{os.getpid()}.msc-tmp"
         with open(temp, "w") as f:
             f.write(code)
         os.replace(temp, path)
         return None
     except OSError as exc:
+        try:  # a full disk leaves nothing half-written behind
+            os.unlink(temp)
+        except OSError:
+            pass
         return f"could not write {path}: {exc.strerror or exc}"
 
 

@@ -142,3 +142,89 @@ def test_links_out_are_not_followed_and_a_restore_brings_the_project_back(msc, m
     assert msc("restore", sid).returncode == 0
     container = docker_client.containers.get(f"msc-dev-session-{sid}")
     assert container.exec_run(["cat", "/app/data.txt"]).output == b"kept\n"  # the project came back
+
+
+def test_a_file_written_while_msc_sends_it_is_named_and_nothing_half_written(msc, msc_home, tmp_path,
+                                                                           docker_client):
+    import threading
+
+    root = tmp_path / "busy"
+    root.mkdir()
+    (root / "app.py").write_text("print('ok')\n")
+    sid = json.loads(msc("run", "--json", "--new", str(root / "app.py")).stdout)["session"]
+    log = root / "growing.log"
+    log.write_bytes(b"x" * 8 * 2**20)
+    stop = threading.Event()
+
+    def keep_writing():  # another program appending to a file of the project all the time
+        with log.open("ab") as handle:
+            while not stop.is_set():
+                handle.write(b"line\n")
+                handle.flush()
+                stop.wait(0.001)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        refused = msc("run", "-s", sid, str(root / "app.py"))
+    finally:
+        stop.set()
+        writer.join()
+    assert refused.returncode == 2 and "growing.log changed while msc was sending it" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    assert container.exec_run(["test", "-e", "/app/growing.log"]).exit_code == 1  # nothing half-written
+
+    done = json.loads(msc("run", "--json", "-s", sid, str(root / "app.py")).stdout)
+    assert done["success"] and done["project"]["sent_files"] == 1
+    size = container.exec_run(["stat", "-c", "%s", "/app/growing.log"]).output.decode().strip()
+    assert int(size) == log.stat().st_size
+
+
+def test_a_full_disk_in_the_session_is_one_line_and_the_session_keeps_working(msc, msc_home, tmp_path,
+                                                                             docker_client):
+    """/app on a 1 MiB filesystem: the engine answers 'no space left on device' as on a full disk."""
+    import docker
+
+    root = tmp_path / "full"
+    root.mkdir()
+    (root / "app.py").write_text("print(open('small.txt').read())\n")
+    (root / "small.txt").write_text("fits\n")
+    first = json.loads(msc("run", "--json", "--new", str(root / "app.py")).stdout)
+    name = f"msc-dev-session-{first['session']}"
+    # The same session again, with /app on a small tmpfs volume (labels and settings kept).
+    before = docker_client.api.inspect_container(name)
+    volume = docker_client.volumes.create(f"msc-test-small-{first['session']}", driver="local", labels={
+        "msc.test": "1", "msc.home": str(msc_home)}, driver_opts={"type": "tmpfs", "device": "tmpfs",
+                                                                "o": "size=1m,uid=1000"})
+    docker_client.containers.get(name).remove(force=True)
+    mounts = [docker.types.Mount("/app", volume.name)] + [
+        docker.types.Mount(m["Destination"], m["Name"]) for m in before["Mounts"] if m["Type"] == "volume"]
+    host = docker_client.api.create_host_config(init=True, cap_drop=["ALL"], mounts=mounts,
+                                                network_mode=before["HostConfig"]["NetworkMode"])
+    docker_client.api.create_container(before["Config"]["Image"], before["Config"]["Cmd"], name=name,
+                                       user="appuser", working_dir="/app", labels=before["Config"]["Labels"],
+                                       host_config=host)
+    docker_client.api.start(name)
+    for manifest in (msc_home / "projects").iterdir():  # the new /app is empty: everything travels again
+        manifest.unlink()
+
+    (root / "big.bin").write_bytes(b"\0" * 3 * 2**20)
+    refused = msc("run", "-s", first["session"], str(root / "app.py"))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "the session's disk is full: 3 files (3.0 MiB) did not fit" in refused.stderr.splitlines()[-1]
+    assert len(refused.stderr.strip().splitlines()) == 2  # the project line, then the one error
+    container = docker_client.containers.get(name)
+    assert container.exec_run(["ls", "/app"]).output == b""  # nothing half-written stays
+
+    (root / "big.bin").unlink()
+    again = json.loads(msc("run", "--json", "-s", first["session"], str(root / "app.py")).stdout)
+    assert again["success"] and again["stdout"] == "fits\n\n"  # the session keeps working
+
+    filler = root / "fill.py"  # now the program itself fills the disk
+    filler.write_text("with open('fill.bin', 'wb') as f:\n    while True:\n        f.write(bytes(65536))\n")
+    full = json.loads(msc("run", "--json", "-s", first["session"], str(filler)).stdout)
+    assert full["exit_code"] == 1 and "No space left on device" in full["stderr"]
+    filler.write_text("print('still here')\n")
+    after = msc("run", "-s", first["session"], str(filler))
+    assert after.returncode == 0 and after.stdout == "still here\n"
