@@ -135,14 +135,6 @@ def test_unknown_distribution_is_one_line_and_changes_nothing(msc, msc_home, new
     assert record(msc_home, sid)["installed_packages"] == []
 
 
-def test_certificate_failure_suggests_the_ca_bundle_setting(msc, new_session, monkeypatch):
-    monkeypatch.delenv("MSC_CA_BUNDLE", raising=False)
-    monkeypatch.setenv("MSC_INSTALLER", "pip")  # a second image, built without the proxy's CA
-    done = msc("run", "--new", "--json", "-", input="print(1)")
-    assert done.returncode == 1
-    assert "MSC_CA_BUNDLE" in done.stderr and "Traceback" not in done.stderr
-
-
 def test_packages_list_requirements_uninstall_and_restore(msc, msc_home, new_session, docker_client):
     sid = new_session()
     assert msc("install", sid, "six").returncode == 0

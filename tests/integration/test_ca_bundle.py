@@ -1,0 +1,130 @@
+"""A trusted CA bundle, tested without relying on this machine's proxy: a package index served
+over HTTPS from a container the test makes, with a certificate from a CA made for the test."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import subprocess
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_LABEL
+
+SERVE = """\
+import functools, http.server, ssl
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain('/srv/server.pem', '/srv/server.key')
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory='/srv/www')
+server = http.server.ThreadingHTTPServer(('', 8443), handler)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+"""
+
+
+def wheel(name: str, version: str, code: str) -> tuple[str, bytes]:
+    """A minimal pure-Python wheel: the module, METADATA, WHEEL and a RECORD with hashes."""
+    info = f"{name}-{version}.dist-info"
+    files = {f"{name}/__init__.py": code.encode(),
+             f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: msc-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
+                     f"{len(data)}\n" for path, data in files.items()) + f"{info}/RECORD,,\n"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, data in {**files, f"{info}/RECORD": record.encode()}.items():
+            archive.writestr(path, data)
+    return f"{name}-{version}-py3-none-any.whl", buffer.getvalue()
+
+
+def tar_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path, data in files.items():
+            entry = tarfile.TarInfo(path)
+            entry.size, entry.mode = len(data), 0o644
+            tar.addfile(entry, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def openssl(*args: str, cwd: Path) -> None:
+    done = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def private_index(docker_client, base_image, tmp_path):
+    """(index URL, the CA's certificate file): an HTTPS index holding one wheel, `mscdemo`."""
+    server = docker_client.containers.run(base_image, ["sleep", "infinity"], detach=True,
+                                          labels={TEST_LABEL: "1"}, name=f"msc-test-index-{os.getpid()}")
+    try:
+        server.reload()
+        address = server.attrs["NetworkSettings"]["IPAddress"]
+        keys = tmp_path / "pki"
+        keys.mkdir()
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+                "-days", "2", "-subj", "/CN=msc test CA", cwd=keys)
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+                "-subj", "/CN=msc test index", cwd=keys)
+        (keys / "san.ext").write_text(f"subjectAltName=IP:{address}\nbasicConstraints=CA:FALSE\n")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "server.pem", "-days", "2", "-extfile", "san.ext", cwd=keys)
+        name, data = wheel("mscdemo", "1.0", "VALUE = 'from the private index'\n")
+        digest = hashlib.sha256(data).hexdigest()
+        page = f'<html><body><a href="/files/{name}#sha256={digest}">{name}</a></body></html>\n'
+        server.put_archive("/", tar_of({
+            "srv/serve.py": SERVE.encode(), "srv/server.pem": (keys / "server.pem").read_bytes(),
+            "srv/server.key": (keys / "server.key").read_bytes(), f"srv/www/files/{name}": data,
+            "srv/www/simple/mscdemo/index.html": page.encode()}))
+        server.exec_run(["python3", "/srv/serve.py"], detach=True)
+        ready = ["python3", "-c", "import socket; socket.create_connection(('127.0.0.1', 8443), 1)"]
+        deadline = time.monotonic() + 60
+        while server.exec_run(ready).exit_code != 0:
+            assert time.monotonic() < deadline, "the private index did not start"
+            time.sleep(0.2)
+        yield f"https://{address}:8443/simple", keys / "ca.pem"
+    finally:
+        server.remove(force=True)
+
+
+def installed(docker_client, sid: str) -> str:
+    return docker_client.containers.get(f"msc-dev-session-{sid}").exec_run(
+        ["python3", "-c", "import mscdemo; print(mscdemo.VALUE)"], user="appuser").output.decode()
+
+
+def test_an_index_signed_by_a_private_ca_needs_the_bundle_and_works_with_it(msc, msc_home, private_index,
+                                                                           docker_client, tmp_path, monkeypatch):
+    url, ca = private_index
+    # Without the private CA: one line naming the setting, for a build and for an install.
+    msc_home.mkdir(parents=True, exist_ok=True)
+    (msc_home / "config.toml").write_text(f'[packages]\nindex_url = "{url}"\n')
+    build = msc("run", "--new", "-", input="print(1)")  # the build's installers come from the index too
+    assert build.returncode == 1 and "Traceback" not in build.stderr
+    assert "ca_bundle" in build.stderr.strip().splitlines()[-1]
+    (msc_home / "config.toml").unlink()
+    plain = json.loads(msc("run", "--new", "--json", "-", input="print(1)").stdout)["session"]
+    (msc_home / "config.toml").write_text(f'[packages]\nindex_url = "{url}"\n')
+    refused = msc("install", plain, "mscdemo")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "TLS certificate is not trusted" in refused.stderr and "ca_bundle" in refused.stderr
+    assert "ModuleNotFoundError" in installed(docker_client, plain)
+
+    # With it: the bundle msc is given (this machine's, so the build still reaches PyPI, plus the
+    # private CA) goes into a new image, and the install from the private index works.
+    (msc_home / "config.toml").unlink()
+    bundle = tmp_path / "bundle.pem"
+    system = Path(os.environ.get("MSC_CA_BUNDLE") or "/etc/ssl/certs/ca-certificates.crt")
+    bundle.write_bytes(system.read_bytes() + b"\n" + ca.read_bytes())
+    monkeypatch.setenv("MSC_CA_BUNDLE", str(bundle))
+    trusted = json.loads(msc("run", "--new", "--json", "-", input="print(1)").stdout)["session"]
+    (msc_home / "config.toml").write_text(f'[packages]\nindex_url = "{url}"\n')
+    done = msc("install", trusted, "mscdemo")
+    assert done.returncode == 0, done.stderr
+    assert installed(docker_client, trusted) == "from the private index\n"
