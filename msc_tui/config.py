@@ -55,6 +55,7 @@ class Settings:
     docker_host: str = ""
     docker_context: str = ""  # `msc --context NAME` (MSC_CONTEXT): wins over every other choice
     connect_timeout: float = 3.0
+    call_timeout: float = 30.0  # an engine call (or, in a long stream, a ping) unanswered this long: exit 3
     project_max_mb: int = 200  # a project folder larger than this is refused
     project_max_files: int = 20000
     keymap: tuple[tuple[str, str], ...] = ()  # TUI binding id -> keys, from [keys]
@@ -89,6 +90,7 @@ _TOML_KEYS = {
     ("packages", "ca_bundle"): "ca_bundle",
     ("engine", "host"): "docker_host",
     ("engine", "connect_timeout"): "connect_timeout",
+    ("engine", "call_timeout"): "call_timeout",
     ("project", "max_mb"): "project_max_mb",
     ("project", "max_files"): "project_max_files",
 }

@@ -20,8 +20,9 @@ async def ensure_image(engine: Engine, recipe: Recipe, on_log: Callable[[str], N
     if await engine.images.exists(recipe.tag):
         return ImageResult(recipe.tag, built=False)
     try:
-        await engine.images.build(recipe.dockerfile, recipe.context, recipe.tag, on_log or (lambda line: None),
-                                  labels={"msc.app_type": recipe.app_type, "msc.recipe": recipe.digest})
+        async with engine.answering():
+            await engine.images.build(recipe.dockerfile, recipe.context, recipe.tag, on_log or (lambda line: None),
+                                      labels={"msc.app_type": recipe.app_type, "msc.recipe": recipe.digest})
     except BuildFailed as exc:
         if any("CERTIFICATE_VERIFY_FAILED" in line for line in exc.log):
             raise BuildFailed(f"{exc} -- behind a TLS-intercepting proxy set packages.ca_bundle "

@@ -101,7 +101,7 @@ class Packages:
         window = (self.bridge.attached(record.id, record.container_name) if record.network == "install-only"
                   else contextlib.nullcontext())
         try:
-            async with window:  # user code never has a network; only installers get one, briefly
+            async with window, self.engine.answering():  # only installers get a network, briefly
                 result = await self.engine.execs.run(
                     record.container_name, self._installer(record, verb, specs), collect,
                     user=record.install_user, workdir="/app", env=env)

@@ -275,7 +275,7 @@ class Runs:
         try:
             # The runner enforces the timeout inside the session; this deadline is for an engine
             # that stops answering (frozen, overloaded), so --timeout holds on this side too.
-            async with asyncio.timeout(timeout + ENGINE_GRACE_S if timeout else None):
+            async with asyncio.timeout(timeout + ENGINE_GRACE_S if timeout else None), self.engine.answering():
                 outcome = await self._run_placed(record, config, controls, capture, on_notice)
         except TimeoutError:
             outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}

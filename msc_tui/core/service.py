@@ -37,7 +37,8 @@ class Msc:
     async def open(cls, settings: Settings | None = None, warm: bool = True) -> "Msc":
         """`warm`: keep warm servers in sessions for runs (for clients that live long)."""
         settings = settings or load_settings()
-        engine = await Engine.connect(settings.docker_host, settings.connect_timeout, settings.docker_context)
+        engine = await Engine.connect(settings.docker_host, settings.connect_timeout, settings.docker_context,
+                                      settings.call_timeout)
         msc = cls(settings, engine, warm)
         try:
             msc.store.read()

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import re
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,19 +85,24 @@ def _cause(exc: BaseException) -> str:
     return inner[-1] if inner else text
 
 
+PING_EVERY_S = 5.0  # how often answering() asks whether the engine is still there
+
+
 class Engine:
     """An open connection to one Docker Engine, with its sub-APIs as attributes."""
 
-    def __init__(self, endpoint: Endpoint, connect_timeout: float = 3.0):
+    def __init__(self, endpoint: Endpoint, connect_timeout: float = 3.0, call_timeout: float = 30.0):
         self.chosen = endpoint
         self.endpoint = endpoint.host
         self.connect_timeout = connect_timeout
+        self.call_timeout = call_timeout
         self._docker: aiodocker.Docker | None = None
 
     @classmethod
-    async def connect(cls, configured: str = "", connect_timeout: float = 3.0, context: str = "") -> "Engine":
+    async def connect(cls, configured: str = "", connect_timeout: float = 3.0, context: str = "",
+                      call_timeout: float = 30.0) -> "Engine":
         """Open a connection and prove it answers; EngineUnreachable within ~connect_timeout."""
-        engine = cls(resolve_endpoint(configured, context), connect_timeout)
+        engine = cls(resolve_endpoint(configured, context), connect_timeout, call_timeout)
         await engine._open()
         return engine
 
@@ -105,9 +111,10 @@ class Engine:
         if scheme not in SCHEMES:
             raise EngineUnreachable(f"no Docker Engine at {self.endpoint}: msc reaches engines over "
                                     f"{', '.join(s + '://' for s in SCHEMES)} only (DOCKER_HOST or [engine] host)")
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=self.connect_timeout, sock_connect=self.connect_timeout, sock_read=300
-        )
+        # Every call waits at most call_timeout for the engine's answer; aiodocker lifts the read
+        # deadline for streams (exec output, events, builds), which answering() watches instead.
+        timeout = aiohttp.ClientTimeout(total=None, connect=self.connect_timeout,
+                                        sock_connect=self.connect_timeout, sock_read=self.call_timeout or None)
         try:
             # A context goes to aiodocker by name, so its TLS material is used as well.
             if self.chosen.context:
@@ -151,6 +158,44 @@ class Engine:
             with engine_errors("info", self.endpoint):
                 self._cpus = int((await self._docker.system.info()).get("NCPU") or 1)
         return self._cpus
+
+    @asynccontextmanager
+    async def answering(self):
+        """Around a long stream (a run, an install, a build): while it goes, the engine is pinged
+        every few seconds; one ping unanswered for call_timeout ends the block with
+        EngineUnreachable (a frozen engine stalls streams without closing them)."""
+        if not self.call_timeout:
+            yield
+            return
+        task = asyncio.current_task()
+        gave_up = False
+
+        async def ping() -> None:
+            nonlocal gave_up
+            while True:
+                await asyncio.sleep(PING_EVERY_S)
+                try:
+                    async with asyncio.timeout(self.call_timeout):
+                        await self._docker.version()
+                except TimeoutError:
+                    gave_up = True
+                    task.cancel()
+                    return
+                except Exception:  # the engine went away: the stream's own error says so
+                    return
+
+        watcher = asyncio.create_task(ping())
+        try:
+            yield
+        except BaseException:
+            if not gave_up:
+                raise
+            if task.cancelling():  # ours, whether or not the code under it turned it into another error
+                task.uncancel()
+            raise EngineUnreachable(f"the Docker Engine at {self.endpoint} stopped answering (no answer in "
+                                    f"{self.call_timeout:.0f} s; [engine] call_timeout)") from None
+        finally:
+            watcher.cancel()
 
     async def version(self) -> dict:
         with engine_errors("version", self.endpoint):

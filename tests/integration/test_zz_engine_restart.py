@@ -162,3 +162,31 @@ def test_a_frozen_engine_still_ends_a_timed_run_on_time(restarted_engine, msc, n
         time.sleep(0.5)
     again = msc("run", "-s", sid, "-", input="print('after')")
     assert again.stdout == "after\n", again.stderr
+
+
+def test_a_frozen_engine_is_exit_3_on_time_for_runs_without_a_timeout_and_for_any_call(
+        restarted_engine, msc, msc_home, new_session, start_msc):
+    """No --timeout: the ping beside the stream gives up after [engine] call_timeout; a command
+    started while the engine is frozen gives up after connect_timeout."""
+    sid = new_session()
+    pid = _dockerd_pid()
+    if os.environ.get("MSC_TEST_RESTART_ENGINE") != "1" or pid is None:
+        pytest.skip("freezing dockerd is opt-in: MSC_TEST_RESTART_ENGINE=1 (scripts/test.sh sets it under CI)")
+    (msc_home / "config.toml").write_text("[engine]\ncall_timeout = 5\n")
+    process = start_msc("run", "-s", sid, "-", code="import time\nprint('running', flush=True)\ntime.sleep(300)\n")
+    assert process.stdout.readline() == "running\n"
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        code = process.wait(120)
+        listed = msc("ls")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    error = process.stderr.read()
+    assert code == 3 and error.count("\n") == 1 and "stopped answering" in error, error
+    assert listed.returncode == 3 and len(listed.stderr.strip().splitlines()) == 1, listed.stderr
+    for _ in range(60):
+        if _engine_answers():
+            break
+        time.sleep(0.5)
+    again = msc("run", "-s", sid, "-", input="print('after')")
+    assert again.stdout == "after\n", again.stderr
