@@ -51,6 +51,15 @@ def restart_dockerd() -> None:
     raise AssertionError("dockerd did not come back within 60 s")
 
 
+def assert_session_runs_once_thawed(msc, sid: str) -> None:
+    for _ in range(60):
+        if _engine_answers():
+            break
+        time.sleep(0.5)
+    again = msc("run", "-s", sid, "-", input="print('after')")
+    assert again.stdout == "after\n", again.stderr
+
+
 @pytest.fixture
 def restarted_engine(docker_client):
     yield restart_dockerd
@@ -156,12 +165,7 @@ def test_a_frozen_engine_still_ends_a_timed_run_on_time(restarted_engine, msc, n
     error = process.stderr.read()
     assert code == 124 and "stopped answering" in error and "Traceback" not in error, error
     assert waited < 60  # 3 s + 15 s of grace, generously; the old behaviour took 300 s
-    for _ in range(60):
-        if _engine_answers():
-            break
-        time.sleep(0.5)
-    again = msc("run", "-s", sid, "-", input="print('after')")
-    assert again.stdout == "after\n", again.stderr
+    assert_session_runs_once_thawed(msc, sid)
 
 
 def test_a_frozen_engine_is_exit_3_on_time_for_runs_without_a_timeout_and_for_any_call(
@@ -184,9 +188,4 @@ def test_a_frozen_engine_is_exit_3_on_time_for_runs_without_a_timeout_and_for_an
     error = process.stderr.read()
     assert code == 3 and error.count("\n") == 1 and "stopped answering" in error, error
     assert listed.returncode == 3 and len(listed.stderr.strip().splitlines()) == 1, listed.stderr
-    for _ in range(60):
-        if _engine_answers():
-            break
-        time.sleep(0.5)
-    again = msc("run", "-s", sid, "-", input="print('after')")
-    assert again.stdout == "after\n", again.stderr
+    assert_session_runs_once_thawed(msc, sid)
