@@ -1,17 +1,21 @@
 """print(1) round trip on every path vs a raw aiodocker exec of `python3 -c`, same container.
 
-Targets (warm-runs issue): the API's warm path <= 0.5x raw; the exec path (the CLI's) <= 1.0x.
-The CLI itself is a new process per run, so it is compared with the docker CLI's `docker exec`,
-also a new process per run. Paths are interleaved round by round so machine noise hits them alike.
+Targets (warm-runs issue): the API's warm path <= 0.5x raw; the CLI's `msc run` <= 1.0x. The CLI is
+a new process per run: it is shown against the raw exec and against the docker CLI's `docker exec`
+(also a new process per run), through the run agent (the default) and without it (MSC_AGENT=0).
+Paths are interleaved round by round so machine noise hits them alike.
     python bench/run_roundtrip.py [rounds]
 """
 
 from __future__ import annotations
 
 import asyncio
+import glob
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 from common import median_ms, private_home
@@ -39,6 +43,7 @@ def measure(rounds: int) -> dict[str, list[float]]:
     name = record.container_name
     docker = run(_client())
     cli = [sys.executable, "-m", "msc_tui", "run", "-s", record.id, "-"]
+    no_agent = {**os.environ, "MSC_AGENT": "0"}
     paths = {
         "raw": lambda: run(raw_exec(docker, name)),
         "exec": lambda: run(exec_path.run(record, CODE)),
@@ -47,7 +52,10 @@ def measure(rounds: int) -> dict[str, list[float]]:
         "docker-cli": lambda: subprocess.run(["docker", "exec", "-u", "appuser", name, "python3", "-c", CODE],
                                              capture_output=True, check=True),
         "msc-cli": lambda: subprocess.run(cli, input=CODE, text=True, capture_output=True, check=True),
+        "msc-cli-usual": lambda: subprocess.run(cli, input=CODE, text=True, capture_output=True, check=True,
+                                                env=no_agent),
     }
+    agent_answers(cli)
     samples: dict[str, list[float]] = {p: [] for p in paths}
     with DockerManager() as dm:
         try:
@@ -65,6 +73,22 @@ def measure(rounds: int) -> dict[str, list[float]]:
     return samples
 
 
+def agent_answers(cli: list[str]) -> None:
+    """The first run starts the agent (and goes the usual way); wait until it serves."""
+    for _ in range(100):
+        done = subprocess.run([*cli[:-1], "--json", "-"], input=CODE, text=True, capture_output=True, check=True)
+        if '"run_path": "warm"' in done.stdout:
+            return
+        time.sleep(0.2)
+    raise SystemExit("the run agent did not start")
+
+
+def stop_agents(folder: str) -> None:
+    for lock in glob.glob(f"{folder}/*/*.lock"):
+        with open(lock) as f:
+            os.kill(int(f.read().split()[0]), signal.SIGTERM)
+
+
 async def _client():
     import aiodocker
 
@@ -73,8 +97,12 @@ async def _client():
 
 if __name__ == "__main__":
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-    with private_home():
-        samples = measure(rounds)
+    with private_home(), tempfile.TemporaryDirectory(prefix="msca") as sockets:
+        os.environ["TMPDIR"] = sockets  # the agent's socket: private to this benchmark
+        try:
+            samples = measure(rounds)
+        finally:
+            stop_agents(sockets)
     m = {name: median_ms(s) for name, s in samples.items()}
     print(f"medians of {rounds} interleaved rounds, print(1), one container (machine: {os.cpu_count()} cores)")
     print(f"raw aiodocker exec `python3 -c`:   {m['raw']:6.1f} ms")
@@ -82,4 +110,6 @@ if __name__ == "__main__":
     print(f"msc warm path (core coroutine):    {m['warm']:6.1f} ms  ratio {m['warm'] / m['raw']:.2f}x")
     print(f"msc warm path (DockerManager API): {m['api']:6.1f} ms  ratio {m['api'] / m['raw']:.2f}x")
     print(f"`docker exec ... python3 -c` (CLI): {m['docker-cli']:6.1f} ms")
-    print(f"`msc run -s S -` (CLI):            {m['msc-cli']:6.1f} ms  ratio {m['msc-cli'] / m['docker-cli']:.2f}x")
+    for key, label in (("msc-cli", "through the run agent"), ("msc-cli-usual", "MSC_AGENT=0, usual path")):
+        print(f"`msc run -s S -` ({label}): {m[key]:6.1f} ms  ratio {m[key] / m['raw']:.2f}x raw exec, "
+              f"{m[key] / m['docker-cli']:.2f}x docker exec")

@@ -47,6 +47,7 @@ class Settings:
     auto_install_rounds: int = 3
     warm_imports: bool = True
     warm_idle: float = 900.0
+    agent: bool = True  # `msc run -s` through the run agent (read by cli/agent_client.py, MSC_AGENT=0 too)
     installer: str = "auto"
     index_url: str = ""
     extra_index_urls: tuple[str, ...] = ()
@@ -83,6 +84,7 @@ _TOML_KEYS = {
     ("run", "auto_install_rounds"): "auto_install_rounds",
     ("run", "warm_imports"): "warm_imports",
     ("run", "warm_idle"): "warm_idle",
+    ("run", "agent"): "agent",
     ("packages", "installer"): "installer",
     ("packages", "index_url"): "index_url",
     ("packages", "extra_index_urls"): "extra_index_urls",

@@ -90,6 +90,7 @@ def msc_home(tmp_path, monkeypatch, base_image, docker_client):
     home = tmp_path / "msc-home"
     monkeypatch.setenv("MSC_HOME", str(home))
     monkeypatch.setenv("MSC_BASE_IMAGE", base_image)
+    monkeypatch.setenv("MSC_AGENT", "0")  # the run agent is tested on its own (test_run_agent.py)
     yield home
     remove_home_objects(docker_client, home)
 

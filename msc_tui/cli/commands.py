@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -26,7 +26,8 @@ from ..core.service import Msc
 from ..core.sessions import parse_duration
 from ..formatting import plural, run_closing, run_header, run_outcome, size
 from ..errors import EngineUnreachable, MscError, NotFound, NotRunning, UsageError
-from .program_input import ProgramInput, terminal_size
+from .console import current, stderr, stdout
+from .program_input import terminal_size
 from .render import BuildProgress, print_json, table
 
 
@@ -34,7 +35,7 @@ from .render import BuildProgress, print_json, table
 async def opened():
     msc = await Msc.open(warm=False)  # one process per command: a warm server would not outlive it
     for warning in msc.warnings:
-        print(f"msc: {warning}", file=sys.stderr)
+        print(f"msc: {warning}", file=stderr())
     try:
         yield msc
     finally:
@@ -48,17 +49,17 @@ def ask(prompt: str) -> str:
 
 
 def _stream(stream: str, text: str) -> None:
-    out = sys.stdout if stream == "stdout" else sys.stderr
+    out = stdout() if stream == "stdout" else stderr()
     out.write(text)
     out.flush()
 
 
 def _notice(kind: str, details: dict) -> None:
     if kind == "warning":
-        print(f"msc: warning: {details['text']}", file=sys.stderr)
+        print(f"msc: warning: {details['text']}", file=stderr())
     for other in details.get("others", []):
         print(f"msc: note: run {other['id']} by {other['by']} ({other['face']}, {other['file']}) "
-              "is going in this session too", file=sys.stderr)
+              "is going in this session too", file=stderr())
 
 
 async def _choose_session(msc: Msc, args, code: str):
@@ -67,56 +68,58 @@ async def _choose_session(msc: Msc, args, code: str):
         record = await msc.sessions.record_for(args.session)
         await msc.sessions.ensure_running(record)
         return record
-    if not args.new and not args.json and sys.stdin.isatty() and args.file != "-":
+    if not args.new and not args.json and current().stdin_isatty and args.file != "-":
         existing = await msc.sessions.existing()
         if existing:
-            print(f"Found {plural(len(existing), 'existing development container')}:", file=sys.stderr)
+            print(f"Found {plural(len(existing), 'existing development container')}:", file=stderr())
             for i, view in enumerate(existing, 1):
-                print(f"  {i}. {view.name} ({view.record.image}) - {view.status}", file=sys.stderr)
+                print(f"  {i}. {view.name} ({view.record.image}) - {view.status}", file=stderr())
             answer = ask("Reuse existing container? (number, Enter or 'n' for new): ")
             if answer.isdigit() and 1 <= int(answer) <= len(existing):
                 record = existing[int(answer) - 1].record
                 await msc.sessions.ensure_running(record)
-                print(f"Using existing container: {record.container_name}", file=sys.stderr)
+                print(f"Using existing container: {record.container_name}", file=stderr())
                 return record
     progress = BuildProgress(enabled=not args.json)
     record = await msc.sessions.create(args.app_type, code, args.task, args.network, progress)
     progress.done()
     if not args.json:
         print(f"Created development container {record.container_name} ({record.app_type}, {record.image})",
-              file=sys.stderr)
+              file=stderr())
     return record
 
 
-async def run(args) -> int:
+async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int:
+    """`msc run`; the run agent passes its open core and the asking process's folder."""
     if args.session is not None and not args.session.strip():
         raise UsageError("empty session name (msc ls lists the sessions; --new makes one)")
+    console, cwd = current(), cwd or Path.cwd()
     project = None
     if args.file == "-":
-        code = decode_source(sys.stdin.buffer.read(MAX_SOURCE + 1), "the code on stdin")
+        code = decode_source(console.read_code(MAX_SOURCE + 1), "the code on stdin")
         filename = args.name or "main.py"
-        folder = Path.cwd()  # python - imports from the current directory
+        folder = cwd  # python - imports from the current directory
     else:
-        path = Path(args.file)
+        path = cwd / args.file
         code = read_source(path)
         folder = path.resolve().parent
-        settings = load_settings()
-        project = scan_project(path, settings.project_max_mb, settings.project_max_files)
+        settings = msc.settings if msc else load_settings()
+        project = scan_project(path, settings.project_max_mb, settings.project_max_files, cwd=cwd)
         filename = args.name or project.script
     check_filename(filename)
     local = [m for m in local_modules(folder) if m != Path(filename).stem]
     if args.tty and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("--tty needs a terminal on stdin and stdout")
-    async with opened() as msc:
+    async with (nullcontext(msc) if msc else opened()) as msc:
         record = await _choose_session(msc, args, code)
         if project and not args.json:
             print(f"msc: project {project.root} ({project.why}): {len(project.files)} files, "
-                  f"running {project.script} in /app/{project.cwd}", file=sys.stderr)
+                  f"running {project.script} in /app/{project.cwd}", file=stderr())
             if project.links_out:
                 print(f"msc: not followed (links out of the project): {', '.join(project.links_out[:5])}",
-                      file=sys.stderr)
+                      file=stderr())
         controls = RunInput()
-        program_input = ProgramInput(controls, forward_stdin=args.file != "-", raw_terminal=args.tty)
+        program_input = console.program_input(controls, forward_stdin=args.file != "-", raw_terminal=args.tty)
         program_input.start()
         try:
             result = await msc.run(record, code, filename=filename, timeout=args.timeout,
@@ -128,41 +131,41 @@ async def run(args) -> int:
             program_input.stop()
     if result["disk_exceeded"]:
         print(f"msc: stopped: the session has written {size(result['disk_exceeded'])}, over [limits] disk "
-              f"({msc.settings.disk}); remove what it wrote, or start a new session", file=sys.stderr)
+              f"({msc.settings.disk}); remove what it wrote, or start a new session", file=stderr())
         if not args.json:
             return 137
     elif result["cancelled"]:
         who = f"stopped by {result['stopped_by']}" if result["stopped_by"] else "interrupted"
-        print(f"msc: {who}; the program's process tree was killed", file=sys.stderr)
+        print(f"msc: {who}; the program's process tree was killed", file=stderr())
         if not args.json:
             return 130
     if args.json:
         print_json(result)
     else:
         for hint in result["hints"]:
-            print(f"msc: hint: {hint}", file=sys.stderr)
+            print(f"msc: hint: {hint}", file=stderr())
         if result["changed_files"]:
             shown = ", ".join(result["changed_files"][:5]) + (" ..." if len(result["changed_files"]) > 5 else "")
             print(f"msc: the program wrote {shown} (msc cp {record.id}:/app/PATH . brings one back)",
-                  file=sys.stderr)
+                  file=stderr())
         if result["auto_installed"]:
-            print(f"msc: installed {' '.join(result['auto_installed'])}", file=sys.stderr)
+            print(f"msc: installed {' '.join(result['auto_installed'])}", file=stderr())
         if result["install_error"]:
-            print(f"msc: {result['install_error']}", file=sys.stderr)
+            print(f"msc: {result['install_error']}", file=stderr())
         if args.auto_install and result["auto_install_stopped"] and not result["success"]:
-            print(f"msc: auto-install stopped: {result['auto_install_stopped']}", file=sys.stderr)
+            print(f"msc: auto-install stopped: {result['auto_install_stopped']}", file=stderr())
         elif result["missing_packages"]:
             print(f"msc: missing packages: {' '.join(result['missing_packages'])} "
                   f"(msc install {record.id} {' '.join(result['missing_packages'])}, or run with --auto-install)",
-                  file=sys.stderr)
+                  file=stderr())
         if result["oom_killed"]:
             print(f"msc: killed: out of memory (the session's limit is {msc.settings.memory or 'none'}; "
-                  "[limits] memory raises it for new sessions)", file=sys.stderr)
+                  "[limits] memory raises it for new sessions)", file=stderr())
         elif result["exit_code"] == 137 and not result["timed_out"] and not result["cancelled"]:
-            print("msc: killed (SIGKILL) from outside the program", file=sys.stderr)
+            print("msc: killed (SIGKILL) from outside the program", file=stderr())
         if result["timed_out"]:
             print(f"msc: timed out after {args.timeout or msc.settings.run_timeout}s; the program was killed",
-                  file=sys.stderr)
+                  file=stderr())
     return result["exit_code"]
 
 

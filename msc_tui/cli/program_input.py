@@ -14,6 +14,7 @@ import signal
 import sys
 
 from ..core.runs import RunInput
+from .console import stderr
 
 
 def terminal_size() -> dict:
@@ -78,7 +79,7 @@ class ProgramInput:
         if self.interrupts == 1:
             self.controls.interrupt()
         elif self.interrupts == 2:
-            print("\nmsc: second Ctrl-C: killing the program's process tree", file=sys.stderr)
+            print("\nmsc: second Ctrl-C: killing the program's process tree", file=stderr())
             self.controls.kill()
         elif self._task is not None:
             self._task.cancel()  # the session does not answer: stop waiting (it is killed from outside)

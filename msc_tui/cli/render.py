@@ -7,12 +7,13 @@ import re
 import sys
 
 from ..formatting import size, when
+from .console import stdout
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 
 
 def print_json(data) -> None:
-    print(json.dumps(data, indent=2, default=str))
+    print(json.dumps(data, indent=2, default=str), file=stdout())
 
 
 def table(rows: list[dict], columns: list[str], empty: str = "no sessions") -> str:

@@ -1,0 +1,249 @@
+"""The run agent: one long-lived msc that runs `msc run -s ...` for short-lived `msc` processes.
+
+It keeps what a new process would pay for again: msc's imports, the engine connection, and a
+warm server in each session (core/runs.py), so a run from the command line is one warm run
+plus a process start. Each request is the CLI's own `run` command, with the asking process's
+folder and streams (relayed by cli/agent_client.py). Started by agent_client.start_agent;
+ends after [run] warm_idle seconds without a request, or when its socket is taken away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import io
+import json
+import os
+import socket
+import struct
+import sys
+import time
+from pathlib import Path
+
+from ..core.runs import RunInput
+from ..core.service import Msc
+from ..errors import MscError
+from . import commands, failed
+from .agent_client import HEADER, frame
+from .console import Console, use
+from .parser import build_parser
+from .program_input import ProgramInput
+
+CHECK_EVERY_S = 5.0
+
+
+class _Refused(Exception):
+    """Arguments the agent leaves to the usual path (which prints argparse's own message)."""
+
+
+def _parse(argv: list[str]):
+    """The CLI's own parser; what it rejects, the usual path says (argparse prints and exits)."""
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            args = build_parser().parse_args(argv)
+    except SystemExit:
+        raise _Refused() from None
+    if args.command != "run" or not args.session or args.tty or args.new or args.context:
+        raise _Refused()
+    return args
+
+
+class _Stream:
+    """A text stream whose writes become frames to the asking process."""
+
+    def __init__(self, writer: asyncio.StreamWriter, kind: bytes):
+        self._writer, self._kind = writer, kind
+
+    def write(self, text: str) -> int:
+        if text and not self._writer.is_closing():
+            self._writer.write(frame(self._kind, text.encode("utf-8", "surrogateescape")))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class _RelayedInput(ProgramInput):
+    """The program's stdin and Ctrl-C as the asking process relays them (no fd 0, no signals
+    here). Input that arrives before the run starts is kept for it."""
+
+    def __init__(self):
+        super().__init__(RunInput(), forward_stdin=True)
+        self._pending: list[bytes | None] = []  # None: end of input
+        self._attached = False
+
+    def __call__(self, controls: RunInput, forward_stdin: bool, raw_terminal: bool = False) -> "_RelayedInput":
+        self.controls, self.forward_stdin, self._attached = controls, forward_stdin, True
+        return self
+
+    def start(self) -> None:
+        self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
+        if not self.forward_stdin:
+            self.controls.eof()
+        for data in self._pending:
+            self.take(data)
+        self._pending = []
+
+    def take(self, data: bytes | None) -> None:
+        if self._task is None:
+            self._pending.append(data)
+        elif self.forward_stdin:
+            self.controls.send(data) if data is not None else self.controls.eof()
+
+    def interrupt(self) -> None:
+        if self._task is not None:
+            self._interrupt()
+
+    def stop(self) -> None:
+        pass
+
+
+class Agent:
+    def __init__(self, path: str, msc: Msc):
+        self.path, self.msc = path, msc
+        self.inode = 0  # of the socket this agent bound
+        self.active = 0
+        self.last_request = time.monotonic()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            peer = writer.get_extra_info("socket").getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                              struct.calcsize("3i"))
+            if struct.unpack("3i", peer)[1] != os.getuid():
+                return
+            kind, payload = await _read(reader)
+            if kind != b"R":
+                return
+            request = json.loads(payload)
+            try:
+                args = _parse(request["argv"])
+            except _Refused:
+                writer.write(frame(b"F"))
+                return
+            writer.write(frame(b"A"))
+            self.active += 1
+            try:
+                code = await self._run(args, request, reader, writer)
+            finally:
+                self.active -= 1
+                self.last_request = time.monotonic()
+            writer.write(frame(b"X", json.dumps({"exit_code": code}).encode()))
+            await writer.drain()
+        except (OSError, asyncio.IncompleteReadError, ValueError, KeyError):
+            pass
+        finally:
+            writer.close()
+
+    async def _run(self, args, request: dict, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
+        relayed = _RelayedInput()
+        code_in: list[bytes] = []  # `msc run -`: the code is all of stdin
+        stdin_done = asyncio.Event()
+        console = Console(_Stream(writer, b"O"), _Stream(writer, b"e"), bool(request.get("stdin_isatty")),
+                          lambda n: b"".join(code_in)[:n], relayed)
+
+        use(console)  # this connection's task, and the two below
+
+        async def answer() -> int:
+            if args.file == "-":
+                await stdin_done.wait()
+            try:
+                return await commands.run(args, self.msc, Path(request["cwd"]))
+            except MscError as exc:
+                return failed(args, str(exc), exc.exit_code)
+            except Exception as exc:  # a bug: one line, as the usual path says it
+                return failed(args, f"unexpected error: {type(exc).__name__}: {exc}", 1)
+
+        task = asyncio.create_task(answer())
+        listening = asyncio.create_task(self._listen(reader, args.file == "-", code_in, stdin_done, relayed))
+        await asyncio.wait({task, listening}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():  # the asking process went away: as a killed msc, the program is killed
+            relayed.controls.kill()
+            try:
+                async with asyncio.timeout(10):
+                    await asyncio.shield(task)
+            except (TimeoutError, Exception):
+                task.cancel()
+        listening.cancel()
+        return task.result() if task.done() and not task.cancelled() else 130
+
+    @staticmethod
+    async def _listen(reader, code_on_stdin: bool, code_in: list[bytes], stdin_done: asyncio.Event,
+                      relayed: _RelayedInput) -> None:
+        """Frames from the asking process, until it goes away."""
+        while True:
+            try:
+                kind, payload = await _read(reader)
+            except (asyncio.IncompleteReadError, OSError):
+                return
+            if kind == b"I":
+                code_in.append(payload) if code_on_stdin and not stdin_done.is_set() else relayed.take(payload)
+            elif kind == b"E":
+                if code_on_stdin and not stdin_done.is_set():
+                    stdin_done.set()
+                else:
+                    relayed.take(None)
+            elif kind == b"S":
+                relayed.interrupt()
+
+    async def watch(self) -> None:
+        """Until idle for warm_idle seconds, or the socket is no longer ours."""
+        idle = self.msc.settings.warm_idle or 900.0
+        while True:
+            await asyncio.sleep(CHECK_EVERY_S)
+            try:
+                if os.stat(self.path).st_ino != self.inode:
+                    return
+            except OSError:
+                return
+            if not self.active and time.monotonic() - self.last_request > idle:
+                return
+
+
+async def _read(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    kind, length = HEADER.unpack(await reader.readexactly(HEADER.size))
+    return kind, (await reader.readexactly(length) if length else b"")
+
+
+async def serve(path: str) -> None:
+    msc = await Msc.open(warm=True)
+    agent = Agent(path, msc)
+    try:
+        if os.path.exists(path):
+            os.unlink(path)  # a dead agent's (the lock says no live one holds it)
+        server = await asyncio.start_unix_server(agent.handle, path=path)
+        os.chmod(path, 0o600)
+        agent.inode = os.stat(path).st_ino
+        async with server:
+            await agent.watch()
+    finally:
+        try:
+            if os.stat(path).st_ino == agent.inode:
+                os.unlink(path)
+        except OSError:
+            pass
+        await msc.close()
+
+
+def main(path: str) -> int:
+    lock = open(path.removesuffix(".sock") + ".lock", "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return 0  # another agent serves this socket
+    lock.truncate(0)
+    lock.write(f"{os.getpid()}\n")  # who serves it, for whoever needs to stop it
+    lock.flush()
+    try:
+        asyncio.run(serve(path))
+    except MscError as exc:
+        print(f"msc agent: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

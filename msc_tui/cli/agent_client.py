@@ -1,0 +1,186 @@
+"""`msc run -s SESSION ...` through the run agent, standard library only.
+
+A new `msc` process costs ~200 ms of imports before it does anything, and then one exec per
+run. The run agent (cli/agent.py) is a long-lived msc per MSC_HOME and settings that keeps
+the engine connection and a warm server in each session; this side only relays: the
+arguments and folder go over a unix socket, the program's stdout and stderr come back apart,
+stdin and Ctrl-C go in, and the exit code comes back. Anything the agent does not take (a new
+session, --tty, bad arguments) and any agent that does not answer: the usual path.
+
+The first run that finds no agent starts one in the background and takes the usual path
+itself. The agent ends after [run] warm_idle seconds without a request. MSC_AGENT=0 or
+[run] agent = false turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+
+HEADER = struct.Struct(">cI")  # frame: one type byte, the payload's length
+# client -> agent: R request (JSON), I stdin data, E stdin ended, S signal ("int")
+# agent -> client: A accepted, F take the usual path, O stdout, e stderr, X exit code (JSON)
+
+
+def frame(kind: bytes, payload: bytes = b"") -> bytes:
+    return HEADER.pack(kind, len(payload)) + payload
+
+
+def read_frame(sock: socket.socket) -> tuple[bytes, bytes] | None:
+    head = _read_exactly(sock, HEADER.size)
+    if head is None:
+        return None
+    kind, length = HEADER.unpack(head)
+    payload = _read_exactly(sock, length) if length else b""
+    return None if payload is None else (kind, payload)
+
+
+def _read_exactly(sock: socket.socket, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = sock.recv(min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def eligible(argv: list[str]) -> bool:
+    """`msc run` in a named session, without a terminal for the program: the iteration loop."""
+    if not argv or argv[0] != "run" or os.environ.get("MSC_AGENT") == "0":
+        return False
+    named = any(a in ("-s", "--session") or a.startswith(("--session=", "-s")) and a != "-" for a in argv[1:])
+    # /dev/fd/N (bash's <(...)) names a file of this process the agent cannot open
+    return named and not any(a in ("--tty", "--new", "-h", "--help") or a.startswith(("/dev/", "/proc/"))
+                             for a in argv[1:])
+
+
+def _config_dir() -> str:
+    home = os.environ.get("MSC_HOME")
+    if home:
+        return home
+    return os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "msc")
+
+
+def _code_fingerprint() -> str:
+    """msc's own files (an agent never serves code older than this process's)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    marks = []
+    for folder, _dirs, files in os.walk(package):
+        marks += [f"{folder}/{n}:{os.stat(os.path.join(folder, n)).st_mtime_ns}" for n in files if n.endswith(".py")]
+    return "\n".join(sorted(marks))
+
+
+def agent_socket() -> str | None:
+    """The socket of the agent for this MSC_HOME, settings, environment and msc; None when off."""
+    try:
+        with open(os.path.join(_config_dir(), "config.toml"), "rb") as f:
+            config = f.read()
+    except FileNotFoundError:
+        config = b""
+    if b"agent" in config:
+        import tomllib
+
+        try:
+            if tomllib.loads(config.decode()).get("run", {}).get("agent") is False:
+                return None
+        except (ValueError, UnicodeDecodeError):
+            return None  # the usual path says what is wrong with the file
+    env = sorted((k, v) for k, v in os.environ.items()
+                 if k.startswith(("MSC_", "DOCKER_", "XDG_")) or k in ("HOME", "USER", "LOGNAME"))
+    key = hashlib.sha256(json.dumps([config.decode("latin-1"), env, sys.executable, _code_fingerprint(),
+                                     os.getuid()]).encode()).hexdigest()[:24]
+    folder = os.path.join(os.environ.get("TMPDIR") or "/tmp", f"msc-agents-{os.getuid()}")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    info = os.stat(folder)
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None  # someone else's folder: never talk to a socket in it
+    path = os.path.join(folder, f"{key}.sock")
+    return path if len(path) < 100 else None  # a unix socket's path is at most 107 bytes
+
+
+def start_agent(path: str) -> None:
+    import subprocess
+
+    with open(path.removesuffix(".sock") + ".log", "ab") as log:
+        subprocess.Popen([sys.executable, "-m", "msc_tui.cli.agent", path], stdin=subprocess.DEVNULL,
+                         stdout=log, stderr=log, start_new_session=True, close_fds=True)
+
+
+def run_through_agent(argv: list[str]) -> int | None:
+    """The run's exit code, or None: take the usual path."""
+    if not eligible(argv):
+        return None
+    try:
+        path = agent_socket()
+    except OSError:
+        return None
+    if path is None:
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError:
+        sock.close()
+        try:
+            start_agent(path)
+        except OSError:
+            pass
+        return None
+    try:
+        return _relay(sock, argv)
+    finally:
+        sock.close()
+
+
+def _relay(sock: socket.socket, argv: list[str]) -> int | None:
+    request = {"argv": argv, "cwd": os.getcwd(), "stdin_isatty": sys.stdin.isatty()}
+    try:
+        sock.sendall(frame(b"R", json.dumps(request).encode()))
+        answer = read_frame(sock)
+    except OSError:
+        return None
+    if answer is None or answer[0] != b"A":
+        return None  # the agent leaves this one to the usual path
+    sending = threading.Lock()
+
+    def send(kind: bytes, payload: bytes = b"") -> None:
+        with sending:
+            try:
+                sock.sendall(frame(kind, payload))
+            except OSError:
+                pass
+
+    def forward_stdin() -> None:
+        try:
+            while data := os.read(0, 65536):
+                send(b"I", data)
+        except OSError:
+            pass
+        send(b"E")
+
+    threading.Thread(target=forward_stdin, daemon=True).start()
+    previous = signal.signal(signal.SIGINT, lambda *_: send(b"S", b"int"))
+    try:
+        while (message := read_frame(sock)) is not None:
+            kind, payload = message
+            if kind in (b"O", b"e"):
+                out = sys.stdout.buffer if kind == b"O" else sys.stderr.buffer
+                out.write(payload)
+                out.flush()
+            elif kind == b"X":
+                return int(json.loads(payload)["exit_code"])
+    except BrokenPipeError:
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print("msc: the run agent ended during the run (its log: " + sock.getpeername().removesuffix(".sock")
+          + ".log)", file=sys.stderr)
+    return 1

@@ -1,0 +1,43 @@
+"""Where a command's text goes and its input comes from: this process's own streams, or (in
+the run agent) those of the `msc` process that asked, one per request."""
+
+from __future__ import annotations
+
+import sys
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Callable, TextIO
+
+
+@dataclass
+class Console:
+    out: TextIO
+    err: TextIO
+    stdin_isatty: bool
+    read_code: Callable[[int], bytes]  # `msc run -`: the code, up to n bytes
+    program_input: Callable  # (RunInput, forward_stdin, raw_terminal) -> an object with start()/stop()
+
+
+_current: ContextVar[Console | None] = ContextVar("console", default=None)
+
+
+def current() -> Console:
+    found = _current.get()
+    if found is None:
+        from .program_input import ProgramInput
+
+        found = Console(sys.stdout, sys.stderr, sys.stdin.isatty(), lambda n: sys.stdin.buffer.read(n), ProgramInput)
+    return found
+
+
+def use(console: Console) -> None:
+    """For the rest of this task (and the tasks it starts)."""
+    _current.set(console)
+
+
+def stdout() -> TextIO:
+    return current().out
+
+
+def stderr() -> TextIO:
+    return current().err
