@@ -62,6 +62,12 @@ class MscApp(App):
 
     def action_quit_dialog(self) -> None:
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if main is not None:
+            main.unsaved_then("quit", lambda: self._ask_quit(main))
+        else:
+            self._ask_quit(None)
+
+    def _ask_quit(self, main: MainScreen | None) -> None:
         current = main.current if main else None
         if current and self.msc and current.id not in self.msc.sessions.records():
             current = None  # a pair's session (another home's) is theirs to remove, not offered here

@@ -7,6 +7,7 @@ run, an endless quiet event stream. The core above it is the real one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import marshal
 
@@ -144,6 +145,10 @@ class FakeEngine:
 
     async def close(self):
         pass
+
+    @contextlib.asynccontextmanager
+    async def answering(self):  # a fake never freezes
+        yield
 
 
 def fake_msc(home) -> Msc:

@@ -89,3 +89,31 @@ class QuitDialog(ModalScreen[str | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+
+class Unsaved(ModalScreen[str | None]):
+    """Unsaved edits before something would replace them: save, discard or cancel (the default)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, name: str, what: str, can_save: bool):
+        super().__init__()
+        self.name_shown, self.what, self.can_save = name, what, can_save
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Unsaved changes", classes="dialog-title")
+            where = "" if self.can_save else " (there is no session or local file to save it to yet)"
+            yield Label(f"{self.name_shown} has changes that are not saved{where}. Save them before you "
+                        f"{self.what}?", classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel", variant="primary")
+                yield Button("Discard", id="discard", variant="error")
+                if self.can_save:
+                    yield Button("Save", id="save", variant="success")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)

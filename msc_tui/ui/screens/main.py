@@ -22,13 +22,14 @@ from ...core.state import SessionRecord
 from ...formatting import plural, run_closing, run_header, size
 from ..workers import guarded_work
 from ...errors import MscError, NotFound
+from ..widgets.code_editor import CodeEditor
 from ..widgets.container_table import ContainerTable
 from ..widgets.exec_log import ExecLog
 from ..widgets.install_panel import InstallPanel
 from ..widgets.program_input import ProgramInputLine
 from .cleanup import CleanupScreen
 from .details import DetailsScreen
-from .dialogs import AskText, Confirm, PickOne
+from .dialogs import AskText, Confirm, PickOne, Unsaved
 from .picker import Choice, SessionPicker
 from .runs import RunsScreen
 
@@ -85,7 +86,7 @@ class MainScreen(Screen):
     def compose(self) -> ComposeResult:
         # Kept as attributes, not queried: workers may still report while the screen unmounts.
         self.table = ContainerTable(clock=self.app.clock, id="containers")
-        self.editor = TextArea.code_editor(STARTER_CODE, language="python", id="editor")
+        self.editor = CodeEditor.code_editor(STARTER_CODE, language="python", id="editor")
         self.log_view = ExecLog(id="exec-log")
         self.program_input = ProgramInputLine(id="program-input", disabled=True)
         self.panel = InstallPanel(id="install")
@@ -229,14 +230,20 @@ class MainScreen(Screen):
                 self.use_session(record_from_labels(view.container))  # a pair's session (F4 shows them)
 
     # -- sessions ------------------------------------------------------------------------------
-    def use_session(self, record: SessionRecord) -> None:
+    def use_session(self, record: SessionRecord, keep_editor: bool = False) -> None:
+        """Work in this session. The editor keeps a local file, and unsaved text (with its file
+        name): switching sessions never loses an edit; else it shows the session's last file."""
         self.current = record
         self.table.mark_current(record.container_name)
-        self.filename = record.session_files[-1] if record.session_files else "main.py"
-        try:
-            self.editor.load_text(self.app.msc.sessions.files.read(record, self.filename))
-        except NotFound:
-            pass
+        if keep_editor or self.local_path or self.editor.modified:
+            if self.editor.modified and not keep_editor:
+                self.notify(f"kept your unsaved {self.filename}; F5 runs it in {record.container_name}")
+        else:
+            self.filename = record.session_files[-1] if record.session_files else "main.py"
+            try:
+                self.editor.load(self.app.msc.sessions.files.read(record, self.filename))
+            except NotFound:
+                pass
         self._title()
         self.panel.show_packages(record.installed_packages)
         self.panel.propose([])
@@ -283,7 +290,33 @@ class MainScreen(Screen):
     def _title(self) -> None:
         where = f" - {self.current.container_name}" if self.current else ""
         name = f"{self.local_path} (local)" if self.local_path else self.filename
-        self.query_one("#editor").border_title = name + where
+        mark = "● " if self.editor.modified else ""
+        self.editor.border_title = mark + name + where
+        self.editor.border_subtitle = "Esc: leave the editor" if self.editor.has_focus else ""
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area is self.editor:
+            self._title()
+
+    def on_descendant_focus(self, event) -> None:
+        self._title()
+
+    def on_descendant_blur(self, event) -> None:
+        self._title()
+
+    def unsaved_then(self, what: str, then) -> None:
+        """`then()` at once when the editor's text is saved; else ask first: save, discard, cancel."""
+        if not self.editor.modified:
+            then()
+            return
+        can_save = self.local_path is not None or self.current is not None
+        name = str(self.local_path) if self.local_path else self.filename
+
+        async def answered(answer: str | None) -> None:
+            if answer == "discard" or (answer == "save" and await self.save_now()):
+                then()
+
+        self.app.push_screen(Unsaved(name, what, can_save), answered)
 
     @guarded_work(exclusive=True, group="picker")
     async def action_sessions(self) -> None:
@@ -337,8 +370,8 @@ class MainScreen(Screen):
         self.program_input.disabled = False
         self.program_input.focus()
         try:
-            if self.current is None:
-                self.use_session(await self.create_session())
+            if self.current is None:  # the editor's text and file name go into the new session
+                self.use_session(await self.create_session(), keep_editor=True)
             project = None
             if self.local_path:
                 settings = self.app.msc.settings
@@ -349,6 +382,9 @@ class MainScreen(Screen):
             log.meta(f"> {self.filename} in {self.current.container_name}")
             lines_before = log.total_lines
             self.sent_code = self.editor.text
+            if not self.local_path:  # a run writes the session file: that text is saved
+                self.editor.mark_saved()
+                self._title()
             result = await self.app.msc.run(self.current, self.editor.text, filename=self.filename,
                                             on_output=log.feed, stdin=self.controls, face="tui",
                                             on_notice=self._run_notice, project=project)
@@ -466,7 +502,7 @@ class MainScreen(Screen):
         self.app.push_screen(Confirm("Load the other code?", f"Replace the text of {self.filename} in the editor "
                                      "with the code the other person ran? Your text is lost unless saved.",
                                      yes="Load it"),
-                             lambda yes: yes and self.editor.load_text(code))
+                             lambda yes: yes and self.editor.load(code))
 
     def action_install_proposed(self) -> None:
         if not self.proposed:
@@ -505,22 +541,37 @@ class MainScreen(Screen):
     # -- files -------------------------------------------------------------------------------------
     @guarded_work(exclusive=True, group="file")
     async def action_save(self) -> None:
+        await self.save_now()
+
+    async def save_now(self) -> bool:
+        """The editor's text into its local file, or into the session; False if it could not."""
+        text = self.editor.text
         if self.local_path:
             try:
-                await asyncio.to_thread(self.local_path.write_text, self.editor.text)
+                await asyncio.to_thread(self.local_path.write_text, text)
             except OSError as exc:
                 self.notify(f"{self.local_path}: cannot save it ({exc.strerror})", severity="error")
-                return
+                return False
             self.notify(f"saved {self.local_path}")
-            return
-        if self.current is None:
+        elif self.current is None:
             self.notify("choose or create a session first (F2)", severity="warning")
-            return
-        self.sent_code = self.editor.text
-        await self.app.msc.sessions.save(self.current, {self.filename: self.editor.text})
-        self.notify(f"saved {self.filename} in {self.current.container_name}")
+            return False
+        else:
+            self.sent_code = text
+            try:
+                await self.app.msc.sessions.save(self.current, {self.filename: text})
+            except MscError as exc:
+                self.notify(str(exc), severity="error")
+                return False
+            self.notify(f"saved {self.filename} in {self.current.container_name}")
+        self.editor.saved_text = text
+        self._title()
+        return True
 
     def action_open_file(self) -> None:
+        self.unsaved_then("open another file", self._pick_file)
+
+    def _pick_file(self) -> None:
         """Session files, the local project's Python files, or any local path."""
         choices = [LOCAL_PATH]
         if self.local_path:
@@ -543,7 +594,7 @@ class MainScreen(Screen):
         elif choice.startswith("session: "):
             self.local_path = None
             self.filename = choice.removeprefix("session: ")
-            self.editor.load_text(self.app.msc.sessions.files.read(self.current, self.filename))
+            self.editor.load(self.app.msc.sessions.files.read(self.current, self.filename))
             self._title()
         else:
             self._open_local(choice)
@@ -556,11 +607,12 @@ class MainScreen(Screen):
             self.notify(str(exc), severity="error")
             return
         self.local_path, self.filename = path, path.name
-        self.editor.load_text(code)
+        self.editor.load(code)
         self._title()
 
     def action_new_file(self) -> None:
-        self.app.push_screen(AskText("New file name", "e.g. helpers.py"), self._new_file)
+        self.unsaved_then("start a new file",
+                          lambda: self.app.push_screen(AskText("New file name", "e.g. helpers.py"), self._new_file))
 
     def _new_file(self, filename: str | None) -> None:
         if not filename:
@@ -571,7 +623,7 @@ class MainScreen(Screen):
             self.notify(str(exc), severity="error")
             return
         self.local_path = None  # a new session file
-        self.editor.load_text("")
+        self.editor.load("")
         self._title()
 
     # -- elsewhere -----------------------------------------------------------------------------------

@@ -1,0 +1,42 @@
+"""The code editor: Textual's TextArea that knows whether its text is saved, indents as
+Python needs after Enter, and selects all with ctrl+a (Esc moves the focus out; Tab indents)."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.binding import Binding
+from textual.widgets import TextArea
+
+
+class CodeEditor(TextArea):
+    BINDINGS = [Binding("ctrl+a", "select_all", "Select all text in the editor", show=False)]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.saved_text = self.text
+
+    @property
+    def modified(self) -> bool:
+        return self.text != self.saved_text
+
+    def load(self, text: str) -> None:
+        """New text that is saved somewhere (a file, a session): not modified."""
+        self.saved_text = text
+        self.load_text(text)
+
+    def mark_saved(self) -> None:
+        self.saved_text = self.text
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and not self.read_only:
+            row, column = self.cursor_location
+            before = self.document[row][:column]
+            indent = before[:len(before) - len(before.lstrip(" \t"))]
+            if before.rstrip().endswith(":"):
+                indent += " " * self.indent_width
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self._replace_via_keyboard("\n" + indent, start, end)
+            return
+        await super()._on_key(event)

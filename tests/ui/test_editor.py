@@ -1,0 +1,73 @@
+"""The editor never loses work: a modified marker, a question before anything replaces unsaved
+text, Python's indentation after Enter, select-all (Pilot with the fake engine)."""
+
+from __future__ import annotations
+
+from tests.ui.test_snapshots import make_app, settle
+
+
+async def type_in_editor(pilot, text: str) -> None:
+    pilot.app.screen.editor.focus()
+    await pilot.pause(0.05)
+    for char in text:
+        await pilot.press("enter" if char == "\n" else "space" if char == " " else char)
+
+
+async def test_unsaved_text_is_marked_and_asked_about_before_open_new_and_quit(tmp_path):
+    local = tmp_path / "app.py"
+    local.write_text("print('on disk')\n")
+    app = make_app(tmp_path)
+    app.open_path = local
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert not main.editor.modified and not main.editor.border_title.startswith("●")
+        await type_in_editor(pilot, "x")
+        assert main.editor.modified and main.editor.border_title.startswith("●")
+
+        for key in ("ctrl+o", "ctrl+n", "ctrl+q"):
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            assert type(app.screen).__name__ == "Unsaved", key
+            await pilot.press("escape")  # cancel: nothing replaced, nothing lost
+            await pilot.pause(0.2)
+            assert app.screen is main and main.editor.text.startswith("x") and app.is_running
+
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.2)
+        app.screen.query_one("#save").press()  # save, then the quit dialog as usual
+        await pilot.pause(0.3)
+        assert local.read_text().startswith("xprint") and type(app.screen).__name__ == "QuitDialog"
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert not main.editor.modified and not main.editor.border_title.startswith("●")
+
+
+async def test_discarding_opens_the_other_file_and_switching_sessions_keeps_unsaved_text(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        main = app.screen
+        await type_in_editor(pilot, "y = 1")
+        text = main.editor.text
+        main.table.focus()
+        await pilot.press("enter")  # use the highlighted session: the unsaved text stays
+        await settle(pilot)
+        assert main.current is not None and main.editor.text == text and main.editor.modified
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.2)
+        app.screen.query_one("#discard").press()
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "AskText"  # the new-file question comes after the answer
+
+
+async def test_enter_indents_as_python_needs_and_ctrl_a_selects_all(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        editor = app.screen.editor
+        editor.load("")
+        await type_in_editor(pilot, "def f():\nreturn 1\n")
+        assert editor.text == "def f():\n    return 1\n    "
+        await pilot.press("ctrl+a")
+        assert editor.selected_text == editor.text
