@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -39,6 +40,9 @@ AGE_REFRESH_S = 30  # "used 3m ago" cells age without any Docker call
 
 
 class MainScreen(Screen):
+    # Below 120 columns the editor and the output would be narrower than ~60 columns side by side:
+    # they stack (styles/msc.tcss), and F10 zooms whichever pane has the focus.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     # Priority: these win over the focused widget (TextArea binds F6/F7 to selections).
     BINDINGS = [
         Binding("f5", "run", "Run", id="main.run", priority=True),
@@ -46,6 +50,8 @@ class MainScreen(Screen):
         Binding("f9", "install_proposed", "Fix+rerun", id="main.fix", priority=True),
         Binding("f2", "sessions", "Sessions", id="main.sessions", priority=True),
         Binding("f7", "packages", "Pkgs", id="main.packages", priority=True),
+        Binding("f10", "zoom", "Zoom the focused pane to the whole screen, and back", id="main.zoom",
+                show=False, priority=True),
         Binding("f8", "shell", "Shell in the current session", id="main.shell", show=False, priority=True),
         Binding("f3", "cleanup", "Cleanup of old sessions, images, cache", id="main.cleanup", show=False,
                 priority=True),
@@ -82,6 +88,7 @@ class MainScreen(Screen):
         self.others_code: str | None = None  # code someone else ran or saved under the open file's name
         self.sent_code: str | None = None  # what this TUI last saved or ran (its own changes)
         self.results: tuple[str, list[str]] = ("", [])  # the last run's container and the files it wrote
+        self.run_started = 0.0  # this TUI's run going: when it started (monotonic)
 
     def compose(self) -> ComposeResult:
         # Kept as attributes, not queried: workers may still report while the screen unmounts.
@@ -108,12 +115,32 @@ class MainScreen(Screen):
         if self.opening:
             self._open_local(str(self.opening))
         self.set_interval(0.05, self._flush_logs)
+        self.set_interval(0.5, self._output_label)
         self.set_interval(AGE_REFRESH_S, self._age_cells)
         self.connect()
 
     def _flush_logs(self) -> None:
         self.log_view.flush()
         self.panel.log_view.flush()
+
+    def _output_label(self) -> None:
+        """The Output tab says a run is going (with its time) and when the view stopped following."""
+        label = "Output"
+        if self.controls is not None:
+            label += f" ● {time.monotonic() - self.run_started:.0f}s"
+        elif self.others_runs:
+            label += " ● pair"
+        if not self.log_view.following:
+            label += " ⏸ End"
+        tab = self.query_one(TabbedContent).get_tab("output-tab")
+        if str(tab.label) != label:
+            tab.label = label
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is None or not self.maximize(self.focused):
+            self.notify("focus a pane first (Tab), then F10 zooms it", severity="information")
 
     def _age_cells(self) -> None:
         with self.app.batch_update():
@@ -261,6 +288,7 @@ class MainScreen(Screen):
                 self.going[event.run_id] = event.meta
                 if event.meta.get("client") != mine:
                     self.others_runs.add(event.run_id)
+                    log.mark_run_start()
                     log.meta(run_header(event.meta))
                     self._other_code(event.meta.get("file"), event.meta.get("code", ""), event.meta.get("by"))
             elif event.kind == "output" and event.run_id in self.others_runs:
@@ -379,6 +407,8 @@ class MainScreen(Screen):
                                                   settings.project_max_files)
                 self.filename = project.script
                 log.meta(f"project {project.root} ({project.why}): {plural(len(project.files), 'file')}")
+            log.mark_run_start()
+            self.run_started = time.monotonic()
             log.meta(f"> {self.filename} in {self.current.container_name}")
             lines_before = log.total_lines
             self.sent_code = self.editor.text

@@ -10,7 +10,9 @@ from textual.widgets import DataTable
 from ...formatting import size, when
 from ...core.sessions import SessionView
 
-COLUMNS = (("name", "Name"), ("session", "Session"), ("app_type", "Type"), ("status", "Status"), ("run", "Run"),
+# The session id is the end of the name (msc-dev-session-<id>): no column of its own, so that
+# the table fits 80 columns.
+COLUMNS = (("name", "Name"), ("app_type", "Type"), ("status", "Status"), ("run", "Run"),
            ("age", "Age"), ("used", "Used"), ("packages", "Pkgs"), ("size", "Size"))
 
 
@@ -18,7 +20,6 @@ def cells(view: SessionView, now: float) -> dict[str, str]:
     row = view.as_dict()
     return {
         "name": row["name"],
-        "session": row["session"] or "-",
         "app_type": (row["app_type"] or "-").removesuffix("_app"),
         "status": row["status"],
         "age": when(row["created"], now).removesuffix(" ago"),

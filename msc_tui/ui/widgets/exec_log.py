@@ -3,40 +3,100 @@
 Text arrives in arbitrary chunks; `feed` buffers them and whole lines are added in batches
 (the caller flushes on a timer), so a program printing 100,000 lines costs a few hundred
 refreshes, and memory stays at `max_lines` however much is printed.
+
+As a terminal would show it: program colours (SGR) are kept on top of the stream's style; a
+`\\r` redraws its line (a progress bar shows its last state); other control characters are
+shown as ^X, never sent to the terminal; widths are terminal cells. Long lines wrap (w
+toggles). The view follows the tail while it is at the bottom, and stays where a user
+scrolled to (End follows again). / searches, n and N move between matches.
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
 
+from rich.cells import cell_len
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 KINDS = ("stdout", "stderr", "meta")
+_PLAIN = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f]*\Z")  # nothing a terminal would interpret (tab aside)
+# Shown as ^X; ESC starts the sequences Text.from_ansi reads, \r is a redraw.
+_CONTROL = {c: f"^{chr(c + 64)}" for c in (*range(0x00, 0x09), *range(0x0b, 0x20)) if c not in (0x0d, 0x1b)}
+_CONTROL[0x7f] = "^?"
+_MATCH = Style(reverse=True)
+_CONSOLE = Console(color_system="truecolor")  # only to turn Text into segments; never prints
+
+
+class _Entry:
+    """One line: its kind, its text without styles, its segments (program styles) and width."""
+
+    __slots__ = ("kind", "plain", "segments", "cells")
+
+    def __init__(self, kind: str, raw: str):
+        raw = raw.expandtabs(4)
+        self.kind = kind
+        if _PLAIN.match(raw) and "\r" not in raw:
+            self.plain, self.segments = raw, [Segment(raw)]
+        else:
+            # SGR to styles; a \r keeps what follows it, as a redraw shows
+            text = Text.from_ansi(raw.translate(_CONTROL))
+            self.segments = [Segment(s.text.replace("\x1b", "^["), s.style) for s in text.render(_CONSOLE) if s.text]
+            self.plain = "".join(s.text for s in self.segments)
+        self.cells = len(self.plain) if self.plain.isascii() else cell_len(self.plain)
 
 
 class ExecLog(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"exec-log--stdout", "exec-log--stderr", "exec-log--meta"}
     DEFAULT_CSS = """
-    ExecLog { background: $surface; }
+    ExecLog { background: $surface; scrollbar-gutter: stable; overflow-x: hidden; }
     ExecLog > .exec-log--stdout { color: $text; }
     ExecLog > .exec-log--stderr { color: $text-error; }
     ExecLog > .exec-log--meta { color: $text-accent; text-style: bold; }
     """
+    BINDINGS = [
+        Binding("w", "toggle_wrap", "Output: wrap long lines or not", show=False),
+        Binding("slash", "search", "Output: search", show=False),
+        Binding("n", "next_match", "Output: next match", show=False),
+        Binding("N", "next_match(-1)", "Output: previous match", show=False),
+        Binding("end", "follow", "Output: follow the end again", show=False),
+        Binding("y", "copy_run", "Output: copy the last run's output (OSC 52, works over SSH)", show=False),
+        Binding("s", "save", "Output: save it to a file", show=False),
+        Binding("c", "clear", "Output: clear", show=False),
+    ]
 
     def __init__(self, max_lines: int = 10_000, **kwargs):
         super().__init__(**kwargs)
         self.max_lines = max_lines
-        self.lines: deque[tuple[str, str]] = deque(maxlen=max_lines)
+        self.entries: deque[_Entry] = deque(maxlen=max_lines)
+        self.first_id = 0  # the id (count of lines ever added) of entries[0]
+        self.rows: deque[tuple[int, int]] = deque()  # screen rows: (entry id, first cell)
         self.pending: deque[tuple[str, str]] = deque(maxlen=max_lines)  # back-pressure: oldest drop
         self.partial = {"stdout": "", "stderr": ""}
         self.total_lines = 0
-        self._width = 0
-        self.provisional: list[tuple[str, str]] = []
+        self.wrap = True
+        self._width = 0  # widest line, in cells (when not wrapping)
+        self._wrap_width = 0  # the width rows were cut for
+        self.provisional: list[tuple[str, str]] = []  # lines still without their newline (a prompt)
+        self._provisional: list[_Entry] = []
+        self.search_term = ""
+        self.match_id: int | None = None
+        self.run_start_id = 0  # the first line of the last run (what y copies)
 
+    @property
+    def lines(self) -> list[tuple[str, str]]:
+        return [(e.kind, e.plain) for e in self.entries]
+
+    @property
+    def following(self) -> bool:
+        return self.scroll_y >= self.max_scroll_y - 1
 
     # -- input -----------------------------------------------------------------------------
     def feed(self, stream: str, text: str) -> None:
@@ -62,45 +122,170 @@ class ExecLog(ScrollView, can_focus=True):
         if not self.pending:
             self.show_partial()
             return
-        self.provisional = []
-        batch = list(self.pending)
+        following = self.following
+        self.provisional, self._provisional = [], []
+        batch = [_Entry(kind, line) for kind, line in self.pending]
         self.pending.clear()
-        self.lines.extend((kind, _clean(line)) for kind, line in batch)
-        self._width = max(self._width, max(len(line) for _, line in batch))
-        self._resize()
+        for entry in batch:
+            if len(self.entries) == self.max_lines:
+                self.first_id += 1
+            self.entries.append(entry)
+            self._add_rows(self.first_id + len(self.entries) - 1, entry)
+        while self.rows and self.rows[0][0] < self.first_id:
+            self.rows.popleft()
+        self._width = max(self._width, max(e.cells for e in batch))
+        self._resize(following)
 
     def show_partial(self) -> None:
-        """A line the program printed without its newline (a prompt) shows as it is, for now."""
-        partial = [(stream, _clean(rest)) for stream, rest in self.partial.items() if rest]
-        if partial != self.provisional:
-            self.provisional = partial
-            self._resize()
+        """A line the program printed without its newline (a prompt, a progress bar) shows as
+        it is, for now."""
+        partial = [(stream, rest) for stream, rest in self.partial.items() if rest]
+        if [(k, r.rsplit("\r", 1)[-1]) for k, r in partial] != self.provisional:
+            following = self.following
+            self._provisional = [_Entry(k, r) for k, r in partial]
+            self.provisional = [(e.kind, e.plain) for e in self._provisional]
+            self._resize(following)
 
-    def _resize(self) -> None:
+    def _add_rows(self, entry_id: int, entry: _Entry) -> None:
+        width = self._wrap_width if self.wrap else 0
+        if width <= 0 or entry.cells <= width:
+            self.rows.append((entry_id, 0))
+        else:
+            self.rows.extend((entry_id, start) for start in range(0, entry.cells, width))
+
+    def _rebuild_rows(self) -> None:
+        self.rows.clear()
+        for offset, entry in enumerate(self.entries):
+            self._add_rows(self.first_id + offset, entry)
+
+    def on_resize(self) -> None:
+        self._rewrap()
+
+    def _rewrap(self) -> None:
+        """Rows cut again for the width there is now (a resize, a scrollbar that came or went)."""
+        width = max(1, self.scrollable_content_region.width)
+        if self.wrap and width != self._wrap_width:
+            following = self.following
+            self._wrap_width = width
+            self._rebuild_rows()
+            self._resize(following)
+
+    def _resize(self, following: bool) -> None:
         # Follow the tail while the view is at the end (or the content fits); a user who
         # scrolled up stays where they are until they scroll back down. Decided here, at each
         # growth, rather than with Textual's anchor, which any programmatic scroll (a
         # horizontal scrollbar appearing, a focus change) released for good. `force`: right
         # after the growth Textual does not yet know the pane can scroll, and would ignore it.
-        following = self.scroll_y >= self.max_scroll_y - 1
-        self.virtual_size = Size(max([self._width, *(len(t) for _, t in self.provisional)]),
-                                 len(self.lines) + len(self.provisional))
+        extra = sum(self._rows_of(e) for e in self._provisional)
+        width = self._wrap_width if self.wrap else max([self._width, *(e.cells for e in self._provisional)])
+        self.virtual_size = Size(width, len(self.rows) + extra)
         if following:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         self.refresh()
 
+    def _rows_of(self, entry: _Entry) -> int:
+        width = self._wrap_width if self.wrap else 0
+        return 1 if width <= 0 else max(1, -(-entry.cells // width))
+
     def clear(self) -> None:
-        self.lines.clear()
+        self.entries.clear()
+        self.rows.clear()
         self.pending.clear()
         self.partial = {"stdout": "", "stderr": ""}
-        self.provisional = []
+        self.provisional, self._provisional = [], []
         self.total_lines = self._width = 0
+        self.first_id = 0
+        self.match_id = None
         self.virtual_size = Size(0, 0)
         self.scroll_to(y=0, animate=False, immediate=True, force=True)
         self.refresh()
 
     def plain_lines(self) -> list[str]:
-        return [line for _, line in self.lines]
+        return [e.plain for e in self.entries]
+
+    def mark_run_start(self) -> None:
+        """The next line begins a run's output."""
+        self.flush(final=True)
+        self.run_start_id = self.first_id + len(self.entries)
+
+    def last_run_text(self) -> str:
+        start = max(0, self.run_start_id - self.first_id)
+        return "\n".join(e.plain for i, e in enumerate(self.entries) if i >= start) + "\n"
+
+    # -- keys ------------------------------------------------------------------------------
+    def action_toggle_wrap(self) -> None:
+        following = self.following
+        self.wrap = not self.wrap
+        self.styles.overflow_x = "hidden" if self.wrap else "auto"
+        self._wrap_width = max(1, self.scrollable_content_region.width) if self.wrap else 0
+        self._rebuild_rows()
+        self._resize(following)
+        self.notify("long lines wrap" if self.wrap else "long lines are cut (scroll sideways)")
+
+    def action_copy_run(self) -> None:
+        text = self.last_run_text()
+        self.app.copy_to_clipboard(text)
+        self.notify(f"copied {len(text.splitlines())} lines to the clipboard (OSC 52: the terminal must allow it)")
+
+    def action_save(self) -> None:
+        from pathlib import Path
+
+        from ..screens.dialogs import AskText
+
+        def save(path: str | None) -> None:
+            if not path:
+                return
+            target = Path(path).expanduser()
+            try:
+                target.write_text("\n".join(self.plain_lines()) + "\n")
+            except OSError as exc:
+                self.notify(f"{target}: cannot write it ({exc.strerror})", severity="error")
+                return
+            self.notify(f"saved {len(self.entries)} lines to {target}")
+
+        self.app.push_screen(AskText("Save the output to a file", "a path", str(Path.cwd() / "msc-output.txt")), save)
+
+    def action_clear(self) -> None:
+        self.clear()
+
+    def action_follow(self) -> None:
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+
+    def action_search(self) -> None:
+        from ..screens.dialogs import AskText
+
+        self.app.push_screen(AskText("Search the output", "text to find (n: next, N: previous)", self.search_term),
+                             self._search)
+
+    def _search(self, term: str | None) -> None:
+        if term:
+            self.search_term, self.match_id = term, None
+            self.action_next_match(1)
+
+    def action_next_match(self, step: int = 1) -> None:
+        """The next (or previous) line holding the search term, shown in the middle."""
+        if not self.search_term:
+            self.notify("nothing to find yet: / searches", severity="information")
+            return
+        term = self.search_term.lower()
+        ids = [self.first_id + i for i, e in enumerate(self.entries) if term in e.plain.lower()]
+        if not ids:
+            self.match_id = None
+            self.notify(f"{self.search_term!r} is not in the output", severity="warning")
+            self.refresh()
+            return
+        if self.match_id is None:
+            top = self.rows[min(int(self.scroll_y), len(self.rows) - 1)][0] if self.rows else 0
+            after = [i for i in ids if i >= top] if step > 0 else [i for i in ids if i <= top]
+            self.match_id = (after[0] if step > 0 else after[-1]) if after else ids[0 if step > 0 else -1]
+        else:
+            position = next((n for n, i in enumerate(ids) if i >= self.match_id), 0)
+            self.match_id = ids[(position + step) % len(ids)]
+        row = next(n for n, (i, _start) in enumerate(self.rows) if i == self.match_id)
+        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 2), animate=False, immediate=True,
+                       force=True)
+        self.notify(f"match {ids.index(self.match_id) + 1} of {len(ids)} for {self.search_term!r}")
+        self.refresh()
 
     # -- rendering -------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
@@ -108,13 +293,29 @@ class ExecLog(ScrollView, can_focus=True):
         index = scroll_y + y
         width = self.size.width
         base = self.rich_style
-        if index >= len(self.lines) + len(self.provisional):
+        if self.wrap and self.scrollable_content_region.width != self._wrap_width:
+            self.call_later(self._rewrap)
+        entry, start = self._row(index)
+        if entry is None:
             return Strip.blank(width, base)
-        kind, text = self.lines[index] if index < len(self.lines) else self.provisional[index - len(self.lines)]
-        style: Style = base + self.get_component_rich_style(f"exec-log--{kind}")
-        strip = Strip([Segment(text, style)], len(text))
+        style: Style = base + self.get_component_rich_style(f"exec-log--{entry.kind}")
+        if entry_id_matches := (self.match_id is not None and index < len(self.rows)
+                                and self.rows[index][0] == self.match_id):
+            style += _MATCH
+        strip = Strip(list(Segment.apply_style(entry.segments, style)), entry.cells)
+        if self.wrap and self._wrap_width:
+            strip = strip.crop(start, start + self._wrap_width)
+            return strip.extend_cell_length(width, style if entry_id_matches else base)
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
-
-def _clean(line: str) -> str:
-    return line.expandtabs(4).replace("\r", "")
+    def _row(self, index: int) -> tuple[_Entry | None, int]:
+        if index < len(self.rows):
+            entry_id, start = self.rows[index]
+            return self.entries[entry_id - self.first_id], start
+        index -= len(self.rows)
+        for entry in self._provisional:  # after the kept lines, the ones still being written
+            count = self._rows_of(entry)
+            if index < count:
+                return entry, index * (self._wrap_width if self.wrap else 0)
+            index -= count
+        return None, 0
