@@ -262,7 +262,7 @@ class Sessions:
             memory=settings.memory, pids_limit=settings.pids_limit, cpus=settings.cpus or await self._default_cpus(),
             network="none" if record.network == "none" else "bridge",
             volumes={self.cache_volume: CACHE_DIR}, volume_labels={LABEL_HOME: self.home},
-            binds=binds,
+            binds=binds, hostname=record.container_name,  # the shell's prompt names the session
         )
         record.container_id = await self.engine.containers.create(spec)
         await self.engine.containers.start(record.container_name)

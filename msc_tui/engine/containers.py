@@ -42,6 +42,7 @@ class ContainerSpec:
     volumes: dict[str, str] = field(default_factory=dict)  # volume name -> mount path
     volume_labels: dict[str, str] = field(default_factory=dict)  # given to volumes this creates
     binds: list[str] = field(default_factory=list)  # "host path:container path[:ro]"
+    hostname: str = ""
 
     def to_api(self) -> dict:
         host = {
@@ -65,6 +66,7 @@ class ContainerSpec:
             "Env": [f"{k}={v}" for k, v in self.env.items()],
             "Labels": self.labels,
             "HostConfig": host,
+            **({"Hostname": self.hostname} if self.hostname else {}),
         }
 
 

@@ -98,7 +98,7 @@ class MscApp(App):
         for active in screen.active_bindings.values():
             binding = active.binding
             if binding.description and binding.id and not binding.id.startswith("app."):
-                yield SystemCommand(binding.description, f"{binding.id} ({binding.key})",
+                yield SystemCommand(binding.description, f"key: {self.get_key_display(binding)}",
                                     lambda action=binding.action, node=active.node: node.run_action(action))
 
 

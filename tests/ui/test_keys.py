@@ -22,13 +22,21 @@ async def test_f4_while_still_connecting_says_so_and_keeps_connecting():
         assert any(w.group == "engine" and w.is_running for w in app.workers)  # the connect goes on
 
 
-async def test_f9_with_nothing_to_install_says_what_it_is_for(tmp_path):
+async def test_f6_and_f9_are_dimmed_while_they_cannot_act(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+
+        def dimmed(key: str) -> bool:
+            return next(k for k in app.screen.query("FooterKey") if k.key == key).has_class("-disabled")
+
+        assert dimmed("f6") and dimmed("f9")  # nothing runs, nothing to install
         await pilot.press("f9")
         await pilot.pause(0.2)
-        assert any("nothing to install" in str(n.message) for n in app._notifications)
+        assert app.is_running and app.screen.proposed == []
+        app.screen.proposed = ["pyyaml"]  # as a failed run with a missing module leaves it
+        await pilot.pause(0.8)
+        assert not dimmed("f9") and dimmed("f6")
 
 
 async def test_the_palettes_quit_asks_like_ctrl_q(tmp_path):
@@ -52,3 +60,29 @@ async def test_the_table_marks_the_session_the_editor_works_in(tmp_path):
         assert app.screen.table.get_cell(name, "name") == f"▶ {name}"
         others = [n for n in app.screen.table.views if n != name]
         assert others and all(not app.screen.table.get_cell(n, "name").startswith("▶") for n in others)
+
+
+async def test_no_key_ends_the_app_while_the_engine_is_down_or_still_connecting():
+    from msc_tui.errors import EngineUnreachable
+    from msc_tui.ui.screens.main import MainScreen
+
+    async def never():
+        await asyncio.Event().wait()
+
+    async def down():
+        raise EngineUnreachable("no Docker Engine at unix:///nowhere.sock")
+
+    keys = [k.strip() for b in [*MainScreen.BINDINGS, *MscApp.BINDINGS] for k in b.key.split(",")]
+    keys += ["tab", "w", "slash", "n", "N", "s", "c", "y", "end", "ctrl+a", "enter"]
+    for opener in (never, down):
+        app = MscApp(opener=opener, show_picker=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.3)
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause(0.05)
+                while not isinstance(app.screen, MainScreen):  # a dialog a key opened: closed again
+                    await pilot.press("escape")
+                    await pilot.pause(0.05)
+                assert app.is_running, (opener.__name__, key)
+            assert any(w.group == "engine" and w.is_running for w in app.workers)  # still trying

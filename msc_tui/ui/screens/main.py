@@ -89,6 +89,7 @@ class MainScreen(Screen):
         self.sent_code: str | None = None  # what this TUI last saved or ran (its own changes)
         self.results: tuple[str, list[str]] = ("", [])  # the last run's container and the files it wrote
         self.run_started = 0.0  # this TUI's run going: when it started (monotonic)
+        self._could_act = (False, False)  # F6, F9: whether they can act (the footer shows it)
 
     def compose(self) -> ComposeResult:
         # Kept as attributes, not queried: workers may still report while the screen unmounts.
@@ -123,6 +124,14 @@ class MainScreen(Screen):
         self.log_view.flush()
         self.panel.log_view.flush()
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """F6 and F9 are shown dimmed while they cannot act (nothing to stop, nothing to install)."""
+        if action == "cancel_run":
+            return True if self.controls is not None or self.others_runs else None
+        if action == "install_proposed":
+            return True if self.proposed else None
+        return True
+
     def _output_label(self) -> None:
         """The Output tab says a run is going (with its time) and when the view stopped following."""
         label = "Output"
@@ -135,6 +144,10 @@ class MainScreen(Screen):
         tab = self.query_one(TabbedContent).get_tab("output-tab")
         if str(tab.label) != label:
             tab.label = label
+        can_act = (self.controls is not None or bool(self.others_runs), bool(self.proposed))
+        if can_act != self._could_act:  # F6 and F9 dim or light up in the footer
+            self._could_act = can_act
+            self.refresh_bindings()
 
     def action_zoom(self) -> None:
         if self.maximized is not None:
@@ -219,10 +232,12 @@ class MainScreen(Screen):
             self.table.set_runner(name, ", ".join(people))
 
     async def refresh_row(self, name: str) -> None:
-        """Record-only changes (last use, packages) fire no Docker event: update the row here."""
+        """After a run or an install: record-only changes (last use, packages) fire no Docker
+        event, and the disk size has changed; update the row here."""
         view = await self.app.msc.sessions.view(name)
         if view is not None:
             self.table.upsert(view)
+            self.fetch_size(name)  # in the background: the engine computes it
 
     def action_toggle_all(self) -> None:
         if self.app.msc is None:  # still connecting: the reconnect worker must not be cancelled
@@ -273,6 +288,7 @@ class MainScreen(Screen):
                 pass
         self._title()
         self.panel.show_packages(record.installed_packages)
+        self.panel.log_view.clear()  # the installer's output of this session only
         self.panel.propose([])
         self.going.clear()
         self.others_runs.clear()
@@ -471,8 +487,7 @@ class MainScreen(Screen):
             self.workers.cancel_group(self, "run")
             return
         others = [m for m in self.going.values() if m.get("client") != self.app.msc.runs.client]
-        if not others:
-            self.notify("no run is going in this session", severity="information")
+        if not others:  # it ended meanwhile
             return
         run = others[-1]
         question = (f"run {run['id']} of {run.get('file')} was started by {run.get('by')} ({run.get('face')}). "
@@ -534,11 +549,7 @@ class MainScreen(Screen):
                                      yes="Load it"),
                              lambda yes: yes and self.editor.load(code))
 
-    def action_install_proposed(self) -> None:
-        if not self.proposed:
-            self.notify("nothing to install: F9 installs what a failed run's missing imports need",
-                        severity="information")
-            return
+    def action_install_proposed(self) -> None:  # enabled only with a proposal (check_action)
         self.install(self.proposed, rerun=True)
 
     def on_install_panel_install_requested(self, event: InstallPanel.InstallRequested) -> None:

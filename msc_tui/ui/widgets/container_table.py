@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ...formatting import size, when
-from ...core.sessions import SessionView
+from ...core.sessions import OTHER_HOME, THIS_HOME, SessionView
 
 # The session id is the end of the name (msc-dev-session-<id>): no column of its own, so that
 # the table fits 80 columns.
@@ -30,7 +31,13 @@ def cells(view: SessionView, now: float) -> dict[str, str]:
     }
 
 
+# Name markers: the session the editor works in; another MSC_HOME's session (a pair's); not msc's.
+CURRENT, PAIRS, FOREIGN = "▶ ", "⇄ ", "○ "
+
+
 class ContainerTable(DataTable):
+    BINDINGS = [Binding("s", "toggle_sort", "Table: sort by last use or by name", show=False)]
+
     def __init__(self, clock: Callable[[], float] = time.time, **kwargs):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.clock = clock
@@ -38,6 +45,7 @@ class ContainerTable(DataTable):
         self.sizes: dict[str, str] = {}  # fetched lazily, kept across updates
         self.runners: dict[str, str] = {}  # who has a run going, by container name
         self.current = ""  # the session the editor works in: its name is marked
+        self.by_last_use = True  # the most recently used first: a new session is the top row
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -56,7 +64,7 @@ class ContainerTable(DataTable):
         if view.name in self.sizes and values["size"] == "-":
             values["size"] = self.sizes[view.name]
         values["run"] = self.runners.get(view.name, "")
-        values["name"] = self._marked(view.name)
+        values["name"] = self._marked(view)
         if view.name not in self.views:
             self.add_row(*(values[key] for key, _ in COLUMNS), key=view.name)
         else:
@@ -65,6 +73,23 @@ class ContainerTable(DataTable):
                 if value != old.get(column) or column in ("size", "used", "age", "run", "name"):
                     self.update_cell(view.name, column, value, update_width=True)
         self.views[view.name] = view
+        self._sort()
+
+    def _sort(self) -> None:
+        if self.by_last_use:
+            def key(name_cell):
+                view = self.views.get(name_cell.split(" ")[-1])
+                record = view.record if view else None
+                return -(record.last_used if record else view.container.created if view and view.container else 0)
+        else:
+            def key(name_cell):
+                return name_cell.split(" ")[-1]
+        self.sort("name", key=key)
+
+    def action_toggle_sort(self) -> None:
+        self.by_last_use = not self.by_last_use
+        self._sort()
+        self.notify("sorted by last use" if self.by_last_use else "sorted by name")
 
     def discard(self, name: str) -> None:
         if name in self.views:
@@ -82,15 +107,17 @@ class ContainerTable(DataTable):
             for view in views:
                 self.upsert(view)
 
-    def _marked(self, name: str) -> str:
-        return f"▶ {name}" if name == self.current else name
+    def _marked(self, view: SessionView) -> str:
+        if view.name == self.current:
+            return CURRENT + view.name
+        return {THIS_HOME: "", OTHER_HOME: PAIRS}.get(view.owner, FOREIGN) + view.name
 
     def mark_current(self, name: str) -> None:
         """Mark the editor's session (and unmark the one before)."""
         before, self.current = self.current, name
         for each in {before, name}:
             if each in self.views:
-                self.update_cell(each, "name", self._marked(each), update_width=True)
+                self.update_cell(each, "name", self._marked(self.views[each]), update_width=True)
 
     def set_size(self, name: str, value: int | None) -> None:
         if name in self.views:
