@@ -113,7 +113,7 @@ async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int:
     async with (nullcontext(msc) if msc else opened()) as msc:
         record = await _choose_session(msc, args, code)
         if project and not args.json:
-            print(f"msc: project {project.root} ({project.why}): {len(project.files)} files, "
+            print(f"msc: project {project.root} ({project.why}): {plural(len(project.files), 'file')}, "
                   f"running {project.script} in /app/{project.cwd}", file=stderr())
             if project.links_out:
                 print(f"msc: not followed (links out of the project): {', '.join(project.links_out[:5])}",

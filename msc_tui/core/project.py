@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..errors import NotFound, UsageError
+from ..formatting import plural
 from .apptypes import imported_modules
 from .imports import local_modules
 
@@ -165,9 +166,9 @@ def scan_project(script: Path, max_mb: int, max_files: int, cwd: Path | None = N
     total = sum(size for size, _ in stats.values())
     if len(files) > max_files or total > max_mb * 2**20:
         biggest = _largest_folders(files)
-        raise UsageError(f"the project {root} ({why}) has {len(files)} files, {total / 2**20:.0f} MiB: over the limit "
-                         f"of {max_files} files or {max_mb} MiB ([project] max_files, max_mb); largest folders: "
-                         f"{biggest}; a .mscignore there leaves folders out")
+        raise UsageError(f"the project {root} ({why}) has {plural(len(files), 'file')}, {total / 2**20:.0f} MiB: "
+                         f"over the limit of {max_files} files or {max_mb} MiB ([project] max_files, max_mb); "
+                         f"largest folders: {biggest}; a .mscignore there leaves folders out")
     return project
 
 
