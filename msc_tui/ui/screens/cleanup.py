@@ -23,6 +23,15 @@ from .dialogs import Confirm
 NOUNS = {SESSIONS: "session", IMAGES: "image", CACHE: "cache", RECORDS: "record"}
 
 
+class Tick(Checkbox):
+    """A checkbox whose mark is empty when off (Textual's shows an X either way, told apart by
+    colour alone, which some terminals and eyes do not show)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # Textual's name
+        return "X" if self.value else " "
+
+
 class CleanupScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="cleanup.back"),
@@ -42,8 +51,8 @@ class CleanupScreen(Screen):
         with Vertical(id="cleanup"):
             with Horizontal(id="filters"):
                 yield Input(placeholder="older than (e.g. 7d)", id="older", classes="filter")
-                yield Checkbox("stopped only", id="stopped")
-                yield Checkbox("others' too", id="foreign")
+                yield Tick("stopped only", id="stopped")
+                yield Tick("others' too", id="foreign")
             yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
             yield Label("", id="summary")
             yield ProgressBar(id="progress", show_eta=False)
