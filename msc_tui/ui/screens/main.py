@@ -444,7 +444,8 @@ class MainScreen(Screen):
             self.controls = None
             line = self.program_input
             if self.focused is line and focused is not None and focused.is_attached:
-                focused.focus()  # back where the user was, unless they moved meanwhile
+                # At once: a focused line, once disabled, would pull the focus (and the tab) to Output.
+                self.set_focus(focused)
             line.disabled = True
         log.flush(final=True)
         state = "timed out" if result["timed_out"] else f"exit {result['exit_code']}"
