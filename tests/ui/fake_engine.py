@@ -150,6 +150,9 @@ class FakeEngine:
     async def answering(self):  # a fake never freezes
         yield
 
+    def cli_environment(self, base):
+        return {**base, "DOCKER_HOST": self.endpoint}
+
 
 def fake_msc(home) -> Msc:
     """Three msc sessions (one stopped, one whose container is gone), a session of another

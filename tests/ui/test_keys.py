@@ -86,3 +86,26 @@ async def test_no_key_ends_the_app_while_the_engine_is_down_or_still_connecting(
                     await pilot.pause(0.05)
                 assert app.is_running, (opener.__name__, key)
             assert any(w.group == "engine" and w.is_running for w in app.workers)  # still trying
+
+
+async def test_f8_opens_the_shell_in_the_editors_session_not_the_selected_row(tmp_path, monkeypatch):
+    import contextlib
+    import subprocess
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda argv, **kwargs: calls.append(argv) or 0)
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/docker")
+    app = make_app(tmp_path)
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # headless: nothing to hand over
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the first row becomes the current session
+        await settle(pilot)
+        current = app.screen.current.container_name
+        app.screen.table.focus()
+        await pilot.press("down")  # another row selected
+        await settle(pilot)
+        assert app.screen.table.selected.name != current
+        await pilot.press("f8")
+        await settle(pilot)
+        assert calls and current in calls[0] and calls[0][:2] == ["/usr/bin/docker", "exec"]

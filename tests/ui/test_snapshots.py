@@ -55,6 +55,27 @@ def test_main_screen_runs(snap_compare, tmp_path, size, code):
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("pane", ["#containers", "#editor", "#exec-log", "#specs"],
+                         ids=["table", "editor", "output", "packages"])
+def test_each_pane_zoomed(snap_compare, tmp_path, size, pane):
+    """F10 on the focused pane: it takes the whole screen above the footer."""
+
+    async def run_before(pilot):
+        await select_first_session(pilot)
+        if pane == "#specs":
+            await pilot.press("f7")  # the install panel, its input focused
+        else:
+            pilot.app.screen.query_one(pane).focus()
+        if pane == "#exec-log":
+            await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("f10")
+        await settle(pilot)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_session_picker(snap_compare, tmp_path, size):
     assert snap_compare(make_app(tmp_path, show_picker=True), terminal_size=size, run_before=settle)
 
