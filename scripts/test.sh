@@ -37,7 +37,18 @@ export MSC_BASE_IMAGE
 if [ -z "${MSC_CA_BUNDLE:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
   export MSC_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 fi
-# Tests that touch the machine beyond their own objects (restarting dockerd) run only on CI.
-if [ "${CI:-}" = true ]; then export MSC_TEST_RESTART_ENGINE=1; fi
+# Tests that touch the machine beyond their own objects (restarting dockerd, starting an sshd
+# of their own on a loopback port) run only on CI.
+if [ "${CI:-}" = true ]; then
+  export MSC_TEST_RESTART_ENGINE=1
+  if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
+    if [ ! -x /usr/sbin/sshd ]; then
+      say "installing Debian's openssh-server for the ssh:// engine test"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null 2>&1 \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null; }
+    fi
+    export MSC_TEST_SSHD=1
+  fi
+fi
 say "engine: $(docker version --format '{{.Server.Version}}'), base image: $MSC_BASE_IMAGE"
 exec "$venv/bin/python" -m pytest "$@"

@@ -16,7 +16,7 @@ from typing import Callable
 from ..config import NETWORK_POLICIES, Settings
 from ..engine import Engine
 from ..engine.containers import ContainerInfo, ContainerSpec
-from ..errors import ContainerGone, MscError, NotFound, UsageError
+from ..errors import ConfigError, ContainerGone, MscError, NotFound, UsageError
 from .apptypes import check_app_type, detect_app_type
 from .files import SessionFiles
 from .images import ensure_image
@@ -253,6 +253,11 @@ class Sessions:
 
     async def _create_container(self, record: SessionRecord) -> None:
         settings = self.settings
+        if settings.wheelhouse and self.engine.endpoint.startswith("ssh://"):
+            # A bind mount names a folder on the engine's machine, not on this one.
+            raise ConfigError(f"wheelhouse: {settings.wheelhouse} is a folder on this machine; the engine at "
+                              f"{self.engine.endpoint} cannot mount it (copy it there and use that path, or drop "
+                              "[packages] wheelhouse)")
         binds = [f"{Path(settings.wheelhouse).resolve()}:{WHEELHOUSE_PATH}:ro"] if settings.wheelhouse else []
         spec = ContainerSpec(
             name=record.container_name, image=record.image,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 from contextlib import asynccontextmanager
@@ -24,7 +25,14 @@ from .images import Images
 from .storage import Storage
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
-SCHEMES = ("unix", "tcp", "http", "https")
+SCHEMES = ("unix", "tcp", "http", "https", "ssh")
+# aiodocker and asyncssh log their failures too; msc says each in its own one line.
+for _library in ("aiodocker", "asyncssh"):
+    logging.getLogger(_library).addHandler(logging.NullHandler())
+# Over ssh:// each stream is a channel of one SSH connection, and sshd allows 10 per connection
+# by default (MaxSessions): msc keeps below that; further requests wait for a free one.
+SSH_STREAMS = 8
+SSH_HANDSHAKE_S = 15.0  # an SSH handshake to a far machine takes longer than a local connect
 
 
 @dataclass(frozen=True)
@@ -121,18 +129,25 @@ class Engine:
                 self._docker = aiodocker.Docker(context=self.chosen.context, timeout=timeout)
             else:
                 self._docker = aiodocker.Docker(url=self.endpoint, timeout=timeout)
-        except (ValueError, OSError, DockerContextInvalidError) as exc:
-            raise EngineUnreachable(f"no Docker Engine at {self.endpoint}: {exc}") from None
+        except (ValueError, OSError, DockerContextInvalidError, aiodocker.DockerError) as exc:
+            message = getattr(exc, "message", None) or str(exc)
+            if "Host key verification is required" in message:  # aiodocker's words, for its API's users
+                host = self.endpoint.removeprefix("ssh://")
+                message = f"no ~/.ssh/known_hosts to check the host's key against (`ssh {host}` once adds it)"
+            raise EngineUnreachable(f"no Docker Engine at {self.endpoint}: {message}") from None
+        over_ssh = self.endpoint.startswith("ssh://")
+        if over_ssh:
+            self._docker.connector._limit = SSH_STREAMS  # aiohttp's pool limit (no setter)
+        hint = (f"check that `ssh {self.endpoint.removeprefix('ssh://')} docker version` works" if over_ssh
+                else "start dockerd or set DOCKER_HOST")
         try:
-            async with asyncio.timeout(self.connect_timeout + 1):
+            async with asyncio.timeout(self.connect_timeout + (SSH_HANDSHAKE_S if over_ssh else 1)):
                 self.info = await self._docker.version()
         except BaseException as exc:
             await self.close()
             if isinstance(exc, asyncio.CancelledError):
                 raise
-            raise EngineUnreachable(
-                f"no Docker Engine at {self.endpoint}: {_cause(exc)} (start dockerd or set DOCKER_HOST)"
-            ) from None
+            raise EngineUnreachable(f"no Docker Engine at {self.endpoint}: {_cause(exc)} ({hint})") from None
         self.containers = Containers(self._docker, self.endpoint)
         self.execs = Execs(self._docker, self.endpoint)
         self.files = Files(self._docker, self.endpoint)

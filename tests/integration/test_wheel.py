@@ -24,7 +24,7 @@ async def main():
         await pilot.pause(0.2)
         pane = app.screen.query_one("#table-pane")
         # the border comes only from styles/msc.tcss
-        print("border:", pane.styles.border.top[0], "height:", pane.styles.height)
+        print("border:", pane.styles.border.top[0], "max-height:", pane.styles.max_height)
 asyncio.run(main())
 """
 
@@ -41,6 +41,6 @@ def test_wheel_install_runs_the_app_with_its_styles(tmp_path):
     assert len(wheel_styles) == 1
     ran = subprocess.run([str(python), "-c", CHECK], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert ran.returncode == 0, ran.stderr[-2000:]
-    assert ran.stdout.strip() == "border: round height: 10"
+    assert ran.stdout.strip() == "border: round max-height: 10"
     version = subprocess.run([str(env_dir / "bin" / "msc"), "--version"], capture_output=True, text=True)
     assert version.stdout.strip().startswith("msc ")

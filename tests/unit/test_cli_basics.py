@@ -84,10 +84,12 @@ def test_hostile_input_is_one_line_with_the_right_exit_code_and_json_when_asked(
         returncode, out, err = run(*args, stdin=stdin)
         assert returncode == code and words in err and len(err.strip().splitlines()) == 1, (args, err)
         assert "Traceback" not in err and "unexpected" not in err, args
-    for host in ("ssh://someone@nowhere", "npipe:////./pipe/docker_engine"):
-        env["DOCKER_HOST"] = host
+    # ssh:// with no known_hosts at all: refused before any connection (HOME is a temp folder)
+    for host, words in (("ssh://someone@nowhere", "known_hosts"), ("npipe:////./pipe/docker_engine",
+                                                                    "msc reaches engines over")):
+        env["DOCKER_HOST"], env["HOME"] = host, str(tmp_path)
         returncode, out, err = run("ls", "--json")
-        assert returncode == 3 and "msc reaches engines over" in err, err
+        assert returncode == 3 and words in err and len(err.strip().splitlines()) == 1, err
         assert json.loads(out) == {"success": False, "error": err.strip().removeprefix("msc: "), "exit_code": 3}
     (tmp_path / "config.toml").write_text(f'[packages]\nwheelhouse = "{tmp_path / "no-such-folder"}"\n')
     returncode, out, err = run("ls")

@@ -1,0 +1,155 @@
+"""DOCKER_HOST=ssh://: the engine reached through an SSH server on loopback.
+
+Opt-in (MSC_TEST_SSHD=1, which scripts/test.sh sets under CI=true): it starts an sshd of its
+own, with its own config, host key, client key, authorized_keys and known_hosts in a temp
+folder, on a free loopback port, and gives msc a HOME whose ~/.ssh/config names it by an alias.
+The "remote" is this machine: sshd runs `docker system dial-stdio` against the same engine, so
+docker-py checks the effects as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+SSHD = "/usr/sbin/sshd"
+
+
+def keygen(path: Path) -> str:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True, timeout=30)
+    return path.with_suffix(".pub").read_text().strip()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def ssh_box(tmp_path, monkeypatch, msc_home, docker_client):
+    """An sshd on loopback; HOME/.ssh/config calls it `msc-test-box`. Yields the known_hosts file."""
+    if os.environ.get("MSC_TEST_SSHD") != "1":
+        pytest.skip("starting an sshd is opt-in: MSC_TEST_SSHD=1 (scripts/test.sh sets it under CI)")
+    if not Path(SSHD).exists() or shutil.which("docker") is None or os.geteuid() != 0:
+        pytest.fail("MSC_TEST_SSHD=1 needs root, openssh-server and the docker CLI")
+    box = tmp_path / "box"
+    box.mkdir()
+    host_key = keygen(box / "host_key")
+    (box / "authorized_keys").write_text(keygen(box / "client_key") + "\n")
+    port = free_port()
+    (box / "sshd_config").write_text(f"""Port {port}
+ListenAddress 127.0.0.1
+HostKey {box}/host_key
+AuthorizedKeysFile {box}/authorized_keys
+PidFile {box}/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+""")
+    Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege-separation folder
+    sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(box / "sshd_config")], stderr=open(box / "sshd.log", "wb"))
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    known_hosts = box / "known_hosts"
+    known_hosts.write_text(f"[127.0.0.1]:{port},[msc-test-box]:{port} {host_key}\n")
+    (home / ".ssh" / "config").write_text(f"""Host msc-test-box
+    HostName 127.0.0.1
+    Port {port}
+    User root
+    IdentityFile {box}/client_key
+    UserKnownHostsFile {known_hosts}
+""")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("DOCKER_HOST", "ssh://msc-test-box")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            break
+        except OSError:
+            assert sshd.poll() is None and time.monotonic() < deadline, (box / "sshd.log").read_text()
+            time.sleep(0.1)
+    yield known_hosts
+    sshd.terminate()
+    sshd.wait(10)
+
+
+def test_every_command_works_over_ssh(ssh_box, msc, msc_home, docker_client):
+    doctor = json.loads(msc("doctor", "--json").stdout)
+    assert doctor["endpoint"] == "ssh://msc-test-box" and doctor["error"] is None, doctor
+
+    made = msc("run", "--new", "--json", "-", input="import sys\nprint('out')\nprint('err', file=sys.stderr)\n")
+    assert made.returncode == 0, made.stderr
+    result = json.loads(made.stdout)
+    assert (result["stdout"], result["stderr"]) == ("out\n", "err\n")
+    sid = result["session"]
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")  # the same engine, seen locally
+    assert container.labels["msc.home"] == str(msc_home)
+
+    assert msc("install", sid, "six").returncode == 0
+    ran = msc("run", "-s", sid, "-", input="import six, sys\nprint(repr(sys.stdin.read()))\nsys.exit(4)\n")
+    assert ran.returncode == 4 and ran.stdout == "''\n"  # stdin was the code: the program reads nothing
+    typed = msc("run", "-s", sid, "--json", str(_script(msc_home)), input="typed\n")
+    assert json.loads(typed.stdout)["stdout"] == "typed\n"
+
+    listed = json.loads(msc("ls", "--json").stdout)
+    assert [s["session"] for s in listed] == [sid]
+    assert msc("rm", sid).returncode == 0
+    assert not docker_client.containers.list(all=True, filters={"name": f"msc-dev-session-{sid}"})
+
+
+def _script(home: Path) -> Path:
+    script = home / "echo_input.py"
+    script.write_text("print(input())\n")
+    return script
+
+
+def test_more_streams_than_sshd_allows_per_connection_all_finish(ssh_box, msc_home):
+    """sshd's MaxSessions is 10: twelve runs at once on one connection wait their turn, none fails."""
+    from msc_tui.core.service import Msc
+
+    async def main():
+        msc = await Msc.open(warm=False)
+        try:
+            record = await msc.sessions.create("basic_app")
+            results = await asyncio.gather(*(msc.run(record, f"import time\ntime.sleep(1)\nprint({i})\n")
+                                             for i in range(12)))
+            return [(r["exit_code"], r["stdout"]) for r in results]
+        finally:
+            await msc.close()
+
+    assert asyncio.run(main()) == [(0, f"{i}\n") for i in range(12)]
+
+
+def test_an_unknown_host_key_is_one_line_not_a_hang(ssh_box, msc):
+    ssh_box.write_text("")  # the box's key is no longer known
+    started = time.monotonic()
+    refused = msc("ls", timeout=120)
+    assert refused.returncode == 3 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "ssh://msc-test-box" in refused.stderr and "Traceback" not in refused.stderr
+    assert time.monotonic() - started < 60
+
+
+async def test_the_tui_works_over_ssh_and_names_the_engine(ssh_box, msc_home):
+    from msc_tui.ui.app import MscApp
+    from tests.ui.test_pilot_real import log_lines, run_code, until
+
+    app = MscApp(show_picker=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None, timeout=60)
+        await until(pilot, lambda: "ssh://msc-test-box" in str(app.screen.query_one("#table-pane").border_subtitle))
+        await run_code(pilot, "print('over ssh')\n")
+        await until(pilot, lambda: any(line.startswith("exit 0") for line in log_lines(pilot)), timeout=120)
+        assert "over ssh" in log_lines(pilot)
+        await until(pilot, lambda: app.screen.current.container_name in app.screen.table.views, timeout=30)
