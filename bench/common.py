@@ -34,3 +34,26 @@ def timed(fn) -> float:
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
+
+
+def interleaved(paths: dict, rounds: int, warmup: int = 5) -> dict[str, list[float]]:
+    """Each path once per round, round after round, so machine noise hits them alike; the
+    first `warmup` rounds (warm runners, agents starting) are not counted."""
+    samples: dict[str, list[float]] = {name: [] for name in paths}
+    for i in range(rounds + warmup):
+        for name, path in paths.items():
+            started = time.perf_counter()
+            path()
+            if i >= warmup:
+                samples[name].append(time.perf_counter() - started)
+    return samples
+
+
+def stop_agents(folder: str) -> None:
+    """The run agents started with TMPDIR=folder (their pids are in their lock files)."""
+    import glob
+    import signal
+
+    for lock in glob.glob(f"{folder}/msc-agents-*/*.lock"):
+        with open(lock) as f:
+            os.kill(int(f.read().split()[0]), signal.SIGTERM)

@@ -10,15 +10,13 @@ Paths are interleaved round by round so machine noise hits them alike.
 from __future__ import annotations
 
 import asyncio
-import glob
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-from common import median_ms, private_home
+from common import interleaved, median_ms, private_home, stop_agents
 
 from msc_tui import DockerManager
 from msc_tui.core.service import Msc
@@ -56,15 +54,9 @@ def measure(rounds: int) -> dict[str, list[float]]:
                                                 env=no_agent),
     }
     agent_answers(cli)
-    samples: dict[str, list[float]] = {p: [] for p in paths}
     with DockerManager() as dm:
         try:
-            for i in range(rounds + 5):  # the first 5 rounds warm every path
-                for path_name, path in paths.items():
-                    started = time.perf_counter()
-                    path()
-                    if i >= 5:
-                        samples[path_name].append(time.perf_counter() - started)
+            samples = interleaved(paths, rounds)
         finally:
             run(docker.close())
             run(warm_path.close())
@@ -81,12 +73,6 @@ def agent_answers(cli: list[str]) -> None:
             return
         time.sleep(0.2)
     raise SystemExit("the run agent did not start")
-
-
-def stop_agents(folder: str) -> None:
-    for lock in glob.glob(f"{folder}/*/*.lock"):
-        with open(lock) as f:
-            os.kill(int(f.read().split()[0]), signal.SIGTERM)
 
 
 async def _client():

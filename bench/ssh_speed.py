@@ -9,16 +9,13 @@ default, which keeps its SSH connection) and without it (a handshake per command
 
 from __future__ import annotations
 
-import glob
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import median_ms, private_home
+from common import interleaved, median_ms, private_home, stop_agents
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.ssh_box import ALIAS, start_ssh_box  # noqa: E402
@@ -52,18 +49,11 @@ def measure(rounds: int, box) -> dict[str, list[float]]:
         "api-local": lambda: here.execute_in_container(name, CODE),
         "api-ssh": lambda: over_ssh.execute_in_container(name, CODE),
     }
-    samples: dict[str, list[float]] = {p: [] for p in paths}
     try:
-        for i in range(rounds + 5):  # the first rounds start the agents and the warm runners
-            for path_name, path in paths.items():
-                started = time.perf_counter()
-                path()
-                if i >= 5:
-                    samples[path_name].append(time.perf_counter() - started)
+        return interleaved(paths, rounds)
     finally:
         here.close()
         over_ssh.close()
-    return samples
 
 
 if __name__ == "__main__":
@@ -75,8 +65,7 @@ if __name__ == "__main__":
             samples = measure(rounds, box)
         finally:
             box.stop()
-            for lock in glob.glob(f"{folder}/msc-agents-*/*.lock"):
-                os.kill(int(Path(lock).read_text().split()[0]), signal.SIGTERM)
+            stop_agents(folder)
     m = {name: median_ms(s) for name, s in samples.items()}
     print(f"medians of {rounds} interleaved rounds, print(1), one session, the same engine")
     for kind, label in (("cli", "`msc run -s S -`, MSC_AGENT=0 (a handshake per command)"),
