@@ -38,16 +38,23 @@ if [ -z "${MSC_CA_BUNDLE:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; the
   export MSC_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 fi
 # Tests that touch the machine beyond their own objects (restarting dockerd, starting an sshd
-# of their own on a loopback port) run only on CI.
+# or a Podman service of their own, on a loopback port or a private socket) run only on CI.
+debian_install() {  # package...: from the cached lists, else after an update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+}
 if [ "${CI:-}" = true ]; then
   export MSC_TEST_RESTART_ENGINE=1
   if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
     if [ ! -x /usr/sbin/sshd ]; then
       say "installing Debian's openssh-server for the ssh:// engine test"
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null 2>&1 \
-        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null; }
+      debian_install openssh-server
     fi
-    export MSC_TEST_SSHD=1
+    if ! command -v podman >/dev/null || ! dpkg -s catatonit >/dev/null 2>&1; then
+      say "installing Debian's podman and catatonit for the Podman engine test"
+      debian_install podman catatonit
+    fi
+    export MSC_TEST_SSHD=1 MSC_TEST_PODMAN=1
   fi
 fi
 say "engine: $(docker version --format '{{.Server.Version}}'), base image: $MSC_BASE_IMAGE"

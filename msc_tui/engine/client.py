@@ -153,7 +153,12 @@ class Engine:
         self.files = Files(self._docker, self.endpoint)
         self.images = Images(self._docker, self.endpoint)
         self.events = Events(self._docker, self.endpoint)
-        self.storage = Storage(self._docker, self.endpoint)
+        self.storage = Storage(self._docker, self.endpoint, podman=self.is_podman)
+
+    @property
+    def is_podman(self) -> bool:
+        """Podman's Docker-compatible service (its /version names it among the components)."""
+        return any("podman" in str(c.get("Name", "")).lower() for c in self.info.get("Components") or [])
 
     def cli_environment(self, base: dict[str, str]) -> dict[str, str]:
         """The environment for the docker CLI to reach this same engine (`msc shell`, F8)."""

@@ -16,8 +16,10 @@ import aiodocker
 import aiohttp
 
 ACTIONS = ("create", "start", "restart", "die", "stop", "kill", "pause", "unpause",
-           "destroy", "rename", "oom", "died",  # "died": Podman's spelling of "die"
+           "destroy", "rename", "oom",
            "exec_start", "exec_die")  # who runs what where (msc's runs name their user)
+# Podman's words for the same events; consumers see Docker's.
+PODMAN_SPELLINGS = {"died": "die", "remove": "destroy", "exec_died": "exec_die"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Events:
         `since` (epoch seconds) replays earlier events first; after a reconnect the stream
         resumes from the last event seen, so the daemon replays what it still remembers.
         """
-        filters = {"type": ["container"], "event": list(ACTIONS)}
+        filters = {"type": ["container"], "event": [*ACTIONS, *PODMAN_SPELLINGS]}
         if label:
             filters["label"] = [label]
         backoff = 0.2
@@ -65,7 +67,8 @@ class Events:
                 while (raw := await subscriber.get()) is not None:
                     since = raw.get("timeNano", 0) / 1e9 or since
                     attributes = raw.get("Actor", {}).get("Attributes", {})
-                    yield EngineEvent("container", raw.get("Action", raw.get("status", "")),
+                    action = raw.get("Action", raw.get("status", ""))
+                    yield EngineEvent("container", PODMAN_SPELLINGS.get(action, action),
                                       raw.get("id", ""), attributes.get("name", ""), attributes)
             finally:
                 await self._stop_stream()

@@ -43,17 +43,25 @@ def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() if text else 0.0
 
 
+def _short_tag(tag: str) -> str:
+    """Podman names a local build docker.io/library/NAME and a loaded image localhost/NAME."""
+    return tag.removeprefix("docker.io/library/").removeprefix("localhost/")
+
+
 class Storage:
-    def __init__(self, docker: aiodocker.Docker, endpoint: str):
+    def __init__(self, docker: aiodocker.Docker, endpoint: str, podman: bool = False):
         self._docker = docker
         self._endpoint = endpoint
+        self._podman = podman
 
     async def usage(self) -> DiskUsage:
         """One `system df`: every container, image and volume with its size."""
         with engine_errors("disk usage", self._endpoint):
             raw = await self._docker._query_json("system/df", method="GET")
+            if self._podman:  # Podman 4.3's df leaves out labels (and image names): take the lists'
+                raw = await self._with_podmans_labels(raw)
         images = [ImageInfo(
-            id=i["Id"], tags=[t for t in i.get("RepoTags") or [] if t != "<none>:<none>"],
+            id=i["Id"], tags=[_short_tag(t) for t in i.get("RepoTags") or [] if t != "<none>:<none>"],
             labels=i.get("Labels") or {}, created=float(i.get("Created", 0)), size=i.get("Size", 0),
             unique_size=i.get("Size", 0) - max(i.get("SharedSize", 0), 0), containers=max(i.get("Containers", 0), 0),
         ) for i in raw.get("Images") or []]
@@ -63,6 +71,14 @@ class Storage:
             containers=max((v.get("UsageData") or {}).get("RefCount", 0), 0),
         ) for v in raw.get("Volumes") or []]
         return DiskUsage([_from_summary(c) for c in raw.get("Containers") or []], images, volumes)
+
+    async def _with_podmans_labels(self, raw: dict) -> dict:
+        query = self._docker._query_json
+        labels = {v["Name"]: v.get("Labels") or {} for v in (await query("volumes", method="GET")).get("Volumes") or []}
+        for volume in raw.get("Volumes") or []:
+            volume["Labels"] = labels.get(volume["Name"], {})
+        return {**raw, "Containers": await query("containers/json", method="GET", params={"all": "1", "size": "1"}),
+                "Images": await query("images/json", method="GET")}
 
     async def remove_image(self, image_id: str) -> None:
         """Refused by the engine (an error) while any container uses it."""

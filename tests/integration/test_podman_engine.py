@@ -1,0 +1,109 @@
+"""The session flow on rootful Podman through its Docker-compatible socket.
+
+Opt-in (MSC_TEST_PODMAN=1, which scripts/test.sh sets under CI=true after installing podman
+and catatonit): it starts a Podman service of its own (private socket, storage and config; see
+tests/podman_service.py). docker-py, pointed at that socket, checks the effects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from tests.podman_service import start_podman
+
+
+@pytest.fixture(scope="module")
+def podman_service(tmp_path_factory, base_image):
+    """One service for the module: the image build inside Podman happens once."""
+    if os.environ.get("MSC_TEST_PODMAN") != "1":
+        pytest.skip("starting a Podman service is opt-in: MSC_TEST_PODMAN=1 (scripts/test.sh sets it under CI)")
+    has_catatonit = shutil.which("catatonit") or os.path.exists("/usr/libexec/podman/catatonit")
+    if shutil.which("podman") is None or not has_catatonit or os.geteuid() != 0:
+        pytest.fail("MSC_TEST_PODMAN=1 needs root, podman and catatonit")
+    service = start_podman(tmp_path_factory.mktemp("podman"), base_image)
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def podman(podman_service, monkeypatch, msc_home):
+    """DOCKER_HOST at the Podman service; yields docker-py pointed there (the independent observer)."""
+    import docker
+
+    monkeypatch.setenv("DOCKER_HOST", podman_service.url)
+    client = docker.DockerClient(base_url=podman_service.url, timeout=60)
+    yield client
+    for container in client.containers.list(all=True, filters={"label": f"msc.home={msc_home}"}):
+        container.remove(force=True)
+    client.close()
+
+
+def test_the_session_flow_on_podman(podman, msc, msc_home):
+    made = msc("run", "--new", "--json", "-", input="import os, sys\nprint('out', os.getuid())\n"
+                                                  "print('err', file=sys.stderr)\nsys.exit(3)\n")
+    result = json.loads(made.stdout)
+    assert "session" in result, result
+    assert (result["exit_code"], result["stdout"], result["stderr"]) == (3, "out 1000\n", "err\n"), made.stderr
+    sid = result["session"]
+    container = podman.containers.get(f"msc-dev-session-{sid}")
+    assert container.labels["msc.home"] == str(msc_home) and container.status == "running"
+
+    assert msc("install", sid, "six").returncode == 0
+    assert msc("run", "-s", sid, "-", input="import six\nprint(six.__name__)").stdout == "six\n"
+
+    spawn = ("import subprocess, time\nsubprocess.Popen(['sleep', '4731'], start_new_session=True)\n"
+             "print('up', flush=True)\ntime.sleep(600)\n")
+    timed = msc("run", "-s", sid, "--timeout", "3", "-", input=spawn)
+    assert timed.returncode == 124 and timed.stdout == "up\n"
+    # The whole tree is gone (read from /proc with docker-py: Podman's /top answers it cannot parse).
+    ps = ["python3", "-c", "import os\nfor p in os.listdir('/proc'):\n    if p.isdigit():\n"
+          "        try: print(open(f'/proc/{p}/cmdline').read().replace(chr(0), ' '))\n"
+          "        except OSError: pass"]
+    deadline = time.monotonic() + 30
+    while "sleep 4731" in (listing := container.exec_run(ps).output.decode()):
+        assert time.monotonic() < deadline, listing
+        time.sleep(0.5)
+    assert "python3 -c" in listing  # the listing itself worked
+
+    listed = json.loads(msc("ls", "--json").stdout)
+    assert [s["session"] for s in listed] == [sid]
+    assert msc("rm", sid).returncode == 0
+    assert not podman.containers.list(all=True, filters={"name": f"msc-dev-session-{sid}"})
+
+
+def test_network_policies_on_podman(podman, msc):
+    def interfaces(sid: str) -> list[str]:
+        done = msc("run", "-s", sid, "-", input="import os\nprint(' '.join(sorted(os.listdir('/sys/class/net'))))")
+        return done.stdout.split()
+
+    none = json.loads(msc("run", "--new", "--network", "none", "--json", "-", input="print(1)").stdout)["session"]
+    assert interfaces(none) == ["lo"]
+    windowed = json.loads(msc("run", "--new", "--network", "install-only", "--json", "-",
+                              input="print(1)").stdout)["session"]
+    assert interfaces(windowed) == ["lo"]
+    assert msc("install", windowed, "six").returncode == 0  # the installer got a network, for a moment
+    assert interfaces(windowed) == ["lo"]
+
+
+async def test_the_tui_follows_podman_events_and_cleanup_removes(podman, msc, msc_home):
+    from msc_tui.ui.app import MscApp
+    from tests.ui.test_pilot_real import log_lines, run_code, until
+
+    app = MscApp(show_picker=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None, timeout=60)
+        await run_code(pilot, "print('on podman')\n")
+        await until(pilot, lambda: any(line.startswith("exit 0") for line in log_lines(pilot)), timeout=120)
+        name = app.screen.current.container_name
+        await until(pilot, lambda: name in app.screen.table.views, timeout=30)  # from Podman's events
+        podman.containers.get(name).remove(force=True)  # behind msc's back: Podman says "remove"
+        await until(pilot, lambda: app.screen.table.views[name].status == "missing", timeout=30)
+    made = json.loads(msc("run", "--new", "--json", "-", input="print(1)").stdout)["session"]
+    cleaned = msc("clean", "--sessions", "--yes", "--json")
+    assert cleaned.returncode == 0 and f"msc-dev-session-{made}" in json.loads(cleaned.stdout)["candidates"]
+    assert not podman.containers.list(all=True, filters={"name": f"msc-dev-session-{made}"})
