@@ -104,10 +104,12 @@ async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int:
         code = read_source(path)
         folder = path.resolve().parent
         settings = msc.settings if msc else load_settings()
-        project = scan_project(path, settings.project_max_mb, settings.project_max_files, cwd=cwd)
+        # In a thread: in the run agent, other clients' runs go on meanwhile.
+        project = await asyncio.to_thread(scan_project, path, settings.project_max_mb, settings.project_max_files,
+                                          cwd)
         filename = args.name or project.script
     check_filename(filename)
-    local = [m for m in local_modules(folder) if m != Path(filename).stem]
+    local = [m for m in await asyncio.to_thread(local_modules, folder) if m != Path(filename).stem]
     if args.tty and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("--tty needs a terminal on stdin and stdout")
     async with (nullcontext(msc) if msc else opened()) as msc:

@@ -8,6 +8,7 @@ in the session.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -26,6 +27,13 @@ BATCH_BYTES = 64 * 2**20  # one archive at most this big in memory at once
 def _size_and_mtime(path: Path) -> tuple[int, int]:
     info = path.stat()
     return info.st_size, info.st_mtime_ns
+
+
+def _read_unchanged(path: Path, size: int, mtime: int) -> bytes:
+    data = path.read_bytes()
+    if _size_and_mtime(path) != (size, mtime):  # written to while msc read it
+        raise UsageError(f"{path} changed while msc was sending it; run again")
+    return data
 
 
 class Mirror:
@@ -60,9 +68,7 @@ class Mirror:
                     now[name] = known
                     continue
                 name.encode("utf-8")
-                data = path.read_bytes()
-                if _size_and_mtime(path) != (size, mtime):  # written to while msc read it
-                    raise UsageError(f"{path} changed while msc was sending it; run again")
+                data = await asyncio.to_thread(_read_unchanged, path, size, mtime)
             except UnicodeEncodeError:
                 shown = name.encode("utf-8", "replace").decode()
                 raise UsageError(f"{shown}: a file name that is not UTF-8 in {project.root}; rename it or leave "
