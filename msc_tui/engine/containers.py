@@ -90,11 +90,17 @@ class ContainerInfo:
         return self.status == "running"
 
 
+def short_image_name(name: str) -> str:
+    """An image's name as msc gave it: Podman calls a local build docker.io/library/NAME and a
+    loaded image localhost/NAME."""
+    return name.removeprefix("docker.io/library/").removeprefix("localhost/")
+
+
 def _from_summary(raw: dict) -> ContainerInfo:
     return ContainerInfo(
         id=raw["Id"],
         name=(raw.get("Names") or ["/?"])[0].lstrip("/"),
-        image=raw.get("Image", ""),
+        image=short_image_name(raw.get("Image", "")),
         status=raw.get("State", ""),
         labels=raw.get("Labels") or {},
         created=float(raw.get("Created", 0)),
@@ -113,7 +119,7 @@ def _from_inspect(raw: dict) -> ContainerInfo:
     return ContainerInfo(
         id=raw["Id"],
         name=raw.get("Name", "").lstrip("/"),
-        image=raw.get("Config", {}).get("Image", ""),
+        image=short_image_name(raw.get("Config", {}).get("Image", "")),
         status=raw.get("State", {}).get("Status", ""),
         labels=raw.get("Config", {}).get("Labels") or {},
         created=datetime.fromisoformat(created).timestamp() if created else 0.0,

@@ -8,7 +8,7 @@ from datetime import datetime
 import aiodocker
 from aiodocker.volumes import DockerVolume
 
-from .containers import ContainerInfo, _from_summary
+from .containers import ContainerInfo, _from_summary, short_image_name
 from .errors import engine_errors
 
 
@@ -43,11 +43,6 @@ def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() if text else 0.0
 
 
-def _short_tag(tag: str) -> str:
-    """Podman names a local build docker.io/library/NAME and a loaded image localhost/NAME."""
-    return tag.removeprefix("docker.io/library/").removeprefix("localhost/")
-
-
 class Storage:
     def __init__(self, docker: aiodocker.Docker, endpoint: str, podman: bool = False):
         self._docker = docker
@@ -61,7 +56,7 @@ class Storage:
             if self._podman:  # Podman 4.3's df leaves out labels (and image names): take the lists'
                 raw = await self._with_podmans_labels(raw)
         images = [ImageInfo(
-            id=i["Id"], tags=[_short_tag(t) for t in i.get("RepoTags") or [] if t != "<none>:<none>"],
+            id=i["Id"], tags=[short_image_name(t) for t in i.get("RepoTags") or [] if t != "<none>:<none>"],
             labels=i.get("Labels") or {}, created=float(i.get("Created", 0)), size=i.get("Size", 0),
             unique_size=i.get("Size", 0) - max(i.get("SharedSize", 0), 0), containers=max(i.get("Containers", 0), 0),
         ) for i in raw.get("Images") or []]

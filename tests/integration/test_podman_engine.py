@@ -71,7 +71,7 @@ def test_the_session_flow_on_podman(podman, msc, msc_home):
     assert "python3 -c" in listing  # the listing itself worked
 
     listed = json.loads(msc("ls", "--json").stdout)
-    assert [s["session"] for s in listed] == [sid]
+    assert [s["session"] for s in listed] == [sid] and listed[0]["image"].startswith("msc-basic-")
     assert msc("rm", sid).returncode == 0
     assert not podman.containers.list(all=True, filters={"name": f"msc-dev-session-{sid}"})
 
