@@ -63,9 +63,6 @@ class _Stream:
     def flush(self) -> None:
         pass
 
-    def isatty(self) -> bool:
-        return False
-
 
 class _RelayedInput(ProgramInput):
     """The program's stdin and Ctrl-C as the asking process relays them (no fd 0, no signals
@@ -74,10 +71,9 @@ class _RelayedInput(ProgramInput):
     def __init__(self):
         super().__init__(RunInput(), forward_stdin=True)
         self._pending: list[bytes | None] = []  # None: end of input
-        self._attached = False
 
     def __call__(self, controls: RunInput, forward_stdin: bool, raw_terminal: bool = False) -> "_RelayedInput":
-        self.controls, self.forward_stdin, self._attached = controls, forward_stdin, True
+        self.controls, self.forward_stdin = controls, forward_stdin
         return self
 
     def start(self) -> None:
@@ -165,7 +161,7 @@ class Agent:
             try:
                 async with asyncio.timeout(10):
                     await asyncio.shield(task)
-            except (TimeoutError, Exception):
+            except Exception:  # not ended in time, or ended with an error: stop waiting
                 task.cancel()
         listening.cancel()
         return task.result() if task.done() and not task.cancelled() else 130

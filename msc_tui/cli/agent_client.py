@@ -56,7 +56,7 @@ def eligible(argv: list[str]) -> bool:
     """`msc run` in a named session, without a terminal for the program: the iteration loop."""
     if not argv or argv[0] != "run" or os.environ.get("MSC_AGENT") == "0":
         return False
-    named = any(a in ("-s", "--session") or a.startswith(("--session=", "-s")) and a != "-" for a in argv[1:])
+    named = any(a in ("-s", "--session") or a.startswith(("--session=", "-s")) for a in argv[1:])
     # /dev/fd/N (bash's <(...)) names a file of this process the agent cannot open
     return named and not any(a in ("--tty", "--new", "-h", "--help") or a.startswith(("/dev/", "/proc/"))
                              for a in argv[1:])
@@ -135,12 +135,12 @@ def run_through_agent(argv: list[str]) -> int | None:
             pass
         return None
     try:
-        return _relay(sock, argv)
+        return _relay(sock, argv, path)
     finally:
         sock.close()
 
 
-def _relay(sock: socket.socket, argv: list[str]) -> int | None:
+def _relay(sock: socket.socket, argv: list[str], path: str) -> int | None:
     request = {"argv": argv, "cwd": os.getcwd(), "stdin_isatty": sys.stdin.isatty()}
     try:
         sock.sendall(frame(b"R", json.dumps(request).encode()))
@@ -177,10 +177,11 @@ def _relay(sock: socket.socket, argv: list[str]) -> int | None:
                 out.flush()
             elif kind == b"X":
                 return int(json.loads(payload)["exit_code"])
-    except BrokenPipeError:
+    except BrokenPipeError:  # our own stdout went away
         return 1
+    except OSError:  # the agent's end of the socket
+        pass
     finally:
         signal.signal(signal.SIGINT, previous)
-    print("msc: the run agent ended during the run (its log: " + sock.getpeername().removesuffix(".sock")
-          + ".log)", file=sys.stderr)
+    print(f"msc: the run agent ended during the run (its log: {path.removesuffix('.sock')}.log)", file=sys.stderr)
     return 1

@@ -33,7 +33,7 @@ async def test_colours_redraws_control_characters_and_wide_characters():
         assert red.style.color.name == "color(1)" and red.style.color != plain.style.color
         assert shown(log)[3] == "宽字符|" and log.entries[3].cells == 7  # cells, not code points
         error = log.render_line(4)
-        assert error._segments[0].style.color != plain.style.color  # stderr stays distinct
+        assert list(error)[0].style.color != plain.style.color  # stderr stays distinct
 
 
 async def test_long_lines_wrap_by_default_and_w_cuts_them():
@@ -95,7 +95,7 @@ async def test_search_finds_next_and_previous_and_marks_the_match():
         await pilot.pause(0.1)
         assert log.entries[log.match_id - log.first_id].plain == "needle 30" and "needle 30" in shown(log)
         row = shown(log).index("needle 30")
-        assert log.render_line(row)._segments[0].style.reverse  # the match stands out
+        assert list(log.render_line(row))[0].style.reverse  # the match stands out
         await pilot.press("N")
         await pilot.pause(0.1)
         assert log.entries[log.match_id - log.first_id].plain == "needle 5"

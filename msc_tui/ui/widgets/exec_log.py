@@ -26,7 +26,6 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-KINDS = ("stdout", "stderr", "meta")
 _PLAIN = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f]*\Z")  # nothing a terminal would interpret (tab aside)
 # Shown as ^X; ESC starts the sequences Text.from_ansi reads, \r is a redraw.
 _CONTROL = {c: f"^{chr(c + 64)}" for c in (*range(0x00, 0x09), *range(0x0b, 0x20)) if c not in (0x0d, 0x1b)}
@@ -299,13 +298,13 @@ class ExecLog(ScrollView, can_focus=True):
         if entry is None:
             return Strip.blank(width, base)
         style: Style = base + self.get_component_rich_style(f"exec-log--{entry.kind}")
-        if entry_id_matches := (self.match_id is not None and index < len(self.rows)
-                                and self.rows[index][0] == self.match_id):
+        matched = self.match_id is not None and index < len(self.rows) and self.rows[index][0] == self.match_id
+        if matched:
             style += _MATCH
         strip = Strip(list(Segment.apply_style(entry.segments, style)), entry.cells)
         if self.wrap and self._wrap_width:
             strip = strip.crop(start, start + self._wrap_width)
-            return strip.extend_cell_length(width, style if entry_id_matches else base)
+            return strip.extend_cell_length(width, style if matched else base)
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def _row(self, index: int) -> tuple[_Entry | None, int]:
