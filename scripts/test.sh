@@ -7,10 +7,17 @@ cd "$(dirname "$0")/.."
 venv=${MSC_TEST_VENV:-.venv}
 say() { echo "test.sh: $*" >&2; }
 
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-# (filtering pip's warnings about this machine's own pip configuration, not ours)
-"$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 \
-  | { grep -v "^WARNING: Location .* is ignored" || true; }
+# The project and its test extras exactly as uv.lock pins them (never resolved afresh here);
+# uv itself, pinned, lives in a folder of its own. `uv lock` refreshes the lock (CONTRIBUTING.md).
+uv_version=0.13.8
+uv_home=${XDG_CACHE_HOME:-$HOME/.cache}/msc-test/uv-$uv_version
+if [ ! -x "$uv_home/bin/uv" ]; then
+  rm -rf "$uv_home" && python3 -m venv "$uv_home"
+  # (filtering pip's warnings about this machine's own pip configuration, not ours)
+  "$uv_home/bin/python" -m pip install -q --disable-pip-version-check "uv==$uv_version" 2>&1 \
+    | { grep -v "^WARNING: Location .* is ignored" || true; }
+fi
+UV_PROJECT_ENVIRONMENT=$venv "$uv_home/bin/uv" sync -q --locked --extra test
 
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 if ! engine_answers; then

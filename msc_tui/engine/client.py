@@ -7,9 +7,11 @@ import json
 import logging
 import os
 import re
+import warnings
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiodocker
 import aiohttp
@@ -42,6 +44,14 @@ class Endpoint:
     host: str
     how: str  # "--context", "DOCKER_HOST", "DOCKER_CONTEXT", "[engine] host", "currentContext", "default"
     context: str | None = None
+
+
+def _import_ssh_quietly() -> None:
+    """aiodocker's SSH connector imports asyncssh, which makes today's cryptography print a
+    deprecation warning per DSA name (ten lines): the user would see them on every ssh:// command."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import aiodocker.ssh  # noqa: F401
 
 
 def _context_host(name: str) -> str:
@@ -84,11 +94,22 @@ def resolve_endpoint(configured: str = "", context: str = "") -> Endpoint:
     return Endpoint(DEFAULT_SOCKET, "default")
 
 
+def _ssh_command(endpoint: str) -> str:
+    """What to type to reach an ssh:// endpoint by hand: ssh takes the port as -p, not host:port."""
+    parts = urlsplit(endpoint)
+    user = f"{parts.username}@" if parts.username else ""
+    port = f"-p {parts.port} " if parts.port else ""
+    return f"ssh {port}{user}{parts.hostname}"
+
+
 def _cause(exc: BaseException) -> str:
     """The innermost reason: aiodocker nests it in brackets ('... [No such file or directory]]')."""
     if isinstance(exc, TimeoutError):
         return "timed out"
     text = str(getattr(exc, "message", "") or exc) or type(exc).__name__
+    errno = re.search(r"\[Errno (\d+)\]", text)
+    if errno:  # asyncssh says only '[Errno 111]'
+        return os.strerror(int(errno.group(1))).lower()
     inner = re.findall(r"\[([^\[\]]+)\]", text)
     return inner[-1] if inner else text
 
@@ -123,6 +144,8 @@ class Engine:
         # deadline for streams (exec output, events, builds), which answering() watches instead.
         timeout = aiohttp.ClientTimeout(total=None, connect=self.connect_timeout,
                                         sock_connect=self.connect_timeout, sock_read=self.call_timeout or None)
+        if self.endpoint.startswith("ssh://"):
+            _import_ssh_quietly()
         try:
             # A context goes to aiodocker by name, so its TLS material is used as well.
             if self.chosen.context:
@@ -132,13 +155,13 @@ class Engine:
         except (ValueError, OSError, DockerContextInvalidError, aiodocker.DockerError) as exc:
             message = getattr(exc, "message", None) or str(exc)
             if "Host key verification is required" in message:  # aiodocker's words, for its API's users
-                host = self.endpoint.removeprefix("ssh://")
-                message = f"no ~/.ssh/known_hosts to check the host's key against (`ssh {host}` once adds it)"
+                message = ("no ~/.ssh/known_hosts to check the host's key against "
+                           f"(`{_ssh_command(self.endpoint)}` once adds it)")
             raise EngineUnreachable(f"no Docker Engine at {self.endpoint}: {message}") from None
         over_ssh = self.endpoint.startswith("ssh://")
         if over_ssh:
             self._docker.connector._limit = SSH_STREAMS  # aiohttp's pool limit (no setter)
-        hint = (f"check that `ssh {self.endpoint.removeprefix('ssh://')} docker version` works" if over_ssh
+        hint = (f"check that `{_ssh_command(self.endpoint)} docker version` works" if over_ssh
                 else "start dockerd or set DOCKER_HOST")
         try:
             async with asyncio.timeout(self.connect_timeout + (SSH_HANDSHAKE_S if over_ssh else 1)):

@@ -91,6 +91,15 @@ def test_hostile_input_is_one_line_with_the_right_exit_code_and_json_when_asked(
         returncode, out, err = run("ls", "--json")
         assert returncode == 3 and words in err and len(err.strip().splitlines()) == 1, err
         assert json.loads(out) == {"success": False, "error": err.strip().removeprefix("msc: "), "exit_code": 3}
+    # ssh:// to a port where nothing listens, on a fresh install: one line (asyncssh's import used
+    # to add ten lines of cryptography's deprecation warnings), with a command ssh itself accepts
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "known_hosts").write_text("")
+    env["DOCKER_HOST"] = "ssh://nobody@127.0.0.1:1"
+    returncode, out, err = run("ls")
+    assert returncode == 3 and len(err.strip().splitlines()) == 1, err
+    assert "connection refused" in err and "`ssh -p 1 nobody@127.0.0.1 docker version`" in err, err
+    del env["DOCKER_HOST"]
     (tmp_path / "config.toml").write_text(f'[packages]\nwheelhouse = "{tmp_path / "no-such-folder"}"\n')
     returncode, out, err = run("ls")
     assert returncode == 2 and "is not a folder" in err and not (tmp_path / "no-such-folder").exists()
