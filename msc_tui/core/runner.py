@@ -42,8 +42,19 @@ import time
 
 import _signal as signal  # the C module: `signal` itself imports enum (milliseconds per run)
 
-APP_DIR = "/app"
-RUNS_DIR = "/home/appuser/.msc/runs"
+# Every folder hangs off one root, so tests drive the runner as a local subprocess
+# (MSC_RUNNER_ROOT=<a temp folder>); in a session it is unset and the root is /.
+_ROOT = os.environ.get("MSC_RUNNER_ROOT", "").rstrip("/")
+APP_DIR = _ROOT + "/app"
+PROGRAM_USER = os.environ.get("MSC_RUNNER_USER", "appuser")  # who programs run as ("": whoever runs this)
+STATE_DIR = _ROOT + "/home/appuser/.msc"  # the program user's: warm-server state
+# The run history. Root's recorder is its only writer (the program cannot alter it); sessions
+# without the capabilities for that (made by older versions) keep it in the program user's folder.
+RECORDS_DIR = _ROOT + "/var/lib/msc/runs"
+LEGACY_RUNS_DIR = STATE_DIR + "/runs"
+RUNS_DIR = (LEGACY_RUNS_DIR if os.getuid() != 0 and os.path.isdir(LEGACY_RUNS_DIR) and not os.path.isdir(RECORDS_DIR)
+            else RECORDS_DIR)
+RECORD_FORMAT = 2  # in every run's meta: 2 = written by root's recorder
 KEEP_RUNS = 100
 SEGMENT_BYTES = 256 * 1024
 KEEP_SEGMENTS = 4  # with SEGMENT_BYTES: the last 1 MiB of each run's output is kept
@@ -58,6 +69,9 @@ STARTED, STDOUT, STDERR, EXITED, WARNING = b"R", b"1", b"2", b"X", b"!"
 # runner -> client (follow / logs): output frames carry the run id first (4 bytes)
 HEAD, OUT_OF, ERR_OF, END = b"H", b"o", b"e", b"Z"
 CHANGED = b"F"  # a .py file under /app changed (saved or run by anyone): {"file", "mtime"}
+# worker -> root's recorder (never forwarded): a run begins {meta, code}; a run ends {outcome, report}
+BEGIN, FINISH, RESTART = b"b", b"f", b"r"  # RESTART {cold, replay}: a fresh worker, given these bytes first
+LEGACY_EXIT = 197  # root cannot become the program's user here: run the runner as that user
 FILES_EVERY_S = 0.5
 MAX_WATCHED = 2000
 
@@ -67,7 +81,8 @@ HEADER_SIZE = 5
 WARM_FROM_RUNS = 20  # the imports of the last successful runs among these are preloaded
 MAX_WARM_MODULES = 40
 IDLE_EXIT_S = 900.0  # a server with no request for this long exits (the client opens another)
-UNSAFE_FILE = "/home/appuser/.msc/warm-unsafe"  # {module: why it is never preloaded}
+UNSAFE_FILE = STATE_DIR + "/warm-unsafe"  # {module: why it is never preloaded}
+IMPORTS_DIR = STATE_DIR + "/warm-imports"  # {tag}: what a recorded run imported (a preload hint only)
 # Known to leave state at import that a fork cannot carry (threads, sockets, device contexts)
 # in ways the checks below cannot see.
 NEVER_PRELOAD = {"tensorflow": "native threads at import", "jax": "native threads at import",
@@ -214,6 +229,7 @@ class History:
                 except FileExistsError:
                     run_id += 1
             meta["id"] = run_id
+            meta["format"] = RECORD_FORMAT if os.getuid() == 0 else 1
             self.dir = _run_dir(run_id)
         except OSError as exc:
             self._fail(exc)
@@ -293,6 +309,27 @@ class History:
                     os.unlink(os.path.join(GOING_DIR, str(old)))
                 except OSError:
                     pass
+
+
+class _AnnouncedHistory:
+    """A worker's side of a run that root's recorder keeps: the worker only announces the run
+    (BEGIN); the recorder records the frames it forwards and the outcome (FINISH)."""
+
+    failed = None
+    dir = ""
+
+    def __init__(self, meta: dict, code: str):
+        self.meta = meta
+        _send(literal_frame(BEGIN, {"meta": meta, "code": code}))
+
+    def start(self) -> None:
+        pass
+
+    def output(self, kind: bytes, data: bytes) -> None:
+        pass
+
+    def finish(self, outcome: dict) -> None:
+        self.meta.update(outcome)
 
 
 # -- killing a run's tree ---------------------------------------------------------------------
@@ -395,7 +432,7 @@ def _code_names(code, found: set[str]) -> set[str]:
     return found
 
 
-def _record_imports(run_dir: str, main, compiled, before: set[str], preloaded: tuple[str, ...]) -> None:
+def _record_imports(path: str, main, compiled, before: set[str], preloaded: tuple[str, ...]) -> None:
     """The third-party top-level modules this run used, for the warm servers to preload:
     those it imported, and the preloaded ones its code names or holds."""
     roots = _third_party_roots()
@@ -409,7 +446,8 @@ def _record_imports(run_dir: str, main, compiled, before: set[str], preloaded: t
                 named.add(owner.partition(".")[0])
         used |= named & set(preloaded)
     if used:
-        _write_literal(os.path.join(run_dir, "imports"), sorted(used))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _write_literal(path, sorted(used))
 
 
 def _retag(tag: str) -> None:
@@ -445,6 +483,9 @@ def _become_program(config: dict, path: str, fds: dict, preloaded: tuple[str, ..
     """In the forked child: the program's process, as `python3 PATH` would run it. Never returns.
     `preloaded`: the modules a warm server imported before forking."""
     os.setsid()
+    if _recorded:  # the worker is not dumpable (its channel is closed to programs); the program is
+        _set_dumpable(1)  # (so its tree can be found and killed by tag, and debuggers attach)
+        _add_user_site()
     if config.get("_tag"):
         _retag(config["_tag"])
     if config.get("tty"):
@@ -503,8 +544,8 @@ def _become_program(config: dict, path: str, fds: dict, preloaded: tuple[str, ..
         status = -signal.SIGINT if isinstance(exc, KeyboardInterrupt) else 1
 
     def record_imports():
-        if compiled is not None and config.get("_run_dir"):
-            _record_imports(config["_run_dir"], main, compiled, before, preloaded)
+        if compiled is not None and config.get("_imports"):
+            _record_imports(config["_imports"], main, compiled, before, preloaded)
 
     _end_as_python_would(main, status, record_imports)
 
@@ -758,8 +799,11 @@ def run_program(config: dict, tag: str, reader: FrameReader, preloaded: tuple[st
             "client": config.get("client", ""), "file": config["file"], "started_at": started,
             "runner_pid": os.getpid(), "runner_start": _process_start(os.getpid()),
             "tag": tag, "warm": len(preloaded) if own_tag else None}
-    history = History(meta, config["code"])
-    config["_run_dir"] = "" if history.failed else history.dir
+    history = (_AnnouncedHistory if _recorded else History)(meta, config["code"])
+    if _recorded:
+        config["_imports"] = os.path.join(IMPORTS_DIR, tag)
+    elif not history.failed:
+        config["_imports"] = os.path.join(history.dir, "imports")
     if own_tag:
         config["_tag"] = tag
     problem = _write_session_file(path, config["code"])
@@ -783,11 +827,17 @@ def run_program(config: dict, tag: str, reader: FrameReader, preloaded: tuple[st
                    oom_killed=exit_code == 128 + signal.SIGKILL and _oom_kills() > ooms,
                    changed_files=_changed_files(started, path))
     history.finish(outcome)
-    stopped_by = history.meta.get("stopped_by")
-    if relay.client_open:
-        _send(literal_frame(EXITED, {**outcome, "cancelled": outcome["cancelled"] or bool(stopped_by),
-                                     "stopped_by": stopped_by, "warm": meta["warm"]}))
+    if _recorded:
+        _send(literal_frame(FINISH, {"outcome": outcome, "report": relay.client_open, "warm": meta["warm"]}))
+    elif relay.client_open:
+        _send(_exited_frame(history.meta, outcome, meta["warm"]))
     return relay.client_open and not _client_gone
+
+
+def _exited_frame(meta: dict, outcome: dict, warm) -> bytes:
+    stopped_by = meta.get("stopped_by")
+    return literal_frame(EXITED, {**outcome, "cancelled": outcome["cancelled"] or bool(stopped_by),
+                                  "stopped_by": stopped_by, "warm": warm})
 
 
 CHANGED_SHOWN, CHANGED_WALK = 50, 20000  # a run's results listed; entries looked at, at most
@@ -858,9 +908,7 @@ class _Server:
         self.warm = True
 
     def serve(self) -> int:
-        try:
-            _retag(os.environ.get(TAG_VARIABLE, ""))  # the same tag, to see that it can be done
-        except OSError:
+        if not _can_retag():
             return WARM_UNAVAILABLE
         config = self._take_pending()
         while True:
@@ -911,7 +959,8 @@ class _Server:
             meta = read_meta(run_id)
             if not meta or meta.get("exit_code") != 0:
                 continue
-            used = _read_literal_file(os.path.join(_run_dir(run_id), "imports"))
+            used = _read_literal_file(os.path.join(IMPORTS_DIR, str(meta.get("tag"))) if meta.get("format") == 2
+                                      else os.path.join(_run_dir(run_id), "imports"))
             for name in used if isinstance(used, list) else ():
                 if (isinstance(name, str) and name.isidentifier() and name not in names
                         and name not in unsafe and name not in NEVER_PRELOAD and name not in self.tried):
@@ -949,6 +998,7 @@ class _Server:
             unsafe = _unsafe_modules()
             unsafe[name] = hazard
             try:
+                os.makedirs(STATE_DIR, exist_ok=True)
                 _write_literal(UNSAFE_FILE, unsafe)
             except OSError:
                 self.cold = True  # cannot remember it: stay cold rather than hit it again
@@ -972,9 +1022,19 @@ class _Server:
 
     def _restart(self, config: dict | None, cold: bool = False):
         """Become a fresh server (nothing imported); `config`, the request in hand, goes along."""
+        if _recorded:  # root's recorder starts a fresh worker (an exec'd one would be dumpable) and
+            # hands it the request in hand (a file would be the program's to rewrite)
+            replay = b""
+            if config is not None:
+                rest = config.pop("_rest", b"")
+                replay = frame(CONFIG, marshal.dumps(config)) + rest
+            sys.stdout.flush()
+            _send(literal_frame(RESTART, {"cold": cold or self.cold, "replay": replay}))
+            os._exit(0)
         args = list(self.argv)
         if config is not None:
-            self.pending = os.path.join(os.path.dirname(RUNS_DIR), f"serve-{os.getpid()}.pending")
+            os.makedirs(STATE_DIR, exist_ok=True)
+            self.pending = os.path.join(STATE_DIR, f"serve-{os.getpid()}.pending")
             with open(self.pending, "wb") as f:
                 marshal.dump(config, f)
             args += ["--pending", self.pending]
@@ -983,6 +1043,27 @@ class _Server:
         sys.stdout.flush()
         boot = sys.orig_argv[1:sys.orig_argv.index("serve")]
         os.execv(sys.executable, [sys.executable, *boot, *args])
+
+
+def _can_retag() -> bool:
+    """Whether a fork can get its own kill tag here (rewriting the same tag, to see that it can
+    be done). A worker is not dumpable, so its own /proc files are closed to it: a program,
+    dumpable again, tries instead."""
+    if not _recorded:
+        try:
+            _retag(os.environ.get(TAG_VARIABLE, ""))
+            return True
+        except OSError:
+            return False
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _set_dumpable(1)
+            _retag(os.environ.get(TAG_VARIABLE, ""))
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
 
 
 def _unsafe_modules() -> dict:
@@ -1180,12 +1261,235 @@ def stop_command(args: list[str]) -> int:
             f.write(by)
     except OSError:
         pass
-    kill_tree(meta["tag"], {os.getpid(), meta["runner_pid"]})
+    _as_program_user(lambda: kill_tree(meta["tag"], {os.getpid(), meta["runner_pid"]}))
     return 0
+
+
+# -- root's recorder -------------------------------------------------------------------------------
+# In a session made with SETUID, SETGID and KILL, msc starts the runner as root: root keeps the
+# exec's stream and the history, and a worker that has become the program's user runs the
+# programs. Changing uid made the worker non-dumpable, so a program (same user) can neither open
+# /proc/<worker>/fd nor ptrace it: it cannot forge frames, and it cannot write the records.
+_recorded = False  # this process is a worker whose runs root's recorder keeps
+_account = None  # the program user's passwd entry, once root has checked it can become that user
+CAP_KILL, CAP_SETGID, CAP_SETUID = 5, 6, 7
+
+
+def _program_account():
+    """The program user's passwd entry when root here can become that user and nothing that user
+    can write is on root's import path; otherwise None (the host then runs the runner as the user)."""
+    import pwd
+
+    try:
+        account = pwd.getpwnam(PROGRAM_USER)
+        with open("/proc/self/status") as f:
+            caps = int(next(line for line in f if line.startswith("CapEff:")).split()[1], 16)
+    except (KeyError, OSError, StopIteration, ValueError):
+        return None
+    needed = 1 << CAP_KILL | 1 << CAP_SETGID | 1 << CAP_SETUID
+    if caps & needed != needed:
+        return None
+    for entry in sys.path[1:]:
+        try:
+            found = os.stat(entry)
+        except OSError:
+            continue
+        if found.st_uid == account.pw_uid or found.st_mode & 0o002:
+            return None
+    return account
+
+
+def _become(account) -> None:
+    os.setgroups([])
+    os.setgid(account.pw_gid)
+    os.setuid(account.pw_uid)
+    os.environ.update(HOME=account.pw_dir, USER=account.pw_name, LOGNAME=account.pw_name)
+
+
+def _as_program_user(action) -> None:
+    """`action` as the program's user (root may not read that user's /proc/PID/environ)."""
+    if _account is None:
+        action()
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _become(_account)
+            action()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _set_dumpable(value: int) -> None:
+    import ctypes
+
+    ctypes.CDLL(None).prctl(4, value, 0, 0, 0)  # PR_SET_DUMPABLE
+
+
+def _add_user_site() -> None:
+    """The program user's own site-packages (pip install --user), as `python3` run by that user
+    has it; never on the worker's path, where the program could plant what the worker imports."""
+    folder = os.path.expanduser(f"~/.local/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages")
+    if os.path.isdir(folder):
+        import site
+
+        site.addsitedir(folder)
+
+
+def _record(argv: list[str]) -> int:
+    """Root's half: start the worker (the program's user), forward the host's bytes to it, and
+    forward its frames to the host while recording runs from them."""
+    os.makedirs(RUNS_DIR, exist_ok=True)
+    os.chmod(RUNS_DIR, 0o755)
+    import ast  # noqa: F401  (the worker's record reading, loaded by root from root's files)
+    import ctypes  # noqa: F401  (loaded here, each program's _set_dumpable is cheap)
+    return _Recorder(argv).loop()
+
+
+class _Recorder:
+    HOST_BUFFER = 1 << 20  # the host's bytes held for a worker that is not reading (then the host waits)
+
+    def __init__(self, argv: list[str]):
+        self.argv = argv
+        self.reader = FrameReader()
+        self.pending = bytearray()
+        self.history: History | None = None
+        self.tag = ""
+        self.restart: list[str] | None = None
+        self.poll = select.poll()
+        self.events: dict[int, int] = {}
+        self.host_open = True
+        self._watch(0, select.POLLIN)
+        self._start_worker(argv)
+
+    def _start_worker(self, argv: list[str]) -> None:
+        to_worker, from_worker = os.pipe(), os.pipe()
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(to_worker[0], 0)
+            os.dup2(from_worker[1], 1)
+            for fd in (*to_worker, *from_worker):
+                os.close(fd)
+            _become(_account)
+            global _recorded
+            _recorded = True
+            os._exit(_work(argv))
+        os.close(to_worker[0])
+        os.close(from_worker[1])
+        self.worker, self.to_worker, self.from_worker = pid, to_worker[1], from_worker[0]
+        self.reader = FrameReader()
+        os.set_blocking(self.to_worker, False)
+        self._watch(self.from_worker, select.POLLIN)
+        self._flush()
+
+    def _watch(self, fd: int, events: int) -> None:
+        if events:
+            self.poll.register(fd, events)
+            self.events[fd] = events
+        elif fd in self.events:
+            self.poll.unregister(fd)
+            del self.events[fd]
+
+    def loop(self) -> int:
+        while True:
+            for fd, _ in self.poll.poll():
+                if fd == self.from_worker:
+                    data = os.read(fd, 65536)
+                    if data:
+                        for kind, payload in self.reader.feed(data):
+                            self._from_worker(kind, payload)
+                        continue
+                    code = self._worker_ended()
+                    if self.restart is None:
+                        return code
+                    self._start_worker([*self.argv[:3], *self.restart])
+                    self.restart = None
+                elif fd == 0:
+                    self._from_host()
+                elif fd == self.to_worker:
+                    self._flush()
+
+    def _from_host(self) -> None:
+        data = os.read(0, 65536)
+        if not data:  # the host has gone: so has the worker's client
+            self._watch(0, 0)
+            self.host_open = False
+        self.pending += data
+        self._flush()
+
+    def _flush(self) -> None:
+        try:
+            while self.pending and self.to_worker >= 0:
+                del self.pending[:os.write(self.to_worker, self.pending)]
+        except BlockingIOError:
+            pass
+        except OSError:  # the worker has gone
+            self.pending.clear()
+        if self.to_worker >= 0:
+            self._watch(self.to_worker, select.POLLOUT if self.pending else 0)
+        if self.host_open:  # back-pressure: the host waits while the worker is not reading
+            self._watch(0, 0 if len(self.pending) > self.HOST_BUFFER else select.POLLIN)
+        elif not self.pending:
+            self._close_to_worker()
+
+    def _close_to_worker(self) -> None:
+        if self.to_worker >= 0:
+            self._watch(self.to_worker, 0)
+            os.close(self.to_worker)
+            self.to_worker = -1
+
+    def _from_worker(self, kind: bytes, payload: bytes) -> None:
+        if kind == BEGIN:
+            begun = read_literal(payload)
+            self.history = History(begun["meta"], begun["code"])
+            self.tag = begun["meta"]["tag"]
+            self.history.start()
+        elif kind == STARTED and self.history is not None:
+            _send(literal_frame(STARTED, {**read_literal(payload), "id": self.history.meta["id"]}))
+        elif kind == FINISH and self.history is not None:
+            finished = read_literal(payload)
+            history, self.history = self.history, None
+            history.finish(finished["outcome"])
+            if finished["report"]:
+                _send(_exited_frame(history.meta, finished["outcome"], finished["warm"]))
+        elif kind == RESTART:
+            restart = read_literal(payload)
+            self.restart = ["--cold"] if restart["cold"] else []
+            self.pending[:0] = restart["replay"]
+        else:
+            if self.history is not None and kind in (STDOUT, STDERR):
+                self.history.output(kind, payload)
+            _send(frame(kind, payload))
+
+    def _worker_ended(self) -> int:
+        self._watch(self.from_worker, 0)
+        os.close(self.from_worker)
+        self._close_to_worker()
+        _, status = os.waitpid(self.worker, 0)
+        if self.history is not None:  # killed mid-run: its program must not outlive it (the record says lost)
+            _as_program_user(lambda: kill_tree(self.tag, {os.getpid()}))
+            self.history = None
+        code = os.waitstatus_to_exitcode(status)
+        return 128 - code if code < 0 else code
+
+
+def _work(argv: list[str]) -> int:
+    if argv[0] == "serve":
+        return _Server(argv).serve()
+    return run_command()
 
 
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else ""
+    global _account
+    if os.getuid() == 0 and PROGRAM_USER and mode in ("run", "serve", "stop"):
+        _account = _program_account()
+        if _account is None:
+            return LEGACY_EXIT
+        if mode != "stop":
+            os._exit(_record(argv))
     if mode == "run":
         return run_command()
     if mode == "serve":

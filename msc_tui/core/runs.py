@@ -221,6 +221,11 @@ class _RunnerMissing(Exception):
     """The session has no runner of this version yet (an older session, a new msc)."""
 
 
+class _Legacy(Exception):
+    """The session's root lacks what the runner's recorder needs (made by an older msc): the
+    runner runs as the session's user instead. Nothing has begun."""
+
+
 class _WarmLost(Exception):
     """A warm server ended before it took the run (idle exit, restart): the run has not begun."""
 
@@ -246,6 +251,7 @@ class Runs:
         self._idle: dict[str, list[ExecChannel]] = {}  # warm servers waiting, per container
         self._serving: dict[str, int] = {}  # warm servers open (idle or busy), per container
         self._cold: set[str] = set()  # containers whose runner cannot serve warm
+        self._legacy: set[str] = set()  # containers whose runner cannot start as root (older sessions)
 
     async def close(self) -> None:
         """End this client's warm servers (each exits when its stream closes)."""
@@ -307,6 +313,8 @@ class Runs:
                 await self.place_runner(record.container_name)
             except _WarmLost:
                 warm_tries -= 1
+            except _Legacy:
+                self._legacy.add(record.container_name)
             except NotFound:
                 raise container_gone(record) from None
         raise EngineError(f"session {record.id}: its runner could not be started")
@@ -320,7 +328,7 @@ class Runs:
         if self._serving.get(container, 0) >= WARM_PER_SESSION:
             return None
         channel = await self.engine.execs.open(container, runner_argv("serve", self.by, "warm"),
-                                               user="appuser", workdir=APP_DIR)
+                                               user=self._runner_user(container), workdir=APP_DIR)
         self._serving[container] = self._serving.get(container, 0) + 1
         return channel
 
@@ -342,7 +350,8 @@ class Runs:
     async def _run_once(self, container, config, controls: RunInput, capture, on_notice,
                         warm: ExecChannel | None) -> dict:
         channel = warm or await self.engine.execs.open(
-            container, runner_argv("run", config["by"], config["face"]), user="appuser", workdir=APP_DIR)
+            container, runner_argv("run", config["by"], config["face"]), user=self._runner_user(container),
+            workdir=APP_DIR)
         reader = runner.FrameReader()
         outcome: dict | None = None
         started: dict = {}
@@ -403,6 +412,8 @@ class Runs:
             code = await channel.exit_code()
             if code == runner.MISSING_EXIT:
                 raise _RunnerMissing()
+            if code == runner.LEGACY_EXIT and not started:
+                raise _Legacy()
             if warm is not None and not started and code is not None:
                 if code == runner.WARM_UNAVAILABLE:
                     self._cold.add(container)
@@ -453,7 +464,14 @@ class Runs:
     async def _kill_from_outside(self, channel, started: dict) -> None:
         """The run's tree (its own tag on the warm path) and the runner that serves it."""
         for tag in {started.get("tag"), channel.tag} - {None}:
-            await self.engine.execs.kill_tagged(channel.container, tag, "appuser")
+            await self.engine.execs.kill_tagged(channel.container, tag, "appuser")  # the program's tree
+            if channel.container not in self._legacy:  # root's recorder (its worker then sees its end)
+                await self.engine.execs.kill_tagged(channel.container, tag, "root")
+
+    def _runner_user(self, container: str) -> str:
+        """root (its recorder keeps the history the program cannot touch), or for sessions made
+        before that, the session's user."""
+        return "appuser" if container in self._legacy else "root"
 
     def _keep(self, record: SessionRecord, filename: str, code: str) -> None:
         self.sessions.files.save(record, filename, code)
@@ -477,8 +495,12 @@ class Runs:
 
     async def stop(self, container: str, run_id: int) -> bool:
         """Stop a run whoever started it; False when it was not going."""
-        code, _, _ = await self.engine.execs.output(container, runner_argv("stop", str(run_id), self.by),
-                                                    user="appuser")
+        for _ in range(2):
+            code, _, _ = await self.engine.execs.output(container, runner_argv("stop", str(run_id), self.by),
+                                                        user=self._runner_user(container))
+            if code != runner.LEGACY_EXIT:
+                break
+            self._legacy.add(container)
         if code == runner.MISSING_EXIT:
             return False
         return code == 0

@@ -27,6 +27,7 @@ PREFIX = "msc-dev-session-"
 LABEL_SESSION = "msc.session"
 LABEL_HOME = "msc.home"
 LABEL_USER = "msc.user"
+RUNNER_CAPABILITIES = ("SETUID", "SETGID", "KILL")
 WHEELHOUSE_PATH = "/wheelhouse"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 
@@ -268,6 +269,11 @@ class Sessions:
             network="none" if record.network == "none" else "bridge",
             volumes={self.cache_volume: CACHE_DIR}, volume_labels={LABEL_HOME: self.home},
             binds=binds, hostname=record.container_name,  # the shell's prompt names the session
+            # msc's runner starts as root to keep the run history where programs cannot write,
+            # and becomes the session's user to run them; root's capabilities are these alone
+            # (Docker gives root's execs capabilities only when the container's user is root).
+            # Every exec msc makes names its user; programs never run as root.
+            user="root", cap_add=list(RUNNER_CAPABILITIES),
         )
         record.container_id = await self.engine.containers.create(spec)
         await self.engine.containers.start(record.container_name)

@@ -43,10 +43,12 @@ class ContainerSpec:
     volume_labels: dict[str, str] = field(default_factory=dict)  # given to volumes this creates
     binds: list[str] = field(default_factory=list)  # "host path:container path[:ro]"
     hostname: str = ""
+    cap_add: list[str] = field(default_factory=list)  # given back after dropping all (root's alone)
 
     def to_api(self) -> dict:
         host = {
             "CapDrop": ["ALL"],
+            "CapAdd": self.cap_add or None,
             "SecurityOpt": ["no-new-privileges"],
             "Init": True,
             "PidsLimit": self.pids_limit or None,

@@ -219,7 +219,8 @@ def test_a_warm_server_that_died_or_a_missing_runner_costs_only_speed(msc_home, 
     async def body(msc, record):
         container = docker_client.containers.get(record.container_name)
         assert (await msc.run(record, "print(1)"))["run_path"] == "warm"
-        assert container.exec_run(["python3", "-c", kill_servers], user="appuser").exit_code == 0
+        # (root: the warm server is root's recorder and the worker it started)
+        assert container.exec_run(["python3", "-c", kill_servers], user="root").exit_code == 0
         ran = await msc.run(record, "print(2)")
         assert ran["stdout"] == "2\n" and ran["run_path"] == "warm"
         await msc.runs.close()
@@ -245,8 +246,8 @@ def test_warm_memory_is_reported_and_an_idle_server_exits(msc_home, msc, docker_
         assert (await msc_core.run(record, "print(1)"))["run_path"] == "warm"
         listed = await asyncio.to_thread(msc, "ls", "--size", "--json")
         row = next(r for r in json.loads(listed.stdout) if r["name"] == record.container_name)
-        measured = serve_rss(record.container_name)
-        assert len(measured) == 1 and 0.5 * measured[0] <= row["warm_rss"] <= 2 * measured[0]
+        measured = serve_rss(record.container_name)  # root's recorder and the worker it started
+        assert len(measured) == 2 and 0.5 * sum(measured) <= row["warm_rss"] <= 2 * sum(measured)
         deadline = time.monotonic() + 60
         while serve_rss(record.container_name) and time.monotonic() < deadline:
             await asyncio.sleep(0.5)

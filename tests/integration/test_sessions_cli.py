@@ -81,7 +81,9 @@ def test_run_creates_a_labelled_hardened_session_and_records_it(msc, msc_home, d
     container = docker_client.containers.get(f"msc-dev-session-{sid}")
     assert container.status == "running"  # survived the failed run
     assert container.labels["msc.session"] == sid and container.labels["msc.app_type"] == "basic_app"
-    assert container.attrs["HostConfig"]["CapDrop"] == ["ALL"] and container.attrs["Config"]["User"] == "appuser"
+    # programs run as appuser (above: uid 1000); root, the runner's recorder, gets back only these
+    assert container.attrs["HostConfig"]["CapDrop"] == ["ALL"] and container.attrs["Config"]["User"] == "root"
+    assert sorted(container.attrs["HostConfig"]["CapAdd"]) == ["KILL", "SETGID", "SETUID"]
     assert container.exec_run(["hostname"]).output.decode().strip() == container.name  # in a shell's prompt
     # the default CPU limit leaves the host a core
     assert container.attrs["HostConfig"]["NanoCpus"] == max(1, docker_client.info()["NCPU"] - 1) * 10**9

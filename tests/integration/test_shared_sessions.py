@@ -224,8 +224,8 @@ def test_unknown_sessions_and_runs_exit_4_with_one_line(msc, new_session):
 def test_a_run_goes_on_when_its_history_cannot_be_written(msc, new_session, docker_client):
     sid = new_session()
     container = docker_client.containers.get(f"msc-dev-session-{sid}")
-    # The runs folder made unwritable for the session's user: the same failure as a full disk.
-    assert container.exec_run(["chmod", "555", "/home/appuser/.msc/runs"], user="appuser").exit_code == 0
+    # The runs folder made unwritable for its owner (root's recorder): the same failure as a full disk.
+    assert container.exec_run(["chmod", "555", "/var/lib/msc/runs"], user="root").exit_code == 0
     done = msc("run", "-s", sid, "-", input="print('still runs')\n")
     assert done.returncode == 0 and done.stdout == "still runs\n"
     warnings = [l for l in done.stderr.splitlines() if "history not kept" in l]

@@ -1,0 +1,131 @@
+"""Code run in a session cannot forge what msc reports, nor rewrite the run history.
+
+Each test runs an attack as the program would (the same user as msc's runner used to be) on
+both run paths: one exec per run (the CLI) and the warm server (the API, as the TUI and the run
+agent use it). What msc reports is checked against what the program really did, and the
+history is read back with docker-py, not through msc."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+
+# Writes a forged output frame and a forged "exited 0" frame into every pipe of every other
+# process it can open (the runner's stream among them, on a runner the program can reach).
+FORGE = r'''
+import glob, os, sys
+def frame(kind, payload):
+    return kind + len(payload).to_bytes(4, "big") + payload
+exited = {"exit_code": 0, "duration_s": 0.0, "timed_out": False, "cancelled": False,
+          "changed_files": ["/tmp/x", "../../../tmp/y"], "ended_at": 0.0, "oom_killed": False}
+forged = frame(b"1", b"FORGED OUTPUT\n") + frame(b"X", repr(exited).encode())
+hits = 0
+for path in glob.glob("/proc/[0-9]*/fd/*"):
+    if int(path.split("/")[2]) == os.getpid():
+        continue
+    try:
+        if os.readlink(path).startswith("pipe:"):
+            with open(path, "wb", buffering=0) as stream:
+                stream.write(forged)
+                hits += 1
+    except OSError:
+        pass
+print(f"reached {hits} pipes", file=sys.stderr)
+sys.exit(3)
+'''
+
+# Tries to rewrite run 1's record, code and output, and to plant runs that push real ones out.
+REWRITE = r'''
+import os
+runs = "/var/lib/msc/runs" if os.path.isdir("/var/lib/msc/runs") else os.path.expanduser("~/.msc/runs")
+def meta():
+    open(f"{runs}/000001/meta", "w").write(repr({"id": 1, "by": "someone@laptop", "exit_code": 0}))
+def code():
+    open(f"{runs}/000001/code.py", "w").write("print('never ran')\n")
+def output():
+    open(f"{runs}/000001/out.0", "ab").write(b"1" + (6).to_bytes(4, "big") + b"forged")
+def plant():
+    for n in range(500, 700):
+        os.makedirs(f"{runs}/{n:06d}", exist_ok=True)
+        open(f"{runs}/{n:06d}/meta", "w").write(repr({"id": n, "by": "x", "exit_code": 0}))
+for attempt in (meta, code, output, plant):
+    try:
+        attempt()
+        print(attempt.__name__, "done")
+    except OSError:
+        print(attempt.__name__, "refused")
+'''
+
+FIRST = "print('first run')\nraise SystemExit(1)\n"
+
+
+def history_in_container(docker_client, sid: str) -> dict[int, dict]:
+    """Every run record in the session, read with docker-py (root's folder, else the old one)."""
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    script = ("import os, sys\nfor runs in ('/var/lib/msc/runs', '/home/appuser/.msc/runs'):\n"
+              "    if os.path.isdir(runs): break\n"
+              "def read(path, empty):\n"
+              "    return open(path).read() if os.path.exists(path) else empty\n"
+              "out = {}\nfor name in sorted(os.listdir(runs)):\n"
+              "    if name.isdigit():\n"
+              "        d = os.path.join(runs, name)\n"
+              "        out[int(name)] = (read(d + '/meta', '{}'), read(d + '/code.py', ''))\n"
+              "print(repr(out))\n")
+    done = container.exec_run(["python3", "-c", script], user="appuser")
+    assert done.exit_code == 0, done.output
+    records = ast.literal_eval(done.output.decode())
+    return {n: {**ast.literal_eval(meta), "code": code} for n, (meta, code) in records.items()}
+
+
+@pytest.fixture
+def manager(msc_home):
+    from msc_tui import DockerManager
+
+    api = DockerManager()
+    yield api
+    api.close()
+
+
+@pytest.mark.parametrize("path", ["exec", "warm"])
+def test_a_program_cannot_forge_its_exit_or_output(path, msc, new_session, manager, docker_client, monkeypatch):
+    sid = new_session()
+    if path == "exec":
+        monkeypatch.setenv("MSC_AGENT", "0")
+        done = msc("run", "-s", sid, "--json", "-", input=FORGE)
+        result = json.loads(done.stdout)
+        assert done.returncode == 3, done.stderr
+    else:
+        result = manager.execute_in_container(f"msc-dev-session-{sid}", FORGE)
+        assert result["run_path"] == "warm"
+    assert result["exit_code"] == 3 and result["success"] is False, result
+    assert "FORGED" not in result["stdout"] and result["stdout"] == ""
+    assert "reached" in result["stderr"]
+    assert result["changed_files"] == []
+    # The record says what really happened, and the next run on the same path runs its own code.
+    record = history_in_container(docker_client, sid)[result["run_id"]]
+    assert record["exit_code"] == 3
+    if path == "warm":
+        again = manager.execute_in_container(f"msc-dev-session-{sid}", "print('my own code')")
+        assert again["stdout"] == "my own code\n" and again["exit_code"] == 0 and again["run_path"] == "warm"
+
+
+@pytest.mark.parametrize("path", ["exec", "warm"])
+def test_a_program_cannot_rewrite_or_flood_the_history(path, msc, new_session, manager, docker_client, monkeypatch):
+    sid = new_session()  # run 1: print('ready') by this home
+    container = f"msc-dev-session-{sid}"
+    if path == "exec":
+        monkeypatch.setenv("MSC_AGENT", "0")
+        done = msc("run", "-s", sid, "--json", "-", input=REWRITE)
+        assert done.returncode == 0, done.stderr
+        printed = json.loads(done.stdout)["stdout"]
+    else:
+        printed = manager.execute_in_container(container, REWRITE)["stdout"]
+    assert printed.split() == ["meta", "refused", "code", "refused", "output", "refused", "plant", "refused"]
+    records = history_in_container(docker_client, sid)
+    assert sorted(records) == [1, 2]
+    first = records[1]
+    assert first["code"] == "print('ready')" and first["exit_code"] == 0 and first["by"] != "someone@laptop"
+    done = msc("logs", "--json", sid, "1")
+    assert done.returncode == 0 and "forged" not in done.stdout and "never ran" not in done.stdout

@@ -1,0 +1,255 @@
+"""The session runner driven as a local subprocess: every mode, frames both ways, no Docker.
+
+Its folders hang off MSC_RUNNER_ROOT (a temp folder here, / in a session). Runs go as the
+current user (MSC_RUNNER_USER=""), except the recorder's test, where root starts the runner and
+programs run as `nobody`, as they run as `appuser` in a session."""
+
+from __future__ import annotations
+
+import ast
+import marshal
+import os
+import pwd
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from msc_tui.core import runner as R
+
+SOURCE = Path(R.__file__)
+
+
+@pytest.fixture
+def root():
+    """A session's folders in a temp folder anyone can enter (programs may run as nobody)."""
+    folder = Path(tempfile.mkdtemp(prefix="msc-runner-"))
+    folder.chmod(0o755)
+    (folder / "app").mkdir()
+    (folder / "opt").mkdir()
+    shutil.copy(SOURCE, folder / "opt" / "runner_under_test.py")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class Runner:
+    """One runner process: send frames in, read frames out."""
+
+    def __init__(self, root: Path, *args: str, user: str = ""):
+        self.tag = uuid.uuid4().hex[:16]
+        boot = (f"import sys\nsys.path[0] = {str(root / 'opt')!r}\nimport runner_under_test as runner\n"
+                "sys.exit(runner.main(sys.argv[1:]))\n")
+        env = {**os.environ, "MSC_RUNNER_ROOT": str(root), "MSC_RUNNER_USER": user, R.TAG_VARIABLE: self.tag}
+        self.process = subprocess.Popen([sys.executable, "-c", boot, *args], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=root)
+        self.reader = R.FrameReader()
+        self.frames: list[tuple[bytes, bytes]] = []
+
+    def send(self, kind: bytes, payload: bytes = b"") -> None:
+        self.process.stdin.write(R.frame(kind, payload))
+        self.process.stdin.flush()
+
+    def config(self, code: str, **extra) -> None:
+        config = {"code": code, "file": "main.py", "by": "tester@here", "face": "test", "client": "c1",
+                  "args": [], "timeout": None, "cwd": "", **extra}
+        self.send(R.CONFIG, marshal.dumps(config))
+
+    def until(self, kind: bytes, timeout: float = 30) -> dict | bytes:
+        """Read frames until one of `kind` comes (its payload: a dict for structured frames)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for index, (k, payload) in enumerate(self.frames):
+                if k == kind:
+                    del self.frames[:index + 1]
+                    return R.read_literal(payload) if kind in (R.STARTED, R.EXITED, R.HEAD, R.END) else payload
+            left = deadline - time.monotonic()
+            assert left > 0, f"no {kind!r} frame; got {self.frames!r}"
+            if select.select([self.process.stdout], [], [], left)[0]:
+                data = os.read(self.process.stdout.fileno(), 65536)
+                assert data, f"the runner ended before a {kind!r} frame: {self.process.stderr.read()!r}"
+                self.frames += self.reader.feed(data)
+
+    def output(self, kind: bytes = R.STDOUT) -> bytes:
+        return b"".join(p for k, p in self.frames if k == kind)
+
+    def run(self, code: str, **extra) -> tuple[dict, bytes, bytes]:
+        self.config(code, **extra)
+        started = self.until(R.STARTED)
+        exited = self._exited_collecting()
+        return {**exited, "id": started["id"]}, self._out[R.STDOUT], self._out[R.STDERR]
+
+    def _exited_collecting(self) -> dict:
+        self._out = {R.STDOUT: b"", R.STDERR: b""}
+        deadline = time.monotonic() + 30
+        while True:
+            for index, (kind, payload) in enumerate(self.frames):
+                if kind in self._out:
+                    self._out[kind] += payload
+                if kind == R.EXITED:
+                    del self.frames[:index + 1]
+                    return R.read_literal(payload)
+            self.frames.clear()
+            assert time.monotonic() < deadline, "no exit frame"
+            if select.select([self.process.stdout], [], [], 1)[0]:
+                data = os.read(self.process.stdout.fileno(), 65536)
+                assert data, self.process.stderr.read()
+                self.frames += self.reader.feed(data)
+
+    def close(self) -> int:
+        self.process.stdin.close()
+        code = self.process.wait(timeout=30)
+        self.process.stdout.close()
+        self.process.stderr.close()
+        return code
+
+
+def command(root: Path, *args: str, user: str = "") -> bytes:
+    runner = Runner(root, *args, user=user)
+    runner.process.stdin.close()
+    out = runner.process.stdout.read()
+    assert runner.process.wait(timeout=30) == 0, runner.process.stderr.read()
+    runner.process.stderr.close()
+    runner.process.stdout.close()
+    return out
+
+
+def frames_of(data: bytes) -> list[tuple[bytes, bytes]]:
+    return R.FrameReader().feed(data)
+
+
+def tagged(tag: str) -> list[int]:
+    return R.tagged_pids(tag, {os.getpid()})
+
+
+def test_a_run_relays_output_input_and_the_exit_code_and_is_recorded(root):
+    runner = Runner(root, "run", "tester@here", "test")
+    runner.config("import sys\nprint('out', sys.stdin.read().upper())\nprint('err', file=sys.stderr)\nsys.exit(3)\n")
+    started = runner.until(R.STARTED)
+    runner.send(R.INPUT, b"some ")
+    runner.send(R.INPUT, b"input")
+    runner.send(R.EOF)
+    exited = runner._exited_collecting()
+    assert runner._out == {R.STDOUT: b"out SOME INPUT\n", R.STDERR: b"err\n"}
+    assert exited["exit_code"] == 3 and not exited["timed_out"] and exited["changed_files"] == []
+    assert runner.close() == 0
+    run_dir = root / "var/lib/msc/runs" if os.getuid() == 0 else root / "home/appuser/.msc/runs"
+    run_dir = run_dir / f"{started['id']:06d}"
+    meta = ast.literal_eval((run_dir / "meta").read_text())
+    assert meta["exit_code"] == 3 and meta["by"] == "tester@here" and meta["file"] == "main.py"
+    assert (run_dir / "code.py").read_text().endswith("sys.exit(3)\n")
+    recorded = frames_of((run_dir / "out.0").read_bytes())
+    assert b"".join(p for k, p in recorded if k == R.STDOUT) == b"out SOME INPUT\n"
+    assert b"".join(p for k, p in recorded if k == R.STDERR) == b"err\n"
+    assert (root / "app" / "main.py").exists()  # the code as a file, for shells and imports
+
+
+def test_stray_frames_before_a_config_are_ignored_and_a_second_run_is_its_own(root):
+    runner = Runner(root, "serve", "tester@here", "test")
+    runner.send(R.INPUT, b"stale input of an earlier run")
+    runner.send(R.KILL)
+    runner.send(b"?", b"a kind nobody knows")
+    first, out1, _ = runner.run("print('first')\nraise SystemExit(5)")
+    second, out2, _ = runner.run("print('second')")
+    assert (first["exit_code"], out1) == (5, b"first\n")
+    assert (second["exit_code"], out2) == (0, b"second\n")
+    assert second["id"] == first["id"] + 1 and second["warm"] == 0
+    assert runner.close() == 0
+
+
+def test_a_timeout_kills_the_whole_tree(root):
+    runner = Runner(root, "run", "tester@here", "test")
+    code = ("import subprocess, time\nsubprocess.Popen(['sleep', '300'])\n"
+            "subprocess.Popen(['sh', '-c', 'sleep 301 & sleep 302'])\ntime.sleep(300)\n")
+    runner.config(code, timeout=1.0)
+    runner.until(R.STARTED)
+    deadline = time.monotonic() + 20
+    while len(tagged(runner.tag)) < 4:  # the runner, the program and its children carry the tag
+        assert time.monotonic() < deadline, "the program's children never started"
+        time.sleep(0.05)
+    exited = runner._exited_collecting()
+    assert exited["exit_code"] == 124 and exited["timed_out"]
+    assert runner.close() == 0
+    assert tagged(runner.tag) == []
+
+
+def test_ctrl_c_reaches_the_program_as_keyboard_interrupt(root):
+    runner = Runner(root, "run", "tester@here", "test")
+    runner.config("import time\nprint('waiting', flush=True)\ntime.sleep(60)\n")
+    runner.until(R.STARTED)
+    printed = b""
+    while not printed.endswith(b"waiting\n"):  # (a print may come in more than one frame)
+        printed += runner.until(R.STDOUT)
+    runner.send(R.SIGNAL, b"2")
+    exited = runner._exited_collecting()
+    assert exited["exit_code"] == 130 and b"KeyboardInterrupt" in runner._out[R.STDERR]
+    assert runner.close() == 0
+
+
+def test_history_logs_follow_and_stop_read_what_runs_wrote(root):
+    serve = Runner(root, "serve", "tester@here", "test")
+    first, _, _ = serve.run("print('one')")
+    history = ast.literal_eval(command(root, "history").decode())
+    assert [(r["id"], r["exit_code"], r["state"]) for r in history] == [(first["id"], 0, "finished")]
+    logs = frames_of(command(root, "logs", str(first["id"])))
+    assert logs[0][0] == R.HEAD and logs[-1][0] == R.END and {k for k, _ in logs[1:-1]} == {R.OUT_OF}
+    prefix = R.run_id_prefix(first["id"])
+    assert all(p.startswith(prefix) for _, p in logs[1:-1])
+    assert b"".join(p[len(prefix):] for _, p in logs[1:-1]) == b"one\n"
+    assert R.read_literal(logs[0][1])["code"] == "print('one')"
+    # a follower sees a run going, another client stops it, the run's own record says who
+    follower = Runner(root, "follow")
+    serve.config("import time\nprint('long', flush=True)\ntime.sleep(60)\n")
+    going = serve.until(R.STARTED)
+    head = follower.until(R.HEAD)
+    assert head["id"] == going["id"] and head["by"] == "tester@here"
+    assert command(root, "stop", str(going["id"]), "pair@there") == b""
+    exited = serve._exited_collecting()
+    assert exited["cancelled"] and exited["stopped_by"] == "pair@there"
+    end = follower.until(R.END)
+    assert end["id"] == going["id"] and end["state"] == "finished"
+    assert follower.close() == 0 and serve.close() == 0
+    assert command(root, "logs", "999") == R.literal_frame(R.END, {"id": 999, "state": "unknown"})
+
+
+def test_history_keeps_the_last_runs_only(root, monkeypatch):
+    serve = Runner(root, "serve", "tester@here", "test")
+    for _ in range(R.KEEP_RUNS + 3):
+        serve.run("pass")
+    assert serve.close() == 0
+    ids = [r["id"] for r in ast.literal_eval(command(root, "history").decode())]
+    assert ids == list(range(4, R.KEEP_RUNS + 4))
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="root starts the recorder (as msc does in a session)")
+def test_the_recorder_keeps_records_the_program_cannot_touch(root):
+    nobody = pwd.getpwnam("nobody")
+    for folder in (root / "app", root / "home/appuser/.msc"):
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chown(folder, nobody.pw_uid, nobody.pw_gid)
+    # (no imports: the interpreter's own files may be closed to nobody on this host)
+    forge = ("import os, sys\nhits = 0\n"
+             "for path in [f'/proc/{p}/fd/{fd}' for p in os.listdir('/proc') if p.isdigit()\n"
+             "             for fd in (os.listdir(f'/proc/{p}/fd') if os.access(f'/proc/{p}/fd', os.R_OK) else ())]:\n"
+             "    try:\n"
+             "        if int(path.split('/')[2]) != os.getpid() and os.readlink(path).startswith('pipe:'):\n"
+             "            open(path, 'wb', buffering=0).write(b'X\\x00\\x00\\x00\\x01{'); hits += 1\n"
+             "    except OSError:\n        pass\n"
+             f"runs = {str(root / 'var/lib/msc/runs')!r}\n"
+             "try:\n    open(runs + '/000001/meta', 'w').write('{}')\n    print('edited')\n"
+             "except OSError:\n    print('refused')\n"
+             "print(os.getuid(), hits)\nsys.exit(3)\n")
+    for mode in ("run", "serve"):
+        runner = Runner(root, mode, "tester@here", "test", user="nobody")
+        exited, out, err = runner.run(forge)
+        assert exited["exit_code"] == 3, err
+        assert out.split()[:2] == [b"refused", str(nobody.pw_uid).encode()], (out, err)
+        assert runner.close() == 0
+    runs = root / "var/lib/msc/runs"
+    assert runs.stat().st_uid == 0 and (runs / "000001" / "meta").stat().st_uid == 0
+    assert ast.literal_eval((runs / "000001" / "meta").read_text())["exit_code"] == 3
