@@ -70,7 +70,7 @@ class DockerManager:
     def execute_in_container(self, container_name: str, code: str, timeout: float | None = None,
                              auto_install: bool = False, filename: str = "main.py",
                              stdin: str | bytes | None = None, files: dict | None = None) -> dict:
-        """Run code in the session; the seed's result dictionary (never raises for a lost container).
+        """Run code in the session; the run's result dictionary (never raises for a lost container).
         `stdin`: the program's whole input (none: an empty stdin); `files`: {path under /app:
         bytes or str} written first (data the code reads)."""
         record = self._msc.sessions.resolve(container_name)

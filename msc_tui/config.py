@@ -34,7 +34,7 @@ def state_dir() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every key of config.toml, flat, with its default. Documented in the README."""
+    """Every key of config.toml, flat, with its default. Documented in docs/configuration.md."""
 
     base_image: str = "python:3.11-slim"
     default_app_type: str = "basic_app"

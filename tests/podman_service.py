@@ -1,6 +1,6 @@
 """A rootful Podman serving the Docker API on a private socket, with private storage.
 
-The set-up that works on Debian's podman 4.3 (README, "Podman"): catatonit installed (for
+The set-up that works on Debian's podman 4.3 (docs/configuration.md, "Podman"): catatonit installed (for
 `Init`), default ulimits no higher than this process's hard limits (Podman's defaults are
 higher and runc then fails with "error setting rlimits"), and a short exit_command_delay (else
 each exec leaves conmon processes behind for 5 minutes). Storage, run state, the config and

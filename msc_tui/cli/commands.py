@@ -63,7 +63,7 @@ def _notice(kind: str, details: dict) -> None:
 
 
 async def _choose_session(msc: Msc, args, code: str):
-    """--session, else (in a terminal) the seed's reuse prompt, else a new session."""
+    """--session, else (in a terminal) the 'Reuse existing container?' prompt, else a new session."""
     if args.session:
         record = await msc.sessions.record_for(args.session)
         await msc.sessions.ensure_running(record)

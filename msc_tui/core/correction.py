@@ -1,4 +1,4 @@
-"""The correction flow (the seed's run, analyze, install, rerun), every missing import in one go.
+"""The correction flow (run, analyze, install, rerun), every missing import in one go.
 
 Before a rerun msc looks at all the imports of the code and of the local modules sent with
 it (not only the one the traceback names), asks the container in one exec which of them do

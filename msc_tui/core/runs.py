@@ -177,7 +177,7 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
                local=(), run_id: int | None = None, cancelled: bool = False,
                stopped_by: str | None = None, warm: int | None = None, oom_killed: bool = False,
                changed: list[str] | None = None, disk_exceeded: int | None = None) -> dict:
-    """The seed's result dictionary (the CLI's --json and the Python API return it as is).
+    """A run's result dictionary, keys in docs/api.md (the CLI's --json and the Python API return it as is).
     `warm`: how many modules a warm server had preloaded (None: the run took the exec path)."""
     analysis = analyze(stderr, record.session_files, local) if exit_code else None
     return {

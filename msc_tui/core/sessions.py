@@ -227,7 +227,7 @@ class Sessions:
         return self.engine.events.watch(label=None if include_all else self.home_label)
 
     async def existing(self) -> list[SessionView]:
-        """Sessions whose container still exists (the seed's 'Found N existing containers')."""
+        """Sessions whose container still exists (for the prompt 'Found N existing development containers')."""
         return [v for v in await self.views() if v.record and v.container]
 
     # -- creating ----------------------------------------------------------------------------

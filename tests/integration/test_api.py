@@ -1,4 +1,4 @@
-"""The Python API for correction agents: the seed's flows, checked with docker-py."""
+"""The Python API for correction agents: run, analyze, install, rerun, checked with docker-py."""
 
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ class PickOne(ModalScreen[str | None]):
 
 
 class QuitDialog(ModalScreen[str | None]):
-    """The seed's 'save/remove containers at session end': keep is the default."""
+    """At quit: keep the session's container or remove it; keep is the default."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
 

@@ -1,4 +1,4 @@
-"""The seed's 'Reuse existing container?' as a modal: reuse, new (type changeable), restore."""
+"""The session picker, a modal: reuse a session, make a new one (type changeable), or restore one."""
 
 from __future__ import annotations
 
