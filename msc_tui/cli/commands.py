@@ -24,8 +24,8 @@ from ..core.recipe import render
 from ..core.runs import RunInput, check_filename
 from ..core.service import Msc
 from ..core.sessions import parse_duration
-from ..formatting import plural, run_closing, run_header, run_outcome, size
 from ..errors import EngineUnreachable, MscError, NotFound, NotRunning, UsageError
+from ..formatting import plural, run_closing, run_header, run_outcome, size
 from .console import current, stderr, stdout
 from .program_input import terminal_size
 from .render import BuildProgress, print_json, table

@@ -17,8 +17,8 @@ from typing import Callable
 from packaging.requirements import InvalidRequirement, Requirement
 
 from ..engine import Engine
-from .bridge import Bridge
 from ..errors import InstallFailed, MscError, NotFound, UsageError
+from .bridge import Bridge
 from .recipe import LIST_PACKAGES, VENV, index_environment
 from .sessions import Sessions, container_gone
 from .state import SessionRecord

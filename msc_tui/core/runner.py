@@ -34,13 +34,12 @@ flushed) but without tearing down every module.
 
 from __future__ import annotations
 
+import _signal as signal  # the C module: `signal` itself imports enum (milliseconds per run)
 import marshal
 import os
 import select
 import sys
 import time
-
-import _signal as signal  # the C module: `signal` itself imports enum (milliseconds per run)
 
 APP_DIR = "/app"
 RUNS_DIR = "/home/appuser/.msc/runs"

@@ -257,7 +257,7 @@ async def test_the_log_keeps_following_run_after_run(app):
         log = app.screen.log_view
         for run, code in enumerate(("print(1", "import nothing_here_x\n", wide, wide), start=1):
             await run_code(pilot, code)
-            await until(pilot, lambda: sum(l.startswith("exit") for l in log_lines(pilot)) == run, timeout=60)
+            await until(pilot, lambda run=run: sum(l.startswith("exit") for l in log_lines(pilot)) == run, timeout=60)
             await pilot.pause(0.3)
             # the end is on screen: the closing line is the last row shown
             assert log.scroll_y >= log.max_scroll_y - 1, (run, log.scroll_y, log.max_scroll_y)

@@ -20,14 +20,14 @@ from ...core.project import find_root, read_source, scan_project
 from ...core.runs import RunInput, check_filename, run_exec_owner
 from ...core.sessions import LABEL_SESSION, record_from_labels
 from ...core.state import SessionRecord
-from ...formatting import plural, run_closing, run_header, size
-from ..workers import guarded_work
 from ...errors import MscError, NotFound
+from ...formatting import plural, run_closing, run_header, size
 from ..widgets.code_editor import CodeEditor
 from ..widgets.container_table import ContainerTable
 from ..widgets.exec_log import ExecLog
 from ..widgets.install_panel import InstallPanel
 from ..widgets.program_input import ProgramInputLine
+from ..workers import guarded_work
 from .cleanup import CleanupScreen
 from .details import DetailsScreen
 from .dialogs import AskText, Confirm, PickOne, Unsaved

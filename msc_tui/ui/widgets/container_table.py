@@ -8,8 +8,8 @@ from typing import Callable
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from ...formatting import size, when
 from ...core.sessions import OTHER_HOME, THIS_HOME, SessionView
+from ...formatting import size, when
 
 # The session id is the end of the name (msc-dev-session-<id>): no column of its own, so that
 # the table fits 80 columns.
