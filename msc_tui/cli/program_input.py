@@ -12,9 +12,9 @@ import asyncio
 import os
 import signal
 import sys
+from typing import TextIO
 
 from ..core.runs import RunInput
-from .console import stderr
 
 
 def terminal_size() -> dict:
@@ -23,8 +23,10 @@ def terminal_size() -> dict:
 
 
 class ProgramInput:
-    def __init__(self, controls: RunInput, forward_stdin: bool, raw_terminal: bool = False):
+    def __init__(self, controls: RunInput, forward_stdin: bool, raw_terminal: bool = False,
+                 err: TextIO | None = None):
         self.controls = controls
+        self.err = sys.stderr if err is None else err  # the asking console's, for its one warning
         self.forward_stdin = forward_stdin
         self.raw_terminal = raw_terminal
         self.interrupts = 0
@@ -79,7 +81,7 @@ class ProgramInput:
         if self.interrupts == 1:
             self.controls.interrupt()
         elif self.interrupts == 2:
-            print("\nmsc: second Ctrl-C: killing the program's process tree", file=stderr())
+            print("\nmsc: second Ctrl-C: killing the program's process tree", file=self.err)
             self.controls.kill()
         elif self._task is not None:
             self._task.cancel()  # the session does not answer: stop waiting (it is killed from outside)
