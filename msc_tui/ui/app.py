@@ -15,7 +15,7 @@ from textual.screen import Screen
 from ..config import load_settings
 from ..core.service import Msc
 from ..errors import MscError
-from .screens.dialogs import QuitDialog
+from .dialogs import QuitDialog
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 

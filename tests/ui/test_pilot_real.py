@@ -453,7 +453,7 @@ async def test_the_runs_view_lists_runs_with_their_code_and_output(app):
 
 
 async def test_a_pairs_save_under_the_open_file_name_is_offered_never_forced(app):
-    from msc_tui.ui.screens.dialogs import Confirm
+    from msc_tui.ui.dialogs import Confirm
 
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.msc is not None)

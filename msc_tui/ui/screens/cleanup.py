@@ -17,8 +17,8 @@ from ...core.cleanup import CACHE, IMAGES, RECORDS, SESSIONS, Inventory, Item
 from ...core.sessions import parse_duration
 from ...errors import MscError
 from ...formatting import plural, size, when
+from ..dialogs import Confirm
 from ..workers import guarded_work
-from .dialogs import Confirm
 
 NOUNS = {SESSIONS: "session", IMAGES: "image", CACHE: "cache", RECORDS: "record"}
 

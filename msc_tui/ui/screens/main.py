@@ -22,6 +22,7 @@ from ...core.sessions import LABEL_SESSION, record_from_labels
 from ...core.state import SessionRecord
 from ...errors import MscError, NotFound
 from ...formatting import plural, run_closing, run_header, size
+from ..dialogs import AskText, Confirm, PickOne, Unsaved
 from ..widgets.code_editor import CodeEditor
 from ..widgets.container_table import ContainerTable
 from ..widgets.exec_log import ExecLog
@@ -30,7 +31,6 @@ from ..widgets.program_input import ProgramInputLine
 from ..workers import guarded_work
 from .cleanup import CleanupScreen
 from .details import DetailsScreen
-from .dialogs import AskText, Confirm, PickOne, Unsaved
 from .picker import Choice, SessionPicker
 from .runs import RunsScreen
 
