@@ -57,7 +57,7 @@ def validate_specs(specs: list[str]) -> list[str]:
     return checked
 
 
-def _failure(action: str, output: str, code: int) -> InstallFailed:
+def _failure(action: str, output: str, code: int | None) -> InstallFailed:
     lines = [l.strip() for l in output.splitlines() if l.strip()]
     if any(sign.lower() in output.lower() for sign in _TLS_SIGNS):
         return InstallFailed(f"{action} failed: the package index's TLS certificate is not trusted; "
