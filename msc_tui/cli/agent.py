@@ -20,7 +20,6 @@ import struct
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
 
 from ..core.runs import RunInput
 from ..core.service import Msc
@@ -69,7 +68,7 @@ class _RelayedInput(ProgramInput):
     """The program's stdin and Ctrl-C as the asking process relays them (no fd 0, no signals
     here). Input that arrives before the run starts is kept for it."""
 
-    def __init__(self, err: TextIO):
+    def __init__(self, err: _Stream):
         super().__init__(RunInput(), forward_stdin=True, err=err)
         self._pending: list[bytes | None] = []  # None: end of input
 
