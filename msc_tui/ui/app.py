@@ -48,6 +48,13 @@ class MscApp(App):
     async def open_core(self) -> None:
         self.msc = await self.opener()
 
+    @property
+    def core(self) -> Msc:
+        """The open core, for the screens' work that comes after open_core."""
+        if self.msc is None:
+            raise RuntimeError("msc's core is not open yet")
+        return self.msc
+
     def on_mount(self) -> None:
         self.push_screen(MainScreen(show_picker=self.show_picker, local_path=self.open_path))
 
@@ -82,7 +89,7 @@ class MscApp(App):
 
     async def remove_and_exit(self, name: str) -> None:
         try:
-            await self.msc.sessions.remove(name)
+            await self.core.sessions.remove(name)
         except MscError as exc:
             self.notify(str(exc), severity="error")
             return

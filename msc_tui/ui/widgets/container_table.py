@@ -56,7 +56,7 @@ class ContainerTable(DataTable):
         if not self.row_count:
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.views.get(key)
+        return self.views.get(key)  # type: ignore[arg-type]  # msc's rows all have keys
 
     def upsert(self, view: SessionView) -> None:
         """Add the row, or update only the cells that changed (the cursor stays put)."""
