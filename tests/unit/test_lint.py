@@ -18,6 +18,10 @@ def test_ruff_finds_nothing():
     check([sys.executable, "-m", "ruff", "check", "msc_tui", "tests", "bench", "scripts"])
 
 
+def test_mypy_finds_nothing():
+    check([sys.executable, "-m", "mypy"])  # over msc_tui (pyproject.toml, [tool.mypy])
+
+
 def test_the_import_contracts_hold():
     """Layers (engine <- core <- api, ui <- cli), no cycles, Textual and aiodocker where they belong."""
     check([str(VENV_BIN / "lint-imports"), "--no-cache", "--no-logo"])
