@@ -44,8 +44,8 @@ def main() -> None:
     with private_home() as home:
         for _ in range(2):
             names = make(client, image, home, count)
-            results["docker rm -f"].append(timed(lambda: subprocess.run(["docker", "rm", "-f", *names],
-                                                                        capture_output=True, check=True)))
+            results["docker rm -f"].append(timed(lambda names=names: subprocess.run(["docker", "rm", "-f", *names],
+                                                                                    capture_output=True, check=True)))
             make(client, image, home, count)
             results["msc df"].append(timed(lambda: msc("df", "--json")))
             results["msc clean"].append(timed(lambda: msc("clean", "--yes", "--json")))

@@ -18,9 +18,8 @@ from pathlib import Path
 from common import interleaved, median_ms, private_home, stop_agents
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.ssh_box import ALIAS, start_ssh_box  # noqa: E402
-
 from msc_tui import DockerManager  # noqa: E402
+from tests.ssh_box import ALIAS, start_ssh_box  # noqa: E402
 
 CODE = "print(1)"
 

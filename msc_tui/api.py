@@ -36,7 +36,9 @@ class DockerManager:
                 finished.set()
                 cleaned_up.set()
 
-            asyncio.current_task().add_done_callback(mark)
+            task = asyncio.current_task()
+            assert task is not None  # run_coroutine_threadsafe runs it as a task
+            task.add_done_callback(mark)
             return await coroutine
 
         future = asyncio.run_coroutine_threadsafe(tracked(), self._loop)

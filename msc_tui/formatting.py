@@ -21,7 +21,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def size(value: int | None) -> str:
+def size(value: float | None) -> str:
     if value is None:
         return "-"
     for unit in ("B", "KB", "MB", "GB"):

@@ -68,8 +68,8 @@ class _RelayedInput(ProgramInput):
     """The program's stdin and Ctrl-C as the asking process relays them (no fd 0, no signals
     here). Input that arrives before the run starts is kept for it."""
 
-    def __init__(self):
-        super().__init__(RunInput(), forward_stdin=True)
+    def __init__(self, err: _Stream):
+        super().__init__(RunInput(), forward_stdin=True, err=err)
         self._pending: list[bytes | None] = []  # None: end of input
 
     def __call__(self, controls: RunInput, forward_stdin: bool, raw_terminal: bool = False) -> "_RelayedInput":
@@ -135,10 +135,11 @@ class Agent:
             writer.close()
 
     async def _run(self, args, request: dict, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
-        relayed = _RelayedInput()
+        err = _Stream(writer, b"e")
+        relayed = _RelayedInput(err)
         code_in: list[bytes] = []  # `msc run -`: the code is all of stdin
         stdin_done = asyncio.Event()
-        console = Console(_Stream(writer, b"O"), _Stream(writer, b"e"), bool(request.get("stdin_isatty")),
+        console = Console(_Stream(writer, b"O"), err, bool(request.get("stdin_isatty")),
                           lambda n: b"".join(code_in)[:n], relayed)
 
         use(console)  # this connection's task, and the two below

@@ -24,8 +24,8 @@ from ..core.recipe import render
 from ..core.runs import RunInput, check_filename
 from ..core.service import Msc
 from ..core.sessions import parse_duration
-from ..formatting import plural, run_closing, run_header, run_outcome, size
 from ..errors import EngineUnreachable, MscError, NotFound, NotRunning, UsageError
+from ..formatting import plural, run_closing, run_header, run_outcome, size
 from .console import current, stderr, stdout
 from .program_input import terminal_size
 from .render import BuildProgress, print_json, table
@@ -73,10 +73,10 @@ async def _choose_session(msc: Msc, args, code: str):
         if existing:
             print(f"Found {plural(len(existing), 'existing development container')}:", file=stderr())
             for i, view in enumerate(existing, 1):
-                print(f"  {i}. {view.name} ({view.record.image}) - {view.status}", file=stderr())
+                print(f"  {i}. {view.name} ({view.record.image}) - {view.status}", file=stderr())  # type: ignore[union-attr]
             answer = ask("Reuse existing container? (number, Enter or 'n' for new): ")
             if answer.isdigit() and 1 <= int(answer) <= len(existing):
-                record = existing[int(answer) - 1].record
+                record = existing[int(answer) - 1].record  # type: ignore[assignment]  # existing(): all have one
                 await msc.sessions.ensure_running(record)
                 print(f"Using existing container: {record.container_name}", file=stderr())
                 return record
@@ -454,7 +454,7 @@ async def logs(args) -> int:
             events = msc.runs.follow(container, last=True)
         else:
             events = msc.runs.logs(container, args.run, follow=args.follow)
-        collected = {"stdout": [], "stderr": []}
+        collected: dict[str, list[str]] = {"stdout": [], "stderr": []}
         meta: dict = {}
         try:
             await _print_events(args, events, collected, meta)

@@ -6,13 +6,21 @@ from __future__ import annotations
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from typing import Callable, Protocol
+
+
+class Stream(Protocol):
+    """Where a command's text goes: a text file, or (in the run agent) frames to the asking process."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 @dataclass
 class Console:
-    out: TextIO
-    err: TextIO
+    out: Stream
+    err: Stream
     stdin_isatty: bool
     read_code: Callable[[int], bytes]  # `msc run -`: the code, up to n bytes
     program_input: Callable  # (RunInput, forward_stdin, raw_terminal) -> an object with start()/stop()
@@ -35,9 +43,9 @@ def use(console: Console) -> None:
     _current.set(console)
 
 
-def stdout() -> TextIO:
+def stdout() -> Stream:
     return current().out
 
 
-def stderr() -> TextIO:
+def stderr() -> Stream:
     return current().err

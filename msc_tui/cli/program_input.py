@@ -12,9 +12,12 @@ import asyncio
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from ..core.runs import RunInput
-from .console import stderr
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 
 def terminal_size() -> dict:
@@ -23,14 +26,16 @@ def terminal_size() -> dict:
 
 
 class ProgramInput:
-    def __init__(self, controls: RunInput, forward_stdin: bool, raw_terminal: bool = False):
+    def __init__(self, controls: RunInput, forward_stdin: bool, raw_terminal: bool = False,
+                 err: SupportsWrite[str] | None = None):
         self.controls = controls
+        self.err = sys.stderr if err is None else err  # the asking console's, for its one warning
         self.forward_stdin = forward_stdin
         self.raw_terminal = raw_terminal
         self.interrupts = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reading = False
-        self._saved_mode = None
+        self._saved_mode: list | None = None  # termios attributes while the terminal is raw
         self._task: asyncio.Task | None = None
         self._file_reader: asyncio.Task | None = None
 
@@ -79,13 +84,13 @@ class ProgramInput:
         if self.interrupts == 1:
             self.controls.interrupt()
         elif self.interrupts == 2:
-            print("\nmsc: second Ctrl-C: killing the program's process tree", file=stderr())
+            print("\nmsc: second Ctrl-C: killing the program's process tree", file=self.err)
             self.controls.kill()
         elif self._task is not None:
             self._task.cancel()  # the session does not answer: stop waiting (it is killed from outside)
 
     def _stop_reading(self) -> None:
-        if self._reading:
+        if self._reading and self._loop is not None:
             self._loop.remove_reader(0)
             self._reading = False
 

@@ -43,7 +43,7 @@ def imported_modules(code: str) -> set[str]:
         tree = ast.parse(code or "")
     except SyntaxError:
         return set(re.findall(r"^\s*(?:from|import)\s+(\w+)", code or "", re.MULTILINE))
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
@@ -59,5 +59,5 @@ def detect_app_type(code: str | None = None, task: str | None = None, default: s
         if modules & _IMPORT_SIGNS[app_type]:
             return app_type
     scores = {t: len(re.findall(words, task or "", re.IGNORECASE)) for t, words in _TASK_WORDS.items()}
-    best = max(scores, key=scores.get)  # ties keep the order gui, data, web
+    best = max(scores, key=scores.__getitem__)  # ties keep the order gui, data, web
     return best if scores[best] else default

@@ -41,6 +41,7 @@ def code_imports(sources: list[str]) -> list[str]:
     found: list[str] = []
 
     def visit(node: ast.AST, guarded: bool) -> None:
+        child: ast.AST
         if isinstance(node, ast.Try):
             inner = guarded or _handles_import_error(node)
             for child in node.body:

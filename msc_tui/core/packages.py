@@ -17,8 +17,8 @@ from typing import Callable
 from packaging.requirements import InvalidRequirement, Requirement
 
 from ..engine import Engine
-from .bridge import Bridge
 from ..errors import InstallFailed, MscError, NotFound, UsageError
+from .bridge import Bridge
 from .recipe import LIST_PACKAGES, VENV, index_environment
 from .sessions import Sessions, container_gone
 from .state import SessionRecord
@@ -57,7 +57,7 @@ def validate_specs(specs: list[str]) -> list[str]:
     return checked
 
 
-def _failure(action: str, output: str, code: int) -> InstallFailed:
+def _failure(action: str, output: str, code: int | None) -> InstallFailed:
     lines = [l.strip() for l in output.splitlines() if l.strip()]
     if any(sign.lower() in output.lower() for sign in _TLS_SIGNS):
         return InstallFailed(f"{action} failed: the package index's TLS certificate is not trusted; "

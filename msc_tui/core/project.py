@@ -52,7 +52,7 @@ def companions(entry: Path) -> dict[str, str]:
     folder = entry.resolve().parent
     local = set(local_modules(folder)) - {entry.stem}
     found: dict[str, str] = {}
-    pending, seen = [read_source(entry)], set()
+    pending, seen = [read_source(entry)], set[str]()
     while pending:
         for name in sorted((imported_modules(pending.pop()) & local) - seen):
             seen.add(name)

@@ -50,7 +50,7 @@ class Recipe:
 
 def index_environment(settings: Settings, wheelhouse_path: str = "/wheelhouse") -> dict[str, str]:
     """pip's and uv's environment variables for the configured index and wheelhouse."""
-    env = {}
+    env: dict[str, str] = {}
     if settings.index_url == "none":
         env.update(PIP_NO_INDEX="1", UV_NO_INDEX="1")
     elif settings.index_url:

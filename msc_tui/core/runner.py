@@ -34,13 +34,12 @@ flushed) but without tearing down every module.
 
 from __future__ import annotations
 
+import _signal as signal  # the C module: `signal` itself imports enum (milliseconds per run)
 import marshal
 import os
 import select
 import sys
 import time
-
-import _signal as signal  # the C module: `signal` itself imports enum (milliseconds per run)
 
 # Every folder hangs off one root, so tests drive the runner as a local subprocess
 # (MSC_RUNNER_ROOT=<a temp folder>); in a session it is unset and the root is /.

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import AsyncIterator, Callable
 
 from ..engine import Engine
-from ..engine.execs import ExecChannel
 from ..engine.containers import parse_memory
+from ..engine.execs import ExecChannel
 from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
 from . import runner
 from .files import APP_DIR
@@ -303,7 +303,7 @@ class Runs:
         that has gone replaced (then the exec path taken), and it goes again."""
         warm_tries = 2 if self.warm else 0
         await self.sessions.ensure_verified(record)
-        for attempt in range(5):
+        for _ in range(5):
             try:
                 channel = await self._warm_channel(record.container_name) if warm_tries else None
                 return await self._run_once(record.container_name, config, controls, capture, on_notice, channel)

@@ -75,7 +75,8 @@ def record_from_labels(c: ContainerInfo, session_files: list[str] | None = None)
 
 @dataclass
 class SessionView:
-    """One row of `msc ls`: a record, its container, or both."""
+    """One row of `msc ls`: a record, its container, or both (mypy cannot know that one is there: the
+    ignores below; another home's session is always seen by its container)."""
 
     record: SessionRecord | None
     container: ContainerInfo | None
@@ -84,7 +85,7 @@ class SessionView:
 
     @property
     def name(self) -> str:
-        return self.container.name if self.container else self.record.container_name
+        return self.container.name if self.container else self.record.container_name  # type: ignore[union-attr]
 
     @property
     def session(self) -> str:
@@ -111,7 +112,7 @@ class SessionView:
         """'this home', 'not msc', or another home's session with its user and home."""
         if self.owner != OTHER_HOME:
             return self.owner
-        labels = self.container.labels
+        labels = self.container.labels  # type: ignore[union-attr]
         return f"{labels.get(LABEL_USER, '?')} ({labels.get(LABEL_HOME)})"
 
     def as_dict(self) -> dict:
@@ -120,9 +121,9 @@ class SessionView:
             "name": self.name,
             "session": self.session,
             "app_type": record.app_type if record else (container.labels.get("msc.app_type", "") if container else ""),
-            "image": container.image if container else record.image,
+            "image": container.image if container else record.image,  # type: ignore[union-attr]
             "status": self.status,
-            "created": record.created_at if record else container.created,
+            "created": record.created_at if record else container.created,  # type: ignore[union-attr]
             "last_used": self.last_used,
             "packages": len(record.installed_packages) if record else 0,
             "size_rw": container.size_rw if container else None,
@@ -220,7 +221,8 @@ class Sessions:
             container = None
         if record is None and container is None:
             return None
-        return SessionView(record, container, THIS_HOME if record else ownership(container.labels, self.home))
+        owner = ownership(container.labels, self.home) if container and not record else THIS_HOME
+        return SessionView(record, container, owner)
 
     def watch(self, include_all: bool = False):
         """Container events (msc's own, or all), with `lost`/`back` when the engine goes and returns."""

@@ -89,8 +89,8 @@ def resolve_endpoint(configured: str = "", context: str = "") -> Endpoint:
         return Endpoint(_context_host(name), "DOCKER_CONTEXT", name)
     if configured:
         return Endpoint(configured, "[engine] host")
-    if name := _current_context():
-        return Endpoint(_context_host(name), "currentContext", name)
+    if current := _current_context():
+        return Endpoint(_context_host(current), "currentContext", current)
     return Endpoint(DEFAULT_SOCKET, "default")
 
 
@@ -179,6 +179,13 @@ class Engine:
         self.storage = Storage(self._docker, self.endpoint, podman=self.is_podman)
 
     @property
+    def _client(self) -> aiodocker.Docker:
+        """aiodocker's client, open from connect() to close()."""
+        if self._docker is None:
+            raise RuntimeError(f"the connection to {self.endpoint} is closed")
+        return self._docker
+
+    @property
     def is_podman(self) -> bool:
         """Podman's Docker-compatible service (its /version names it among the components)."""
         return any("podman" in str(c.get("Name", "")).lower() for c in self.info.get("Components") or [])
@@ -199,7 +206,7 @@ class Engine:
         """The engine host's CPUs (its /info; asked once)."""
         if not getattr(self, "_cpus", None):
             with engine_errors("info", self.endpoint):
-                self._cpus = int((await self._docker.system.info()).get("NCPU") or 1)
+                self._cpus = int((await self._client.system.info()).get("NCPU") or 1)
         return self._cpus
 
     @asynccontextmanager
@@ -211,6 +218,7 @@ class Engine:
             yield
             return
         task = asyncio.current_task()
+        assert task is not None  # an async with runs in a task
         gave_up = False
 
         async def ping() -> None:
@@ -219,7 +227,7 @@ class Engine:
                 await asyncio.sleep(PING_EVERY_S)
                 try:
                     async with asyncio.timeout(self.call_timeout):
-                        await self._docker.version()
+                        await self._client.version()
                 except TimeoutError:
                     gave_up = True
                     task.cancel()
@@ -242,7 +250,7 @@ class Engine:
 
     async def version(self) -> dict:
         with engine_errors("version", self.endpoint):
-            return await self._docker.version()
+            return await self._client.version()
 
     async def close(self) -> None:
         """Close defensively: after the daemon died aiodocker's close can raise."""

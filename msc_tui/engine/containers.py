@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from dataclasses import dataclass, field
@@ -165,7 +166,7 @@ class Containers:
             raw = await self._docker.containers.get(name, **({"size": 1} if size else {}))
         return _from_inspect(raw._container)
 
-    async def processes(self, name: str) -> list[tuple[int, str]]:
+    async def processes(self, name: str) -> builtins.list[tuple[int, str]]:  # (list: the method above)
         """(resident memory in bytes, command line) of each process in a running container."""
         with self._errors(f"container {name}"):
             # The engine needs the pid column; -ww: whole command lines, whatever dockerd's terminal width.

@@ -10,7 +10,6 @@ import aiohttp
 
 from ..errors import EngineError, EngineUnreachable, NotFound, NotRunning
 
-
 CONNECTION_FAILED = 900  # aiodocker's status for "cannot connect to the engine"
 
 

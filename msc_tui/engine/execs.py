@@ -155,8 +155,8 @@ class Execs:
                         last_yield = time.monotonic()
 
     async def output(self, container: str, argv: list[str], *, user: str = "",
-                     timeout: float | None = 60, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-        """Run argv to completion and return (exit code, stdout, stderr) as text."""
+                     timeout: float | None = 60, env: dict[str, str] | None = None) -> tuple[int | None, str, str]:
+        """Run argv to completion and return (exit code, stdout, stderr) as text (see ExecResult)."""
         chunks: dict[int, list[bytes]] = {STDOUT: [], STDERR: []}
         result = await self.run(container, argv, lambda s, d: chunks[s].append(d),
                                 user=user, timeout=timeout, env=env)

@@ -41,7 +41,9 @@ class Images:
                     on_log: OnBuildLog, labels: dict[str, str] | None = None) -> None:
         """Build and tag. on_log gets each log line; a failure names the failing step."""
         archive = pack({"Dockerfile": dockerfile.encode(), **context}, uid=0, gid=0)
-        step, last_lines, log = "", [], []
+        step = ""
+        last_lines: list[str] = []
+        log: list[str] = []
         with engine_errors(f"build of {tag}", self._endpoint):
             try:
                 async for item in self._docker.images.build(

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from ..config import load_settings
 from ..core.service import Msc
 from ..errors import MscError
-from .screens.dialogs import QuitDialog
+from .dialogs import QuitDialog
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 
@@ -47,6 +47,13 @@ class MscApp(App):
 
     async def open_core(self) -> None:
         self.msc = await self.opener()
+
+    @property
+    def core(self) -> Msc:
+        """The open core, for the screens' work that comes after open_core."""
+        if self.msc is None:
+            raise RuntimeError("msc's core is not open yet")
+        return self.msc
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(show_picker=self.show_picker, local_path=self.open_path))
@@ -82,7 +89,7 @@ class MscApp(App):
 
     async def remove_and_exit(self, name: str) -> None:
         try:
-            await self.msc.sessions.remove(name)
+            await self.core.sessions.remove(name)
         except MscError as exc:
             self.notify(str(exc), severity="error")
             return

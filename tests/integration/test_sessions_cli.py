@@ -15,7 +15,6 @@ import tomli_w
 
 from tests.conftest import remove_home_objects
 
-
 RESULT_KEYS = {"success", "exit_code", "stdout", "stderr", "duration_s", "timed_out", "container_available",
                "container_supports_pip_install", "installed_packages", "container_name", "session"}
 

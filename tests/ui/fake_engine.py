@@ -12,11 +12,11 @@ import json
 import marshal
 
 from msc_tui.config import Settings
+from msc_tui.core import runner
 from msc_tui.core.service import Msc
 from msc_tui.core.state import SessionRecord, StateStore
 from msc_tui.engine.containers import ContainerInfo
 from msc_tui.engine.storage import DiskUsage, ImageInfo, VolumeInfo
-from msc_tui.core import runner
 
 FROZEN_NOW = 1_790_000_000.0
 DAY = 86400.0

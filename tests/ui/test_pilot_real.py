@@ -257,7 +257,7 @@ async def test_the_log_keeps_following_run_after_run(app):
         log = app.screen.log_view
         for run, code in enumerate(("print(1", "import nothing_here_x\n", wide, wide), start=1):
             await run_code(pilot, code)
-            await until(pilot, lambda: sum(l.startswith("exit") for l in log_lines(pilot)) == run, timeout=60)
+            await until(pilot, lambda run=run: sum(l.startswith("exit") for l in log_lines(pilot)) == run, timeout=60)
             await pilot.pause(0.3)
             # the end is on screen: the closing line is the last row shown
             assert log.scroll_y >= log.max_scroll_y - 1, (run, log.scroll_y, log.max_scroll_y)
@@ -453,7 +453,7 @@ async def test_the_runs_view_lists_runs_with_their_code_and_output(app):
 
 
 async def test_a_pairs_save_under_the_open_file_name_is_offered_never_forced(app):
-    from msc_tui.ui.screens.dialogs import Confirm
+    from msc_tui.ui.dialogs import Confirm
 
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.msc is not None)

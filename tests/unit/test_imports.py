@@ -1,6 +1,6 @@
 from msc_tui import analyze_import_errors
-from msc_tui.core.imports import CURATED, analyze, data_map, distribution_for, suggest
 from msc_tui.core.correction import code_imports
+from msc_tui.core.imports import CURATED, analyze, data_map, distribution_for, suggest
 
 TRACEBACK = """Traceback (most recent call last):
   File "/app/main.py", line 1, in <module>

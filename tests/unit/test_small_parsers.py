@@ -1,12 +1,12 @@
 import pytest
 
 from msc_tui.cli.render import table
-from msc_tui.formatting import when
 from msc_tui.core.packages import validate_specs
 from msc_tui.core.runs import check_filename, structured_error
 from msc_tui.core.sessions import parse_duration
 from msc_tui.engine.containers import parse_memory
 from msc_tui.errors import UsageError
+from msc_tui.formatting import when
 
 
 def test_specs_accept_names_extras_and_versions():

@@ -6,6 +6,8 @@ after a second confirmation that names their owner."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,8 +19,13 @@ from ...core.cleanup import CACHE, IMAGES, RECORDS, SESSIONS, Inventory, Item
 from ...core.sessions import parse_duration
 from ...errors import MscError
 from ...formatting import plural, size, when
+from ..dialogs import Confirm
 from ..workers import guarded_work
-from .dialogs import Confirm
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import MscApp
 
 NOUNS = {SESSIONS: "session", IMAGES: "image", CACHE: "cache", RECORDS: "record"}
 
@@ -28,14 +35,17 @@ class Tick(Checkbox):
     colour alone, which some terminals and eyes do not show)."""
 
     @property
-    def BUTTON_INNER(self) -> str:  # Textual's name
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # Textual's class attribute, per instance here
         return "X" if self.value else " "
 
 
 class CleanupScreen(Screen):
+    if TYPE_CHECKING:  # Textual types self.app as a plain App; msc's screens are shown by MscApp
+        app = getters.app(MscApp)
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="cleanup.back"),
-        Binding("space", "toggle", "Select", id="cleanup.toggle"),
+        Binding("space", "toggle_selected", "Select", id="cleanup.toggle"),
         Binding("a", "select_all", "Select all shown", id="cleanup.select_all"),
         Binding("delete,d", "remove", "Remove selected", id="cleanup.remove"),
         Binding("r", "refresh", "Refresh", id="cleanup.refresh"),
@@ -70,7 +80,7 @@ class CleanupScreen(Screen):
     # -- data ------------------------------------------------------------------------------
     @guarded_work(exclusive=True, group="cleanup-list")
     async def action_refresh(self) -> None:
-        msc = self.app.msc
+        msc = self.app.core
         self.inventory = await msc.cleanup.survey()
         self.others = {}
         if self.query_one("#foreign", Checkbox).value:
@@ -90,7 +100,7 @@ class CleanupScreen(Screen):
         except MscError:
             older = None
         stopped = self.query_one("#stopped", Checkbox).value
-        choose = self.app.msc.cleanup.choose
+        choose = self.app.core.cleanup.choose
         now = self.app.clock()
         ours = choose(self.inventory, {SESSIONS}, older, stopped, now=now)
         ours += choose(self.inventory, {IMAGES, CACHE, RECORDS}, older, now=now)
@@ -126,12 +136,12 @@ class CleanupScreen(Screen):
             self.render_rows()
 
     # -- selection and removal ------------------------------------------------------------------
-    def action_toggle(self) -> None:
+    def action_toggle_selected(self) -> None:
         table = self.query_one("#candidates", DataTable)
         if not table.row_count:
             return
         name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.selected ^= {name}
+        self.selected ^= {name}  # type: ignore[arg-type]  # every row has a key
         self.render_rows()
 
     def action_select_all(self) -> None:
@@ -173,10 +183,10 @@ class CleanupScreen(Screen):
                 self.notify(error, severity="error")
             progress.advance(1)
 
-        removed, _ = await self.app.msc.cleanup.remove(ours, advanced)
+        removed, _ = await self.app.core.cleanup.remove(ours, advanced)
         for item in theirs:
             try:
-                await self.app.msc.sessions.remove(item.name, force=True)  # confirmed twice, owner named
+                await self.app.core.sessions.remove(item.name, force=True)  # confirmed twice, owner named
                 removed.append(item)
             except MscError as exc:
                 self.notify(str(exc), severity="error")

@@ -3,6 +3,8 @@ packages, files, recent runs, disk and warm memory), scrollable at 80x24."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -11,6 +13,11 @@ from textual.widgets import Label, Static
 
 from ...formatting import run_outcome, size, when
 from ..workers import guarded_work
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import MscApp
 
 
 def describe_lines(d: dict, now: float) -> list[str]:
@@ -39,6 +46,9 @@ def describe_lines(d: dict, now: float) -> list[str]:
 
 
 class DetailsScreen(ModalScreen[None]):
+    if TYPE_CHECKING:  # Textual types self.app as a plain App; msc's screens are shown by MscApp
+        app = getters.app(MscApp)
+
     BINDINGS = [Binding("escape", "dismiss(None)", "Close", id="details.close")]
 
     def __init__(self, name: str):
@@ -57,7 +67,7 @@ class DetailsScreen(ModalScreen[None]):
 
     @guarded_work(exclusive=True, group="details")
     async def load(self) -> None:
-        self.details = await self.app.msc.details(self.container)
+        self.details = await self.app.core.details(self.container)
         body = self.query_one("#details-body", Static)
         if self.details is None:
             body.update(f"{self.container} is gone")

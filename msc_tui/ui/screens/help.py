@@ -19,7 +19,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help"):
             yield Label("Keys (remap any by its id under \\[keys] in config.toml)", classes="dialog-title")
-            table = DataTable(cursor_type="row", zebra_stripes=True)
+            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
             table.add_columns("Key", "Action", "Id")
             for row in self.rows:
                 table.add_row(*row)

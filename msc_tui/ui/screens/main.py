@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,19 +21,24 @@ from ...core.project import find_root, read_source, scan_project
 from ...core.runs import RunInput, check_filename, run_exec_owner
 from ...core.sessions import LABEL_SESSION, record_from_labels
 from ...core.state import SessionRecord
-from ...formatting import plural, run_closing, run_header, size
-from ..workers import guarded_work
 from ...errors import MscError, NotFound
+from ...formatting import plural, run_closing, run_header, size
+from ..dialogs import AskText, Confirm, PickOne, Unsaved
 from ..widgets.code_editor import CodeEditor
 from ..widgets.container_table import ContainerTable
 from ..widgets.exec_log import ExecLog
 from ..widgets.install_panel import InstallPanel
 from ..widgets.program_input import ProgramInputLine
+from ..workers import guarded_work
 from .cleanup import CleanupScreen
 from .details import DetailsScreen
-from .dialogs import AskText, Confirm, PickOne, Unsaved
 from .picker import Choice, SessionPicker
 from .runs import RunsScreen
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import MscApp
 
 STARTER_CODE = 'print("hello from msc")\n'
 LOCAL_PATH = "a local path..."
@@ -40,6 +46,9 @@ AGE_REFRESH_S = 30  # "used 3m ago" cells age without any Docker call
 
 
 class MainScreen(Screen):
+    if TYPE_CHECKING:  # Textual types self.app as a plain App; msc's screens are shown by MscApp
+        app = getters.app(MscApp)
+
     # Below 120 columns the editor and the output would be narrower than ~60 columns side by side:
     # they stack (styles/msc.tcss), and F10 zooms whichever pane has the focus.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -94,7 +103,8 @@ class MainScreen(Screen):
     def compose(self) -> ComposeResult:
         # Kept as attributes, not queried: workers may still report while the screen unmounts.
         self.table = ContainerTable(clock=self.app.clock, id="containers")
-        self.editor = CodeEditor.code_editor(STARTER_CODE, language="python", id="editor")
+        # (Textual types code_editor's result as a TextArea; it is an instance of the class it is called on)
+        self.editor = cast(CodeEditor, CodeEditor.code_editor(STARTER_CODE, language="python", id="editor"))
         self.log_view = ExecLog(id="exec-log")
         self.program_input = ProgramInputLine(id="program-input", disabled=True)
         self.panel = InstallPanel(id="install")
@@ -163,7 +173,7 @@ class MainScreen(Screen):
     def status(self, text: str | None = None) -> None:
         """The table's subtitle: an engine problem, or the endpoint and the row count."""
         if text is None and self.app.msc is not None:
-            text = f"{self.app.msc.engine.description} - {self.table.row_count} shown"
+            text = f"{self.app.core.engine.description} - {self.table.row_count} shown"
         self.query_one("#table-pane").border_subtitle = text or ""
 
     # -- engine: connect, list, follow events ----------------------------------------------------
@@ -179,21 +189,21 @@ class MainScreen(Screen):
             except MscError as exc:
                 self.status(f"{exc} - retrying")
                 await asyncio.sleep(2)
-        for warning in self.app.msc.warnings:
+        for warning in self.app.core.warnings:
             self.notify(warning, severity="warning")
         if self.show_picker and [v for v in views if v.record and v.container]:
             self.action_sessions()
         self.follow_events()
 
     async def relist(self):
-        views = await self.app.msc.sessions.views(include_all=self.include_all)
+        views = await self.app.core.sessions.views(include_all=self.include_all)
         self.table.reconcile(views)
         self.status()
         return views
 
     @guarded_work(exclusive=True, group="events")
     async def follow_events(self) -> None:
-        async for event in self.app.msc.sessions.watch(self.include_all):
+        async for event in self.app.core.sessions.watch(self.include_all):
             try:
                 await self.apply_event(event)
             except MscError:  # the engine went away meanwhile: a "lost" event follows
@@ -209,7 +219,7 @@ class MainScreen(Screen):
         elif event.action.startswith("exec_"):
             self.mark_run(event)
         elif event.name:
-            view = await self.app.msc.sessions.view(event.name)
+            view = await self.app.core.sessions.view(event.name)
             if view is None or (event.action == "destroy" and not view.record):
                 self.table.discard(event.name)
             else:
@@ -234,7 +244,7 @@ class MainScreen(Screen):
     async def refresh_row(self, name: str) -> None:
         """After a run or an install: record-only changes (last use, packages) fire no Docker
         event, and the disk size has changed; update the row here."""
-        view = await self.app.msc.sessions.view(name)
+        view = await self.app.core.sessions.view(name)
         if view is not None:
             self.table.upsert(view)
             self.fetch_size(name)  # in the background: the engine computes it
@@ -259,13 +269,13 @@ class MainScreen(Screen):
     @guarded_work(exclusive=True, group="size")
     async def fetch_size(self, name: str) -> None:
         await asyncio.sleep(0.3)  # only for a row the cursor stays on
-        view = await self.app.msc.sessions.view(name, size=True)
+        view = await self.app.core.sessions.view(name, size=True)
         if view and view.container:
             self.table.set_size(name, view.container.size_rw)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table is self.table:
-            view = self.table.views.get(event.row_key.value)
+            view = self.table.views.get(event.row_key.value)  # type: ignore[arg-type]  # all rows have keys
             if view and view.record:
                 self.use_session(view.record)
             elif view and view.container and LABEL_SESSION in view.container.labels:
@@ -283,7 +293,7 @@ class MainScreen(Screen):
         else:
             self.filename = record.session_files[-1] if record.session_files else "main.py"
             try:
-                self.editor.load(self.app.msc.sessions.files.read(record, self.filename))
+                self.editor.load(self.app.core.sessions.files.read(record, self.filename))
             except NotFound:
                 pass
         self._title()
@@ -298,8 +308,8 @@ class MainScreen(Screen):
     async def follow_session(self, container: str) -> None:
         """Runs that anyone starts in the current session, live (a pair's runs show here too)."""
         log = self.log_view
-        mine = self.app.msc.runs.client
-        async for event in self.app.msc.runs.follow(container):
+        mine = self.app.core.runs.client
+        async for event in self.app.core.runs.follow(container):
             if event.kind == "start":
                 self.going[event.run_id] = event.meta
                 if event.meta.get("client") != mine:
@@ -311,7 +321,7 @@ class MainScreen(Screen):
                 log.feed(event.stream, event.text)
             elif event.kind == "changed" and event.meta.get("file") == self.filename:
                 try:
-                    code = await self.app.msc.sessions.read_file(container, self.filename)
+                    code = await self.app.core.sessions.read_file(container, self.filename)
                 except MscError:  # deleted meanwhile: nothing to offer
                     continue
                 if code != self.sent_code:  # not this TUI's own save or run
@@ -366,21 +376,21 @@ class MainScreen(Screen):
     async def action_sessions(self) -> None:
         if self.app.msc is None:
             return
-        views = await self.app.msc.sessions.views()
-        detected = detect_app_type(self.editor.text, default=self.app.msc.settings.default_app_type)
+        views = await self.app.core.sessions.views()
+        detected = detect_app_type(self.editor.text, default=self.app.core.settings.default_app_type)
         choice = await self.app.push_screen_wait(SessionPicker(views, detected))
         if choice is not None:
             await self.apply_choice(choice)
 
     async def apply_choice(self, choice: Choice) -> None:
-        sessions = self.app.msc.sessions
+        sessions = self.app.core.sessions
         try:
             if choice.action == "reuse":
                 record = sessions.resolve(choice.session)
                 await sessions.ensure_running(record)
             elif choice.action == "restore":
                 self.log_view.meta(f"restoring session {choice.session}...")
-                record = await self.app.msc.restore(choice.session, self._build_line, self.panel.log_view.feed)
+                record = await self.app.core.restore(choice.session, self._build_line, self.panel.log_view.feed)
                 self.log_view.meta(f"restored {record.container_name}: files back, "
                                    f"{plural(len(record.installed_packages), 'package')} reinstalled")
             else:
@@ -393,7 +403,7 @@ class MainScreen(Screen):
 
     async def create_session(self, app_type: str | None = None) -> SessionRecord:
         self.log_view.meta("creating a session...")
-        record = await self.app.msc.sessions.create(app_type, code=self.editor.text, on_log=self._build_line)
+        record = await self.app.core.sessions.create(app_type, code=self.editor.text, on_log=self._build_line)
         self.log_view.meta(f"created {record.container_name} ({record.app_type}, {record.image})")
         return record
 
@@ -416,9 +426,10 @@ class MainScreen(Screen):
         try:
             if self.current is None:  # the editor's text and file name go into the new session
                 self.use_session(await self.create_session(), keep_editor=True)
+                assert self.current is not None  # use_session made it current
             project = None
             if self.local_path:
-                settings = self.app.msc.settings
+                settings = self.app.core.settings
                 project = await asyncio.to_thread(scan_project, self.local_path, settings.project_max_mb,
                                                   settings.project_max_files)
                 self.filename = project.script
@@ -431,7 +442,7 @@ class MainScreen(Screen):
             if not self.local_path:  # a run writes the session file: that text is saved
                 self.editor.mark_saved()
                 self._title()
-            result = await self.app.msc.run(self.current, self.editor.text, filename=self.filename,
+            result = await self.app.core.run(self.current, self.editor.text, filename=self.filename,
                                             on_output=log.feed, stdin=self.controls, face="tui",
                                             on_notice=self._run_notice, project=project)
         except asyncio.CancelledError:
@@ -452,9 +463,9 @@ class MainScreen(Screen):
         log.meta(f"{state} - {result['duration_s']:.2f}s - {plural(log.total_lines - lines_before, 'line')}")
         if result["disk_exceeded"]:
             log.meta(f"! stopped: the session has written {size(result['disk_exceeded'])}, over [limits] disk "
-                     f"({self.app.msc.settings.disk})")
+                     f"({self.app.core.settings.disk})")
         elif result["oom_killed"]:
-            log.meta(f"! killed: out of memory (the session's limit is {self.app.msc.settings.memory})")
+            log.meta(f"! killed: out of memory (the session's limit is {self.app.core.settings.memory})")
         self.results = (self.current.container_name, result["changed_files"])
         if result["changed_files"]:
             shown = ", ".join(result["changed_files"][:8]) + (" ..." if len(result["changed_files"]) > 8 else "")
@@ -487,7 +498,7 @@ class MainScreen(Screen):
         if self.controls is not None:
             self.workers.cancel_group(self, "run")
             return
-        others = [m for m in self.going.values() if m.get("client") != self.app.msc.runs.client]
+        others = [m for m in self.going.values() if m.get("client") != self.app.core.runs.client]
         if not others:  # it ended meanwhile
             return
         run = others[-1]
@@ -498,7 +509,7 @@ class MainScreen(Screen):
 
     @guarded_work(group="stop")
     async def stop_other(self, run_id: int) -> None:
-        if not await self.app.msc.runs.stop(self.current.container_name, run_id):
+        if not await self.app.core.runs.stop(self.current.container_name, run_id):  # type: ignore[union-attr]
             self.notify(f"run {run_id} had already ended")
 
     def action_runs(self) -> None:
@@ -528,7 +539,7 @@ class MainScreen(Screen):
         here = Path.cwd()
         for name in files:
             (here / name).parent.mkdir(parents=True, exist_ok=True)
-            await self.app.msc.copying.out(container, name, here / name)
+            await self.app.core.copying.out(container, name, here / name)
         self.notify(f"saved {plural(len(files), 'file')} into {here}" if files else "nothing saved")
 
     def action_details(self) -> None:
@@ -548,7 +559,7 @@ class MainScreen(Screen):
         self.app.push_screen(Confirm("Load the other code?", f"Replace the text of {self.filename} in the editor "
                                      "with the code the other person ran? Your text is lost unless saved.",
                                      yes="Load it"),
-                             lambda yes: yes and self.editor.load(code))
+                             lambda yes: self.editor.load(code) if yes else None)
 
     def action_install_proposed(self) -> None:  # enabled only with a proposal (check_action)
         self.install(self.proposed, rerun=True)
@@ -564,7 +575,7 @@ class MainScreen(Screen):
         log = self.panel.log_view
         log.meta(f"installing {' '.join(specs)} into {self.current.container_name}")
         try:
-            packages = await self.app.msc.packages.install(self.current, specs, log.feed)
+            packages = await self.app.core.packages.install(self.current, specs, log.feed)
         except MscError as exc:
             log.meta(f"x {exc}")
             return
@@ -601,7 +612,7 @@ class MainScreen(Screen):
         else:
             self.sent_code = text
             try:
-                await self.app.msc.sessions.save(self.current, {self.filename: text})
+                await self.app.core.sessions.save(self.current, {self.filename: text})
             except MscError as exc:
                 self.notify(str(exc), severity="error")
                 return False
@@ -636,7 +647,7 @@ class MainScreen(Screen):
         elif choice.startswith("session: "):
             self.local_path = None
             self.filename = choice.removeprefix("session: ")
-            self.editor.load(self.app.msc.sessions.files.read(self.current, self.filename))
+            self.editor.load(self.app.core.sessions.files.read(self.current, self.filename))  # type: ignore[arg-type]
             self._title()
         else:
             self._open_local(choice)
@@ -681,7 +692,7 @@ class MainScreen(Screen):
         if record is None or docker is None:
             self.notify("select a session (and have the docker CLI on PATH)", severity="warning")
             return
-        await self.app.msc.sessions.ensure_running(record)
-        env = self.app.msc.engine.cli_environment(dict(os.environ))
+        await self.app.core.sessions.ensure_running(record)
+        env = self.app.core.engine.cli_environment(dict(os.environ))
         with self.app.suspend():
-            subprocess.call(self.app.msc.sessions.shell_argv(record, docker), env=env)
+            subprocess.call(self.app.core.sessions.shell_argv(record, docker), env=env)

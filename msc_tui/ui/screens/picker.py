@@ -39,7 +39,7 @@ class SessionPicker(ModalScreen[Choice | None]):
             title = (f"Found {plural(len(live), 'existing development container')}" if live
                      else "No session running")
             yield Label(title, classes="dialog-title")
-            options = [Option(f"Reuse  {v.name}  {v.record.app_type}  {v.status}", id=f"reuse:{v.session}")
+            options = [Option(f"Reuse  {v.name}  {v.record.app_type}  {v.status}", id=f"reuse:{v.session}")  # type: ignore[union-attr]
                        for v in live]
             options += [Option(f"Restore  {v.name}  (container gone)", id=f"restore:{v.session}")
                         for v in gone]
@@ -59,7 +59,7 @@ class SessionPicker(ModalScreen[Choice | None]):
             self.query_one("#new", Button).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        action, session = event.option.id.split(":", 1)
+        action, session = event.option.id.split(":", 1)  # type: ignore[union-attr]  # every option has one
         self.dismiss(Choice(action, session))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

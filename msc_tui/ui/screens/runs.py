@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,8 +16,16 @@ from ...formatting import run_outcome, size
 from ..widgets.exec_log import ExecLog
 from ..workers import guarded_work
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import MscApp
+
 
 class RunsScreen(ModalScreen[None]):
+    if TYPE_CHECKING:  # Textual types self.app as a plain App; msc's screens are shown by MscApp
+        app = getters.app(MscApp)
+
     BINDINGS = [Binding("escape", "dismiss(None)", "Close", id="runs.close")]
 
     def __init__(self, container: str):
@@ -40,7 +49,7 @@ class RunsScreen(ModalScreen[None]):
 
     @guarded_work(exclusive=True, group="runs")
     async def load(self) -> None:
-        runs = await self.app.msc.runs.history(self.container)
+        runs = await self.app.core.runs.history(self.container)
         table = self.query_one("#runs-table", DataTable)
         for meta in reversed(runs):
             key = str(meta["id"])
@@ -51,7 +60,7 @@ class RunsScreen(ModalScreen[None]):
         if not runs:
             self.query_one("#run-output", ExecLog).meta("no runs recorded in this session yet")
         table.focus()
-        warm = await self.app.msc.sessions.warm_memory(self.container)
+        warm = await self.app.core.sessions.warm_memory(self.container)
         if warm:
             self.query_one(".dialog-title", Label).update(
                 f"Runs in {self.container} · warm servers {size(warm)} (Esc closes)")
@@ -65,7 +74,7 @@ class RunsScreen(ModalScreen[None]):
         output = self.query_one("#run-output", ExecLog)
         output.clear()
         try:
-            async for event in self.app.msc.runs.logs(self.container, run_id):
+            async for event in self.app.core.runs.logs(self.container, run_id):
                 if event.kind == "start":
                     self.query_one("#run-code", TextArea).load_text(event.meta.get("code", ""))
                     output.meta(f"run {run_id} by {event.meta.get('by')} - {event.meta.get('file')}")

@@ -8,8 +8,8 @@ from typing import Callable
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from ...formatting import size, when
 from ...core.sessions import OTHER_HOME, THIS_HOME, SessionView
+from ...formatting import size, when
 
 # The session id is the end of the name (msc-dev-session-<id>): no column of its own, so that
 # the table fits 80 columns.
@@ -56,7 +56,7 @@ class ContainerTable(DataTable):
         if not self.row_count:
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.views.get(key)
+        return self.views.get(key)  # type: ignore[arg-type]  # msc's rows all have keys
 
     def upsert(self, view: SessionView) -> None:
         """Add the row, or update only the cells that changed (the cursor stays put)."""

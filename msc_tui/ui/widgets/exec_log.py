@@ -229,7 +229,7 @@ class ExecLog(ScrollView, can_focus=True):
     def action_save(self) -> None:
         from pathlib import Path
 
-        from ..screens.dialogs import AskText
+        from ..dialogs import AskText
 
         def save(path: str | None) -> None:
             if not path:
@@ -251,7 +251,7 @@ class ExecLog(ScrollView, can_focus=True):
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def action_search(self) -> None:
-        from ..screens.dialogs import AskText
+        from ..dialogs import AskText
 
         self.app.push_screen(AskText("Search the output", "text to find (n: next, N: previous)", self.search_term),
                              self._search)

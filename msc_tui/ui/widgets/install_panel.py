@@ -3,6 +3,8 @@ and after a missing-module failure the proposed distributions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -41,7 +43,7 @@ class InstallPanel(Vertical):
             table.add_row(name, version, key=name)
         self.border_subtitle = f"{len(packages)} installed"
 
-    def propose(self, distributions: list[str], hints: list[str] = ()) -> None:
+    def propose(self, distributions: list[str], hints: Sequence[str] = ()) -> None:
         """After a failed run: name what would fix it (F9 installs and reruns)."""
         proposal = self.query_one("#proposal", Static)
         text = []

@@ -1,4 +1,4 @@
-"""Small modal dialogs: confirm, ask for a file name, pick a file, quit."""
+"""Small modal dialogs (confirm, ask for a file name, pick a file, quit), for screens and widgets alike."""
 
 from __future__ import annotations
 
