@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 
 from ..core.terminal_text import visible_name
 from ..errors import MscError, NotFound, NotRunning
-from ..formatting import run_closing, run_header, run_outcome
+from ..formatting import clock, number, run_closing, run_header, run_outcome
 from .commands import opened
 from .render import print_json, table
 from .safe_output import SafeStreams
@@ -30,9 +29,9 @@ async def history(args) -> int:
     if not runs:
         print(f"no runs recorded in {container}")
         return 0
-    rows = [{"run": r["id"], "by": r.get("by"), "face": r.get("face"), "file": r.get("file"),
-             "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0))),
-             "duration": f"{r['duration_s']:.2f}s" if "duration_s" in r else "-",
+    rows = [{"run": r.get("id"), "by": r.get("by"), "face": r.get("face"), "file": r.get("file"),
+             "started": clock(r.get("started_at")),
+             "duration": "-" if (seconds := number(r.get("duration_s"))) is None else f"{seconds:.2f}s",
              "result": run_outcome(r, brief=True)} for r in runs]
     print(table(rows, ["run", "by", "face", "file", "started", "duration", "result"], raw=args.raw))
     return 0

@@ -18,9 +18,11 @@ PRINTED = CLIPBOARD + CLEAR + RED + "\n"
 SHOWN = "^[]52;c;cHduZWQ=^G^[[2J^[[H" + RED + "\n"
 
 PROGRAM = f"import sys\nsys.stdout.write({PRINTED!r})\n"
-# What a program can do to the run records kept in its session: rewrite run 1's `by` and `file`.
+# What a program can do to the run records kept in its session: rewrite run 1's `by` and `file`,
+# and make its times no numbers.
 FORGE = ("import ast\npath = '/home/appuser/.msc/runs/000001/meta'\nmeta = ast.literal_eval(open(path).read())\n"
          "meta['by'] = 'eve\\x1b]52;c;cHduZWQ=\\x07\\x1b[2J'\nmeta['file'] = 'x\\x1b]0;pwned\\x07.py'\n"
+         "meta['started_at'] = 1e300\nmeta['duration_s'] = 'long'\n"
          "open(path, 'w').write(repr(meta))\n")
 
 
@@ -62,6 +64,7 @@ def test_forged_run_records_reach_a_reader_as_text(msc, new_session, other_home)
     assert table.returncode == 0, table.stderr
     assert "eve^[]52;c;cHduZWQ=^G^[[2J" in table.stdout and "x^[]0;pwned^G.py" in table.stdout
     assert "\x1b" not in table.stdout and "\x07" not in table.stdout
+    assert table.stdout.splitlines()[1].split()[-4:] == ["-", "-", "exit", "0"]  # started, duration: no numbers
     raw = msc_as(other_home, "history", name, "--raw")
     assert "eve\x1b]52;c;cHduZWQ=\x07\x1b[2J" in raw.stdout
 
@@ -69,6 +72,7 @@ def test_forged_run_records_reach_a_reader_as_text(msc, new_session, other_home)
     assert followed.returncode == 0, followed.stderr
     header = next(line for line in followed.stderr.splitlines() if line.startswith("── run 1 by"))
     assert header == "── run 1 by eve^[]52;c;cHduZWQ=^G^[[2J (cli) x^[]0;pwned^G.py"
+    assert "── run 1: exit 0\n" in followed.stderr  # no duration shown rather than a crash
     raw = msc_as(other_home, "logs", "--follow", name, "1", "--raw")
     assert "── run 1 by eve\x1b]52;c;cHduZWQ=\x07\x1b[2J (cli) x\x1b]0;pwned\x07.py" in raw.stderr
 

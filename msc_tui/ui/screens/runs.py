@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,7 +12,7 @@ from textual.widgets import DataTable, Label, TextArea
 
 from ...core.terminal_text import visible_name
 from ...errors import MscError
-from ...formatting import run_outcome, size
+from ...formatting import clock, run_outcome, size
 from ..widgets.exec_log import ExecLog
 from ..workers import guarded_work
 
@@ -45,9 +44,9 @@ class RunsScreen(ModalScreen[None]):
         runs = await self.app.msc.runs.history(self.container)
         table = self.query_one("#runs-table", DataTable)
         for meta in reversed(runs):
-            key = str(meta["id"])
+            key = str(meta.get("id"))
             self.runs[key] = meta
-            started = time.strftime("%H:%M:%S", time.localtime(meta.get("started_at", 0)))
+            started = clock(meta.get("started_at"), "%H:%M:%S")
             # Written by the session (a program can edit its records): plain text, controls shown, no markup
             run, by, face, file = (Text(visible_name(str(meta.get(k, "?")))) for k in ("id", "by", "face", "file"))
             table.add_row(run, by, face, file, started, run_outcome(meta, brief=True), key=key)
