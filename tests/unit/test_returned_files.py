@@ -33,3 +33,13 @@ def test_saving_resolves_against_the_folder_and_refuses_what_leaves_it(tmp_path)
     for name in ("link/r.txt", "file-link", "../outside/r.txt", "/tmp/r.txt", ".", "inner/../../outside/x"):
         assert destination(chosen, name) is None, name
     assert os.listdir(outside) == []
+
+
+def test_a_runs_result_carries_only_the_safe_names():
+    """The one place every face (CLI, API, TUI) gets changed_files from."""
+    from msc_tui.core.runs import run_result
+    from msc_tui.core.state import SessionRecord
+
+    record = SessionRecord("abc123", "msc-dev-session-abc123", "img", "data_app")
+    result = run_result(record, "/app/main.py", 0, "", "", changed=["out.csv", "/tmp/x", "../../../tmp/y", "a\x1bb"])
+    assert result["changed_files"] == ["out.csv"]
