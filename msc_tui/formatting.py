@@ -31,6 +31,19 @@ def size(value: float | None) -> str:
     return "-"
 
 
+def number(value) -> float | None:
+    """A number from a run record, or None: the session writes records, so a field may be anything."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def clock(epoch, pattern: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A record's start time, local; '-' when it is no time (a record may say anything)."""
+    try:
+        return time.strftime(pattern, time.localtime(number(epoch) or 0))
+    except (OverflowError, OSError, ValueError):
+        return "-"
+
+
 def run_header(meta: dict) -> str:
     """'── run 12 by bob@devbox (cli) main.py': how a follower sees a run start."""
     return f"── run {meta.get('id')} by {meta.get('by')} ({meta.get('face')}) {meta.get('file')}"
@@ -50,5 +63,5 @@ def run_outcome(meta: dict, brief: bool = False) -> str:
 
 
 def run_closing(meta: dict) -> str:
-    duration = f" - {meta['duration_s']:.2f}s" if meta.get("duration_s") is not None else ""
+    duration = f" - {seconds:.2f}s" if (seconds := number(meta.get("duration_s"))) is not None else ""
     return f"── run {meta.get('id')}: {run_outcome(meta)}{duration}"

@@ -59,9 +59,10 @@ def failed(args, message: str, code: int) -> int:
     """One line on stderr; with --json also a JSON object on stdout, so agents always get one."""
     import json
 
+    from ..core.terminal_text import visible
     from .console import stderr, stdout
 
-    print(f"msc: {message}", file=stderr())
+    print(f"msc: {visible(message)}", file=stderr())  # a message may quote the session
     if getattr(args, "json", False):
         print(json.dumps({"success": False, "error": message, "exit_code": code}), file=stdout())
     return code

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import subprocess
@@ -24,11 +23,13 @@ from ..core.recipe import render
 from ..core.runs import RunInput, check_filename
 from ..core.service import Msc
 from ..core.sessions import parse_duration
-from ..errors import EngineUnreachable, MscError, NotFound, NotRunning, UsageError
-from ..formatting import plural, run_closing, run_header, run_outcome, size
+from ..core.terminal_text import visible, visible_name
+from ..errors import EngineUnreachable, MscError, NotFound, UsageError
+from ..formatting import plural, size
 from .console import current, stderr, stdout
 from .program_input import terminal_size
 from .render import BuildProgress, print_json, table
+from .safe_output import SafeStreams
 
 
 @asynccontextmanager
@@ -55,11 +56,12 @@ def _stream(stream: str, text: str) -> None:
 
 
 def _notice(kind: str, details: dict) -> None:
+    """The runner's warnings and who else runs in the session: text from the session, shown as text."""
     if kind == "warning":
-        print(f"msc: warning: {details['text']}", file=stderr())
+        print(f"msc: warning: {visible(details['text'])}", file=stderr())
     for other in details.get("others", []):
-        print(f"msc: note: run {other['id']} by {other['by']} ({other['face']}, {other['file']}) "
-              "is going in this session too", file=stderr())
+        print(visible_name(f"msc: note: run {other['id']} by {other['by']} ({other['face']}, {other['file']}) "
+                           "is going in this session too"), file=stderr())
 
 
 async def _choose_session(msc: Msc, args, code: str):
@@ -153,7 +155,7 @@ async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int:
         if result["auto_installed"]:
             print(f"msc: installed {' '.join(result['auto_installed'])}", file=stderr())
         if result["install_error"]:
-            print(f"msc: {result['install_error']}", file=stderr())
+            print(f"msc: {visible(result['install_error'])}", file=stderr())
         if args.auto_install and result["auto_install_stopped"] and not result["success"]:
             print(f"msc: auto-install stopped: {result['auto_install_stopped']}", file=stderr())
         elif result["missing_packages"]:
@@ -181,9 +183,10 @@ async def _package_action(args, action: str) -> int:
                       file=sys.stderr)
     async with opened() as msc:
         record = msc.sessions.resolve(args.session)
-        on_output = None if args.json else _stream
+        output = SafeStreams()  # the installer's output comes from the session
         method = msc.packages.install if action == "install" else msc.packages.uninstall
-        installed = await method(record, args.specs, on_output)
+        installed = await method(record, args.specs, None if args.json else output)
+        output.finish()
     if args.json:
         print_json({"session": record.id, "container_name": record.container_name, action + "ed": args.specs,
                     "installed_packages": installed})
@@ -210,7 +213,7 @@ async def packages(args) -> int:
         sys.stdout.write(msc.packages.requirements(record))
     else:
         for line in installed:
-            print(line.replace("==", " "))
+            print(visible_name(line.replace("==", " ")))  # names from the session's metadata
     return 0
 
 
@@ -370,10 +373,11 @@ async def build(args) -> int:
 
 
 async def restore(args) -> int:
-    progress = BuildProgress(enabled=not args.json)
+    progress, output = BuildProgress(enabled=not args.json), SafeStreams()
     async with opened() as msc:
-        record = await msc.restore(args.session, progress, None if args.json else _stream)
+        record = await msc.restore(args.session, progress, None if args.json else output)
     progress.done()
+    output.finish()
     if args.json:
         print_json({"session": record.id, "container_name": record.container_name,
                     "installed_packages": record.installed_packages})
@@ -427,75 +431,3 @@ async def doctor(args) -> int:
     else:
         print(f"msc doctor: {report['error']}", file=sys.stderr)
     return 0 if report["ok"] else EngineUnreachable.exit_code
-
-
-async def history(args) -> int:
-    async with opened() as msc:
-        container = await msc.sessions.locate(args.session)
-        runs = await msc.runs.history(container)
-    if args.json:
-        print_json({"container_name": container, "runs": runs})
-        return 0
-    if not runs:
-        print(f"no runs recorded in {container}")
-        return 0
-    rows = [{"run": r["id"], "by": r.get("by"), "face": r.get("face"), "file": r.get("file"),
-             "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0))),
-             "duration": f"{r['duration_s']:.2f}s" if "duration_s" in r else "-",
-             "result": run_outcome(r, brief=True)} for r in runs]
-    print(table(rows, ["run", "by", "face", "file", "started", "duration", "result"]))
-    return 0
-
-
-async def logs(args) -> int:
-    async with opened() as msc:
-        container = await msc.sessions.locate(args.session)
-        if args.follow and args.run == "latest":
-            events = msc.runs.follow(container, last=True)
-        else:
-            events = msc.runs.logs(container, args.run, follow=args.follow)
-        collected: dict[str, list[str]] = {"stdout": [], "stderr": []}
-        meta: dict = {}
-        try:
-            await _print_events(args, events, collected, meta)
-        except MscError:
-            if await _removed(msc, container):
-                raise NotFound(f"session {args.session} was removed while being followed") from None
-            raise
-        if args.follow and args.run == "latest":  # following every run ends only with the session
-            if await _removed(msc, container):
-                raise NotFound(f"session {args.session} was removed while being followed")
-            raise NotRunning(f"session {args.session}: its container stopped while being followed")
-    if args.json:
-        meta.pop("tag", None)
-        print_json({**meta, "stdout": "".join(collected["stdout"]), "stderr": "".join(collected["stderr"])})
-    return 0
-
-
-async def _removed(msc, container: str) -> bool:
-    """After a follower's stream broke: was the container removed? A removal kills it first,
-    so for a moment it may still be listed, even as running."""
-    for _ in range(30):
-        try:
-            await msc.engine.containers.inspect(container)
-        except NotFound:
-            return True
-        await asyncio.sleep(0.1)
-    return False
-
-
-async def _print_events(args, events, collected: dict, meta: dict) -> None:
-    async for event in events:
-        if args.json and args.follow:
-            print(json.dumps({"event": event.kind, "run": event.run_id, **event.meta,
-                              **({"stream": event.stream, "text": event.text} if event.kind == "output" else {})}),
-                  flush=True)
-        elif args.json:
-            meta.update(event.meta)
-            if event.kind == "output":
-                collected[event.stream].append(event.text)
-        elif event.kind == "output":
-            _stream(event.stream, event.text)
-        elif args.follow and event.kind in ("start", "end"):  # not "changed": each run writes its file
-            line = run_header(event.meta) if event.kind == "start" else run_closing(event.meta)
-            print(line, file=sys.stderr, flush=True)

@@ -6,7 +6,7 @@ import argparse
 
 from .. import __version__
 from ..config import APP_TYPES, NETWORK_POLICIES
-from . import commands
+from . import commands, run_records
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     def json_flag(p):
         p.add_argument("--json", action="store_true", help="print one JSON document, nothing else")
 
+    def raw_flag(p):
+        p.add_argument("--raw", action="store_true",
+                       help="pass escape sequences from the session to this terminal as they are "
+                            "(by default they are shown as text, like cat -v)")
+
     p = command("run", commands.run, "run a Python file (or - for stdin) in a dev session")
     p.add_argument("file", help="the Python file to run, or - to read the code from stdin")
     which = p.add_mutually_exclusive_group()
@@ -41,15 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="give the program a full terminal (curses, readline); stdout and stderr merge")
     json_flag(p)
 
-    p = command("history", commands.history, "list a session's runs (anyone's, kept in the session)")
+    p = command("history", run_records.history, "list a session's runs (anyone's, kept in the session)")
     p.add_argument("session", help="session id or container name (of any MSC_HOME)")
+    raw_flag(p)
     json_flag(p)
 
-    p = command("logs", commands.logs, "print a run's output; --follow shows runs live as anyone starts them")
+    p = command("logs", run_records.logs, "print a run's output; --follow shows runs live as anyone starts them")
     p.add_argument("session", help="session id or container name (of any MSC_HOME)")
     p.add_argument("run", nargs="?", default="latest", help="run id (default: the latest run)")
     p.add_argument("--follow", "-f", action="store_true",
                    help="keep going: the run as it streams (with RUN), or every run from now on")
+    raw_flag(p)
     json_flag(p)
 
     p = command("install", commands.install, "install packages into a session")

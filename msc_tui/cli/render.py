@@ -6,6 +6,7 @@ import json
 import re
 import sys
 
+from ..core.terminal_text import visible_name
 from ..formatting import size, when
 from .console import stdout
 
@@ -16,10 +17,13 @@ def print_json(data) -> None:
     print(json.dumps(data, indent=2, default=str), file=stdout())
 
 
-def table(rows: list[dict], columns: list[str], empty: str = "no sessions") -> str:
+def table(rows: list[dict], columns: list[str], empty: str = "no sessions", raw: bool = False) -> str:
+    """Cells may come from a session (who ran it, file names): control characters are shown
+    as text unless `raw`."""
     if not rows:
         return empty
-    formatted = [[_cell(c, r.get(c)) for c in columns] for r in rows]
+    shown = (lambda cell: cell) if raw else visible_name
+    formatted = [[shown(_cell(c, r.get(c))) for c in columns] for r in rows]
     widths = [max(len(c), *(len(f[i]) for f in formatted)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(f, widths, strict=True)) for f in formatted]

@@ -34,6 +34,7 @@ from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
 from . import runner
 from .files import APP_DIR
 from .imports import analyze
+from .returned_files import inside_app
 from .sessions import Sessions, container_gone, current_user
 from .state import SessionRecord
 
@@ -200,7 +201,7 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
         "container_name": record.container_name,
         "session": record.id,
         "file": path,
-        "changed_files": changed or [],  # what the program created or changed under /app (its results)
+        "changed_files": inside_app(changed),  # what the program wrote under /app; session-named, so checked
         "error": structured_error(stderr) if exit_code and container_available else None,
         "missing_packages": analysis.distributions if analysis else [],
         "unresolved_imports": analysis.unresolved if analysis else [],

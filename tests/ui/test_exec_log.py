@@ -36,6 +36,19 @@ async def test_colours_redraws_control_characters_and_wide_characters():
         assert list(error)[0].style.color != plain.style.color  # stderr stays distinct
 
 
+async def test_links_cursor_moves_and_c1_controls_are_shown_as_text_never_sent():
+    """A link's target is written to the terminal inside Textual's own OSC 8: one carrying an
+    OSC 52 would write the reader's clipboard. So no sequence but a colour is read."""
+    app = LogApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        log = app.query_one(ExecLog)
+        log.feed("stdout", "a\x1b]8;;http://x\x1b]52;c;QQ==\x1b\\click\x1b]8;;\x1b\\b\n\x1b[2Jclear\n\x9b2Jc1\n")
+        log.flush()
+        await pilot.pause(0.1)
+        assert log.plain_lines() == ["a^[]8;;http://x^[]52;c;QQ==^[\\click^[]8;;^[\\b", "^[[2Jclear", "M-^[2Jc1"]
+        assert not [s for y in range(3) for s in log.render_line(y) if s.style and s.style.link]
+
+
 async def test_long_lines_wrap_by_default_and_w_cuts_them():
     app = LogApp()
     async with app.run_test(size=(30, 10)) as pilot:

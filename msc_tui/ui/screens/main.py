@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, TabbedContent, TabPane, TextArea
 
+from ...core import returned_files
 from ...core.apptypes import detect_app_type
 from ...core.project import find_root, read_source, scan_project
 from ...core.runs import RunInput, check_filename, run_exec_owner
@@ -537,10 +538,10 @@ class MainScreen(Screen):
     @guarded_work(exclusive=True, group="results")
     async def save_results(self, container: str, files: list[str]) -> None:
         here = Path.cwd()
-        for name in files:
-            (here / name).parent.mkdir(parents=True, exist_ok=True)
-            await self.app.core.copying.out(container, name, here / name)
-        self.notify(f"saved {plural(len(files), 'file')} into {here}" if files else "nothing saved")
+        saved, refused = await returned_files.save(self.app.core.copying, container, files, here)
+        self.notify(f"saved {plural(len(saved), 'file')} into {here}" if saved else "nothing saved")
+        if refused:
+            self.notify(f"not saved (it would land outside {here}): {', '.join(refused[:5])}", severity="warning")
 
     def action_details(self) -> None:
         view = self.table.selected

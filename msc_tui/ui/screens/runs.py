@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, TextArea
 
+from ...core.terminal_text import visible_name
 from ...errors import MscError
-from ...formatting import run_outcome, size
+from ...formatting import clock, run_outcome, size
 from ..widgets.exec_log import ExecLog
 from ..workers import guarded_work
 
@@ -52,11 +53,12 @@ class RunsScreen(ModalScreen[None]):
         runs = await self.app.core.runs.history(self.container)
         table = self.query_one("#runs-table", DataTable)
         for meta in reversed(runs):
-            key = str(meta["id"])
+            key = str(meta.get("id"))
             self.runs[key] = meta
-            started = time.strftime("%H:%M:%S", time.localtime(meta.get("started_at", 0)))
-            table.add_row(key, meta.get("by", "?"), meta.get("face", "?"), meta.get("file", "?"), started,
-                          run_outcome(meta, brief=True), key=key)
+            started = clock(meta.get("started_at"), "%H:%M:%S")
+            # Written by the session (a program can edit its records): plain text, controls shown, no markup
+            run, by, face, file = (Text(visible_name(str(meta.get(k, "?")))) for k in ("id", "by", "face", "file"))
+            table.add_row(run, by, face, file, started, run_outcome(meta, brief=True), key=key)
         if not runs:
             self.query_one("#run-output", ExecLog).meta("no runs recorded in this session yet")
         table.focus()

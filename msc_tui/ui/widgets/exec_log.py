@@ -5,10 +5,12 @@ Text arrives in arbitrary chunks; `feed` buffers them and whole lines are added 
 refreshes, and memory stays at `max_lines` however much is printed.
 
 As a terminal would show it: program colours (SGR) are kept on top of the stream's style; a
-`\\r` redraws its line (a progress bar shows its last state); other control characters are
-shown as ^X, never sent to the terminal; widths are terminal cells. Long lines wrap (w
-toggles). The view follows the tail while it is at the bottom, and stays where a user
-scrolled to (End follows again). / searches, n and N move between matches.
+`\\r` redraws its line (a progress bar shows its last state); other control characters and
+sequences are shown as text (^X, core/terminal_text), never sent to the terminal: not even
+a link (OSC 8), whose target Textual would write into the terminal as it is. Widths are
+terminal cells. Long lines wrap (w toggles). The view follows the tail while it is at the
+bottom, and stays where a user scrolled to (End follows again). / searches, n and N move
+between matches.
 """
 
 from __future__ import annotations
@@ -26,10 +28,9 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-_PLAIN = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f]*\Z")  # nothing a terminal would interpret (tab aside)
-# Shown as ^X; ESC starts the sequences Text.from_ansi reads, \r is a redraw.
-_CONTROL = {c: f"^{chr(c + 64)}" for c in (*range(0x00, 0x09), *range(0x0b, 0x20)) if c not in (0x0d, 0x1b)}
-_CONTROL[0x7f] = "^?"
+from ...core.terminal_text import visible
+
+_PLAIN = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f-\x9f]*\Z")  # nothing a terminal would interpret (tab aside)
 _MATCH = Style(reverse=True)
 _CONSOLE = Console(color_system="truecolor")  # only to turn Text into segments; never prints
 
@@ -45,9 +46,9 @@ class _Entry:
         if _PLAIN.match(raw) and "\r" not in raw:
             self.plain, self.segments = raw, [Segment(raw)]
         else:
-            # SGR to styles; a \r keeps what follows it, as a redraw shows
-            text = Text.from_ansi(raw.translate(_CONTROL))
-            self.segments = [Segment(s.text.replace("\x1b", "^["), s.style) for s in text.render(_CONSOLE) if s.text]
+            # Only SGR is left for from_ansi to read, into styles; a \r keeps what follows it, as a redraw shows
+            text = Text.from_ansi(visible(raw))
+            self.segments = [Segment(s.text, s.style) for s in text.render(_CONSOLE) if s.text]
             self.plain = "".join(s.text for s in self.segments)
         self.cells = len(self.plain) if self.plain.isascii() else cell_len(self.plain)
 

@@ -1,0 +1,97 @@
+"""`msc history` and `msc logs`: a session's runs, anyone's, read from the session.
+
+Everything here comes from the session (a program's output, run records it may have
+edited), so it reaches the terminal through core/terminal_text: escape sequences are shown
+as text, never sent to the reader's terminal, unless `--raw` asks for them as they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from ..core.terminal_text import visible_name
+from ..errors import MscError, NotFound, NotRunning
+from ..formatting import clock, number, run_closing, run_header, run_outcome
+from .commands import opened
+from .render import print_json, table
+from .safe_output import SafeStreams
+
+
+async def history(args) -> int:
+    async with opened() as msc:
+        container = await msc.sessions.locate(args.session)
+        runs = await msc.runs.history(container)
+    if args.json:
+        print_json({"container_name": container, "runs": runs})
+        return 0
+    if not runs:
+        print(f"no runs recorded in {container}")
+        return 0
+    rows = [{"run": r.get("id"), "by": r.get("by"), "face": r.get("face"), "file": r.get("file"),
+             "started": clock(r.get("started_at")),
+             "duration": "-" if (seconds := number(r.get("duration_s"))) is None else f"{seconds:.2f}s",
+             "result": run_outcome(r, brief=True)} for r in runs]
+    print(table(rows, ["run", "by", "face", "file", "started", "duration", "result"], raw=args.raw))
+    return 0
+
+
+async def logs(args) -> int:
+    async with opened() as msc:
+        container = await msc.sessions.locate(args.session)
+        if args.follow and args.run == "latest":
+            events = msc.runs.follow(container, last=True)
+        else:
+            events = msc.runs.logs(container, args.run, follow=args.follow)
+        collected = {"stdout": [], "stderr": []}
+        meta: dict = {}
+        try:
+            await _print_events(args, events, collected, meta)
+        except MscError:
+            if await _removed(msc, container):
+                raise NotFound(f"session {args.session} was removed while being followed") from None
+            raise
+        if args.follow and args.run == "latest":  # following every run ends only with the session
+            if await _removed(msc, container):
+                raise NotFound(f"session {args.session} was removed while being followed")
+            raise NotRunning(f"session {args.session}: its container stopped while being followed")
+    if args.json:
+        meta.pop("tag", None)
+        print_json({**meta, "stdout": "".join(collected["stdout"]), "stderr": "".join(collected["stderr"])})
+    return 0
+
+
+async def _removed(msc, container: str) -> bool:
+    """After a follower's stream broke: was the container removed? A removal kills it first,
+    so for a moment it may still be listed, even as running."""
+    for _ in range(30):
+        try:
+            await msc.engine.containers.inspect(container)
+        except NotFound:
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def _print_events(args, events, collected: dict, meta: dict) -> None:
+    output = SafeStreams(raw=args.raw)
+    try:
+        async for event in events:
+            if args.json and args.follow:
+                print(json.dumps({"event": event.kind, "run": event.run_id, **event.meta,
+                                  **({"stream": event.stream, "text": event.text} if event.kind == "output" else {})}),
+                      flush=True)
+            elif args.json:
+                meta.update(event.meta)
+                if event.kind == "output":
+                    collected[event.stream].append(event.text)
+            elif event.kind == "output":
+                output(event.stream, event.text)
+            elif event.kind == "end":
+                output.finish()
+            if args.follow and not args.json and event.kind in ("start", "end"):  # not "changed": a file write
+                line = run_header(event.meta) if event.kind == "start" else run_closing(event.meta)
+                print(line if args.raw else visible_name(line), file=sys.stderr, flush=True)
+    finally:
+        output.finish()
