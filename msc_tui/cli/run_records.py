@@ -44,7 +44,7 @@ async def logs(args) -> int:
             events = msc.runs.follow(container, last=True)
         else:
             events = msc.runs.logs(container, args.run, follow=args.follow)
-        collected = {"stdout": [], "stderr": []}
+        collected: dict[str, list[str]] = {"stdout": [], "stderr": []}
         meta: dict = {}
         try:
             await _print_events(args, events, collected, meta)
