@@ -1339,8 +1339,7 @@ def _add_user_site() -> None:
 def _record(argv: list[str]) -> int:
     """Root's half: start the worker (the program's user), forward the host's bytes to it, and
     forward its frames to the host while recording runs from them."""
-    os.makedirs(RUNS_DIR, exist_ok=True)
-    os.chmod(RUNS_DIR, 0o755)
+    os.makedirs(RUNS_DIR, mode=0o755, exist_ok=True)
     import ast  # noqa: F401  (the worker's record reading, loaded by root from root's files)
     import ctypes  # noqa: F401  (loaded here, each program's _set_dumpable is cheap)
     return _Recorder(argv).loop()
