@@ -2,7 +2,8 @@
 
 It keeps what a new process would pay for again: msc's imports, the engine connection, and a
 warm server in each session (core/runs.py), so a run from the command line is one warm run
-plus a process start. Each request is the CLI's own `run` command, with the asking process's
+plus a process start. It keeps no truth of its own: each request is checked as a fresh msc
+would check it (cli/agent_core.py). Each request is the CLI's own `run` command, with the asking process's
 folder and streams (relayed by cli/agent_client.py). Started by agent_client.start_agent;
 ends after [run] warm_idle seconds without a request, or when its socket is taken away.
 """
@@ -21,12 +22,14 @@ import sys
 import time
 from pathlib import Path
 
+from ..config import load_settings
 from ..core.runs import RunInput
 from ..core.service import Msc
 from ..errors import MscError
 from . import commands, failed
 from .agent_client import HEADER, frame
-from .console import Console, use
+from .agent_core import FreshCores
+from .console import Console, stderr, use
 from .parser import build_parser
 from .program_input import ProgramInput
 
@@ -99,8 +102,8 @@ class _RelayedInput(ProgramInput):
 
 
 class Agent:
-    def __init__(self, path: str, msc: Msc):
-        self.path, self.msc = path, msc
+    def __init__(self, path: str, cores: FreshCores):
+        self.path, self.cores = path, cores
         self.inode = 0  # of the socket this agent bound
         self.active = 0
         self.last_request = time.monotonic()
@@ -147,7 +150,10 @@ class Agent:
             if args.file == "-":
                 await stdin_done.wait()
             try:
-                return await commands.run(args, self.msc, Path(request["cwd"]))
+                async with self.cores.request() as (msc, warnings):
+                    for warning in warnings:
+                        print(f"msc: {warning}", file=stderr())
+                    return await commands.run(args, msc, Path(request["cwd"]))
             except MscError as exc:
                 return failed(args, str(exc), exc.exit_code)
             except Exception as exc:  # a bug: one line, as the usual path says it
@@ -187,7 +193,7 @@ class Agent:
 
     async def watch(self) -> None:
         """Until idle for warm_idle seconds, or the socket is no longer ours."""
-        idle = self.msc.settings.warm_idle or 900.0
+        idle = self.cores.settings.warm_idle or 900.0
         while True:
             await asyncio.sleep(CHECK_EVERY_S)
             try:
@@ -205,8 +211,9 @@ async def _read(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
 
 
 async def serve(path: str) -> None:
-    msc = await Msc.open(warm=True)
-    agent = Agent(path, msc)
+    settings = load_settings()
+    cores = FreshCores(settings, await Msc.open(settings, warm=True))
+    agent = Agent(path, cores)
     try:
         if os.path.exists(path):
             os.unlink(path)  # a dead agent's (the lock says no live one holds it)
@@ -221,7 +228,7 @@ async def serve(path: str) -> None:
                 os.unlink(path)
         except OSError:
             pass
-        await msc.close()
+        await cores.close()
 
 
 def main(path: str) -> int:
