@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -27,3 +29,18 @@ def served(msc, sid: str) -> None:
             return
         assert time.monotonic() < deadline, "no agent answered within 60 s"
         time.sleep(0.5)
+
+
+def stop_agents(*folders: Path) -> None:
+    """Every agent whose lock file, ours, is under these folders (a lock names its agent's pid;
+    a pid is signalled only when it is a run agent)."""
+    for folder in folders:
+        for lock in folder.rglob("*.lock"):
+            try:
+                if lock.lstat().st_uid != os.getuid():
+                    continue
+                pid = int(lock.read_text().split()[0])
+                if b"msc_tui.cli.agent" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    os.kill(pid, signal.SIGTERM)
+            except (OSError, ValueError, IndexError):
+                pass
