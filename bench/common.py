@@ -49,11 +49,11 @@ def interleaved(paths: dict, rounds: int, warmup: int = 5) -> dict[str, list[flo
     return samples
 
 
-def stop_agents(folder: str) -> None:
-    """The run agents started with TMPDIR=folder (their pids are in their lock files)."""
+def stop_agents(home: str) -> None:
+    """The run agents of this MSC_HOME (XDG_RUNTIME_DIR unset: their pids are in their lock files)."""
     import glob
     import signal
 
-    for lock in glob.glob(f"{folder}/msc-agents-*/*.lock"):
+    for lock in glob.glob(f"{home}/agents/*.lock"):
         with open(lock) as f:
             os.kill(int(f.read().split()[0]), signal.SIGTERM)

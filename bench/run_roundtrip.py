@@ -13,7 +13,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 from common import interleaved, median_ms, private_home, stop_agents
@@ -83,12 +82,12 @@ async def _client():
 
 if __name__ == "__main__":
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-    with private_home(), tempfile.TemporaryDirectory(prefix="msca") as sockets:
-        os.environ["TMPDIR"] = sockets  # the agent's socket: private to this benchmark
+    with private_home() as home:
+        os.environ.pop("XDG_RUNTIME_DIR", None)  # the agent's socket in MSC_HOME: private to this benchmark
         try:
             samples = measure(rounds)
         finally:
-            stop_agents(sockets)
+            stop_agents(home)
     m = {name: median_ms(s) for name, s in samples.items()}
     print(f"medians of {rounds} interleaved rounds, print(1), one container (machine: {os.cpu_count()} cores)")
     print(f"raw aiodocker exec `python3 -c`:   {m['raw']:6.1f} ms")

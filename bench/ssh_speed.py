@@ -57,14 +57,14 @@ def measure(rounds: int, box) -> dict[str, list[float]]:
 
 if __name__ == "__main__":
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    with private_home(), tempfile.TemporaryDirectory(prefix="mscs") as folder:
-        os.environ["TMPDIR"] = folder  # the run agents' sockets: private to this benchmark
+    with private_home() as home, tempfile.TemporaryDirectory(prefix="mscs") as folder:
+        os.environ.pop("XDG_RUNTIME_DIR", None)  # the run agents' sockets in MSC_HOME: private to this benchmark
         box = start_ssh_box(Path(folder))
         try:
             samples = measure(rounds, box)
         finally:
             box.stop()
-            stop_agents(folder)
+            stop_agents(home)
     m = {name: median_ms(s) for name, s in samples.items()}
     print(f"medians of {rounds} interleaved rounds, print(1), one session, the same engine")
     for kind, label in (("cli", "`msc run -s S -`, MSC_AGENT=0 (a handshake per command)"),

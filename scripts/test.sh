@@ -45,7 +45,8 @@ if [ -z "${MSC_CA_BUNDLE:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; the
   export MSC_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 fi
 # Tests that touch the machine beyond their own objects (restarting dockerd, starting an sshd
-# or a Podman service of their own, on a loopback port or a private socket) run only on CI.
+# or a Podman service of their own, on a loopback port or a private socket, adding a Unix user)
+# run only on CI.
 debian_install() {  # package...: from the cached lists, else after an update
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 \
     || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
@@ -62,6 +63,8 @@ if [ "${CI:-}" = true ]; then
       debian_install podman catatonit
     fi
     export MSC_TEST_SSHD=1 MSC_TEST_PODMAN=1
+    # a second Unix user (useradd, removed after) and fs.protected_symlinks lowered for one test
+    export MSC_TEST_UNIX_USERS=1
   fi
 fi
 say "engine: $(docker version --format '{{.Server.Version}}'), base image: $MSC_BASE_IMAGE"

@@ -2,7 +2,8 @@
 
 It keeps what a new process would pay for again: msc's imports, the engine connection, and a
 warm server in each session (core/runs.py), so a run from the command line is one warm run
-plus a process start. Each request is the CLI's own `run` command, with the asking process's
+plus a process start. It keeps no truth of its own: each request is checked as a fresh msc
+would check it (cli/agent_core.py). Each request is the CLI's own `run` command, with the asking process's
 folder and streams (relayed by cli/agent_client.py). Started by agent_client.start_agent;
 ends after [run] warm_idle seconds without a request, or when its socket is taken away.
 """
@@ -15,18 +16,19 @@ import fcntl
 import io
 import json
 import os
-import socket
-import struct
 import sys
 import time
 from pathlib import Path
 
+from ..config import load_settings
 from ..core.runs import RunInput
 from ..core.service import Msc
 from ..errors import MscError
 from . import commands, failed
 from .agent_client import HEADER, frame
-from .console import Console, use
+from .agent_core import FreshCores
+from .agent_place import address, open_file, peer_uid, private
+from .console import Console, stderr, use
 from .parser import build_parser
 from .program_input import ProgramInput
 
@@ -99,17 +101,15 @@ class _RelayedInput(ProgramInput):
 
 
 class Agent:
-    def __init__(self, path: str, msc: Msc):
-        self.path, self.msc = path, msc
+    def __init__(self, folder: int, name: str, cores: FreshCores):
+        self.folder, self.name, self.cores = folder, name, cores
         self.inode = 0  # of the socket this agent bound
         self.active = 0
         self.last_request = time.monotonic()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            peer = writer.get_extra_info("socket").getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                                              struct.calcsize("3i"))
-            if struct.unpack("3i", peer)[1] != os.getuid():
+            if peer_uid(writer.get_extra_info("socket")) != os.getuid():
                 return
             kind, payload = await _read(reader)
             if kind != b"R":
@@ -148,7 +148,10 @@ class Agent:
             if args.file == "-":
                 await stdin_done.wait()
             try:
-                return await commands.run(args, self.msc, Path(request["cwd"]))
+                async with self.cores.request() as (msc, warnings):
+                    for warning in warnings:
+                        print(f"msc: {warning}", file=stderr())
+                    return await commands.run(args, msc, Path(request["cwd"]))
             except MscError as exc:
                 return failed(args, str(exc), exc.exit_code)
             except Exception as exc:  # a bug: one line, as the usual path says it
@@ -188,16 +191,20 @@ class Agent:
 
     async def watch(self) -> None:
         """Until idle for warm_idle seconds, or the socket is no longer ours."""
-        idle = self.msc.settings.warm_idle or 900.0
+        idle = self.cores.settings.warm_idle or 900.0
         while True:
             await asyncio.sleep(CHECK_EVERY_S)
             try:
-                if os.stat(self.path).st_ino != self.inode:
+                if self.socket_inode() != self.inode:
                     return
             except OSError:
                 return
             if not self.active and time.monotonic() - self.last_request > idle:
                 return
+
+    def socket_inode(self) -> int:
+        """Of the socket now at this agent's name in its folder (another agent's after a restart)."""
+        return os.stat(self.name, dir_fd=self.folder, follow_symlinks=False).st_ino
 
 
 async def _read(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
@@ -205,28 +212,35 @@ async def _read(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
     return kind, (await reader.readexactly(length) if length else b"")
 
 
-async def serve(path: str) -> None:
-    msc = await Msc.open(warm=True)
-    agent = Agent(path, msc)
+async def serve(folder: int, name: str) -> None:
+    settings = load_settings()
+    cores = FreshCores(settings, await Msc.open(settings, warm=True))
+    agent = Agent(folder, name, cores)
     try:
-        if os.path.exists(path):
-            os.unlink(path)  # a dead agent's (the lock says no live one holds it)
-        server = await asyncio.start_unix_server(agent.handle, path=path)
-        os.chmod(path, 0o600)
-        agent.inode = os.stat(path).st_ino
+        try:
+            os.unlink(name, dir_fd=folder)  # a dead agent's (the lock says no live one holds it)
+        except FileNotFoundError:
+            pass
+        server = await asyncio.start_unix_server(agent.handle, path=address(folder, name))
+        os.chmod(address(folder, name), 0o600)
+        agent.inode = agent.socket_inode()
         async with server:
             await agent.watch()
     finally:
         try:
-            if os.stat(path).st_ino == agent.inode:
-                os.unlink(path)
+            if agent.socket_inode() == agent.inode:
+                os.unlink(name, dir_fd=folder)
         except OSError:
             pass
-        await msc.close()
+        await cores.close()
 
 
-def main(path: str) -> int:
-    lock = open(path.removesuffix(".sock") + ".lock", "a+")
+def main(folder: int, name: str, shown: str) -> int:
+    """`folder`: the agents' folder as the starting client opened and checked it (agent_place.py)."""
+    if not private(folder):
+        print(f"msc agent: {shown} is not yours alone; not serving", file=sys.stderr)
+        return 1
+    lock = os.fdopen(open_file(folder, name.removesuffix(".sock") + ".lock", os.O_RDWR), "r+")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -235,7 +249,7 @@ def main(path: str) -> int:
     lock.write(f"{os.getpid()}\n")  # who serves it, for whoever needs to stop it
     lock.flush()
     try:
-        asyncio.run(serve(path))
+        asyncio.run(serve(folder, name))
     except MscError as exc:
         print(f"msc agent: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -243,4 +257,4 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(int(sys.argv[1]), sys.argv[2], sys.argv[3]))

@@ -9,7 +9,8 @@ session, --tty, bad arguments) and any agent that does not answer: the usual pat
 
 The first run that finds no agent starts one in the background and takes the usual path
 itself. The agent ends after [run] warm_idle seconds without a request. MSC_AGENT=0 or
-[run] agent = false turns it off.
+[run] agent = false turns it off. Where its socket lives, and why no other user can answer
+on it: cli/agent_place.py.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import socket
 import struct
 import sys
 import threading
+
+from .agent_place import NotPrivate, address, open_file, open_folder, peer_uid
 
 HEADER = struct.Struct(">cI")  # frame: one type byte, the payload's length
 # client -> agent: R request (JSON), I stdin data, E stdin ended, S signal ("int")
@@ -78,8 +81,8 @@ def _code_fingerprint() -> str:
     return "\n".join(sorted(marks))
 
 
-def agent_socket() -> str | None:
-    """The socket of the agent for this MSC_HOME, settings, environment and msc; None when off."""
+def agent_name() -> str | None:
+    """The socket's name for this MSC_HOME, settings, environment and msc; None when off."""
     try:
         with open(os.path.join(_config_dir(), "config.toml"), "rb") as f:
             config = f.read()
@@ -97,21 +100,20 @@ def agent_socket() -> str | None:
                  if k.startswith(("MSC_", "DOCKER_", "XDG_")) or k in ("HOME", "USER", "LOGNAME"))
     key = hashlib.sha256(json.dumps([config.decode("latin-1"), env, sys.executable, _code_fingerprint(),
                                      os.getuid()]).encode()).hexdigest()[:24]
-    folder = os.path.join(os.environ.get("TMPDIR") or "/tmp", f"msc-agents-{os.getuid()}")
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    info = os.stat(folder)
-    if info.st_uid != os.getuid() or info.st_mode & 0o077:
-        return None  # someone else's folder: never talk to a socket in it
-    path = os.path.join(folder, f"{key}.sock")
-    return path if len(path) < 100 else None  # a unix socket's path is at most 107 bytes
+    return f"{key}.sock"
 
 
-def start_agent(path: str) -> None:
+def start_agent(folder: int, shown: str, name: str) -> None:
+    """The agent, in the background, handed the folder this process opened and checked."""
     import subprocess
 
-    with open(path.removesuffix(".sock") + ".log", "ab") as log:
-        subprocess.Popen([sys.executable, "-m", "msc_tui.cli.agent", path], stdin=subprocess.DEVNULL,
-                         stdout=log, stderr=log, start_new_session=True, close_fds=True)
+    log = open_file(folder, name.removesuffix(".sock") + ".log", os.O_WRONLY | os.O_APPEND)
+    try:
+        subprocess.Popen([sys.executable, "-m", "msc_tui.cli.agent", str(folder), name, shown],
+                         stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                         pass_fds=(folder,))
+    finally:
+        os.close(log)
 
 
 def run_through_agent(argv: list[str]) -> int | None:
@@ -119,28 +121,43 @@ def run_through_agent(argv: list[str]) -> int | None:
     if not eligible(argv):
         return None
     try:
-        path = agent_socket()
+        name = agent_name()
+        if name is None:
+            return None
+        folder, shown = open_folder()
+    except NotPrivate as exc:
+        print(f"msc: not using the run agent: {exc}", file=sys.stderr)
+        return None
     except OSError:
         return None
-    if path is None:
-        return None
+    try:
+        return _through(folder, shown, name, argv)
+    finally:
+        os.close(folder)
+
+
+def _through(folder: int, shown: str, name: str, argv: list[str]) -> int | None:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.connect(path)
-    except OSError:
-        sock.close()
         try:
-            start_agent(path)
+            sock.connect(address(folder, name))
         except OSError:
-            pass
-        return None
-    try:
-        return _relay(sock, argv, path)
+            try:
+                start_agent(folder, shown, name)
+            except OSError:
+                pass
+            return None
+        uid = peer_uid(sock)
+        if uid != os.getuid():  # checked before a single byte goes out
+            print(f"msc: not using the run agent: {shown}/{name} is served by uid {uid}, not by you",
+                  file=sys.stderr)
+            return None
+        return _relay(sock, argv, f"{shown}/{name.removesuffix('.sock')}.log")
     finally:
         sock.close()
 
 
-def _relay(sock: socket.socket, argv: list[str], path: str) -> int | None:
+def _relay(sock: socket.socket, argv: list[str], log: str) -> int | None:
     request = {"argv": argv, "cwd": os.getcwd(), "stdin_isatty": sys.stdin.isatty()}
     try:
         sock.sendall(frame(b"R", json.dumps(request).encode()))
@@ -183,5 +200,5 @@ def _relay(sock: socket.socket, argv: list[str], path: str) -> int | None:
         pass
     finally:
         signal.signal(signal.SIGINT, previous)
-    print(f"msc: the run agent ended during the run (its log: {path.removesuffix('.sock')}.log)", file=sys.stderr)
+    print(f"msc: the run agent ended during the run (its log: {log})", file=sys.stderr)
     return 1

@@ -253,6 +253,7 @@ class Runs:
         self._serving: dict[str, int] = {}  # warm servers open (idle or busy), per container
         self._cold: set[str] = set()  # containers whose runner cannot serve warm
         self._legacy: set[str] = set()  # containers whose runner cannot start as root (older sessions)
+        self._ids: dict[str, str] = {}  # container name -> the ID its warm servers run in
 
     async def close(self) -> None:
         """End this client's warm servers (each exits when its stream closes)."""
@@ -304,6 +305,7 @@ class Runs:
         that has gone replaced (then the exec path taken), and it goes again."""
         warm_tries = 2 if self.warm else 0
         await self.sessions.ensure_verified(record)
+        await self._forget_if_replaced(record.container_name, self.sessions.verified[record.container_name])
         for _ in range(5):
             try:
                 channel = await self._warm_channel(record.container_name) if warm_tries else None
@@ -319,6 +321,17 @@ class Runs:
             except NotFound:
                 raise container_gone(record) from None
         raise EngineError(f"session {record.id}: its runner could not be started")
+
+    async def _forget_if_replaced(self, name: str, container_id: str) -> None:
+        """A session removed and restored keeps its name, not its ID: the old container's warm
+        servers (and what was learnt about its runner) are dropped."""
+        if self._ids.setdefault(name, container_id) == container_id:
+            return
+        self._ids[name] = container_id
+        self._cold.discard(name)
+        for channel in self._idle.pop(name, []):
+            await self._release(channel, reuse=False)
+        self._serving.pop(name, None)
 
     async def _warm_channel(self, container: str) -> ExecChannel | None:
         """A warm server for this run: an idle one, a new one, or None (take the exec path)."""

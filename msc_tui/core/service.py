@@ -41,26 +41,34 @@ class Msc:
                                       settings.call_timeout)
         msc = cls(settings, engine, warm)
         try:
-            msc.store.read()
-            ours = await engine.containers.list(label=msc.sessions.home_label)
-            closed = await msc.packages.bridge.close_forgotten(ours)
-            if closed:
-                msc.store.warnings.append(f"closed the network window an interrupted install left open on "
-                                          f"{', '.join(closed)} (install-only)")
-            adopted = await msc.sessions.adopt_from_labels(ours)
-            for record in adopted:  # the containers know their packages
-                try:
-                    await msc.packages.installed(record)
-                except MscError:  # a stopped container: listed at its next use
-                    pass
-            if adopted and not msc.store.recovered:  # (a corrupt file's warning says it already)
-                msc.store.warnings.append(f"found {len(adopted)} session(s) of this home with no record "
-                                          f"({', '.join(r.id for r in adopted)}); rebuilt their records from "
-                                          "the containers")
+            await msc.check_home()
         except BaseException:
             await engine.close()
             raise
         return msc
+
+    async def check_home(self) -> list[str]:
+        """What every msc checks when it opens this home, again: the records read, install
+        windows a killed install left open closed, containers with no record adopted. The run
+        agent calls it per request, so each sees what a fresh msc would. Returns the warnings."""
+        before, self.store.recovered = len(self.store.warnings), False
+        self.store.read()
+        ours = await self.engine.containers.list(label=self.sessions.home_label)
+        closed = await self.packages.bridge.close_forgotten(ours)
+        if closed:
+            self.store.warnings.append(f"closed the network window an interrupted install left open on "
+                                       f"{', '.join(closed)} (install-only)")
+        adopted = await self.sessions.adopt_from_labels(ours)
+        for record in adopted:  # the containers know their packages
+            try:
+                await self.packages.installed(record)
+            except MscError:  # a stopped container: listed at its next use
+                pass
+        if adopted and not self.store.recovered:  # (a corrupt file's warning says it already)
+            self.store.warnings.append(f"found {len(adopted)} session(s) of this home with no record "
+                                       f"({', '.join(r.id for r in adopted)}); rebuilt their records from "
+                                       "the containers")
+        return self.store.warnings[before:]
 
     async def close(self) -> None:
         await self.runs.close()

@@ -145,7 +145,7 @@ class Sessions:
         # One package cache per MSC_HOME: homes (people) never share what the installer caches.
         self.cache_volume = "msc-package-cache-" + hashlib.sha256(self.home.encode()).hexdigest()[:12]
         self.files = SessionFiles(settings.state_dir / "sessions", engine)
-        self.verified: set[str] = set()  # containers whose labels were checked in this process
+        self.verified: dict[str, str] = {}  # container name -> ID, its labels checked in this process
 
     # -- finding ---------------------------------------------------------------------------
     def records(self) -> dict[str, SessionRecord]:
@@ -301,7 +301,7 @@ class Sessions:
             raise ContainerGone(f"session {record.id}: {record.container_name} is not this session's container "
                                 f"(it is {labels.get(LABEL_SESSION) or 'not a session'} of "
                                 f"{labels.get(LABEL_HOME) or 'no msc home'}); `msc restore {record.id}` makes one")
-        self.verified.add(record.container_name)
+        self.verified[record.container_name] = info.id
         if not info.running:
             await self.engine.containers.start(record.container_name)
 

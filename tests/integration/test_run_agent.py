@@ -5,56 +5,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import pytest
-
-
-@pytest.fixture
-def agents(monkeypatch, msc_home):
-    """The agent on, its sockets in a private folder; every agent started is stopped afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="msca"))  # short: a unix socket's path is at most 107 bytes
-    monkeypatch.setenv("MSC_AGENT", "1")
-    monkeypatch.setenv("TMPDIR", str(folder))
-    yield folder / f"msc-agents-{os.getuid()}"
-    for lock in folder.glob("*/*.lock"):
-        try:
-            os.kill(int(lock.read_text().split()[0]), signal.SIGTERM)
-        except (ValueError, IndexError, ProcessLookupError):
-            pass
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def agent_pids(folder: Path) -> list[int]:
-    pids = []
-    for lock in folder.glob("*.lock"):
-        text = lock.read_text().split()
-        if text and Path(f"/proc/{text[0]}").exists():
-            pids.append(int(text[0]))
-    return pids
-
-
-def served(msc, agents: Path, sid: str) -> None:
-    """Wait until an agent answers for this home (the first run starts it and goes the usual way)."""
-    deadline = time.monotonic() + 60
-    while True:
-        done = json.loads(msc("run", "-s", sid, "--json", "-", input="print('hi')").stdout)
-        if done["run_path"] == "warm":
-            return
-        assert time.monotonic() < deadline, "no agent answered within 60 s"
-        time.sleep(0.5)
+from tests.run_agent_box import agent_pids, served
 
 
 def test_runs_through_the_agent_behave_as_the_usual_path(msc, msc_home, agents, new_session, tmp_path,
                                                         docker_client):
     sid = new_session()
-    served(msc, agents, sid)
+    served(msc, sid)
     assert len(agent_pids(agents)) == 1
 
     project = tmp_path / "proj"
@@ -86,7 +49,7 @@ def test_runs_through_the_agent_behave_as_the_usual_path(msc, msc_home, agents, 
 def test_ctrl_c_and_a_killed_msc_reach_the_program_through_the_agent(msc, msc_home, agents, new_session,
                                                                      start_msc, docker_client):
     sid = new_session()
-    served(msc, agents, sid)
+    served(msc, sid)
     code = ("import time\nprint('up', flush=True)\ntry:\n    time.sleep(600)\n"
             "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n    raise\n")
     process = start_msc("run", "-s", sid, "-", code=code)
@@ -109,7 +72,7 @@ def test_ctrl_c_and_a_killed_msc_reach_the_program_through_the_agent(msc, msc_ho
 def test_the_agent_is_per_home_and_ends_when_its_socket_goes(msc, msc_home, agents, new_session, monkeypatch,
                                                             tmp_path):
     sid = new_session()
-    served(msc, agents, sid)
+    served(msc, sid)
     other = tmp_path / "other-home"
     monkeypatch.setenv("MSC_HOME", str(other))
     msc("ls")  # another home: its own agent would be started by its own runs, never this one used
