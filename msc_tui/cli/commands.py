@@ -29,6 +29,7 @@ from ..errors import EngineUnreachable, MscError, NotFound, NotRunning, UsageErr
 from .console import current, stderr, stdout
 from .program_input import terminal_size
 from .render import BuildProgress, print_json, table
+from .targets import session_arg
 
 
 @asynccontextmanager
@@ -65,9 +66,7 @@ def _notice(kind: str, details: dict) -> None:
 async def _choose_session(msc: Msc, args, code: str):
     """--session, else (in a terminal) the seed's reuse prompt, else a new session."""
     if args.session:
-        record = await msc.sessions.record_for(args.session)
-        await msc.sessions.ensure_running(record)
-        return record
+        return (await session_arg(msc, args.session, args)).record
     if not args.new and not args.json and current().stdin_isatty and args.file != "-":
         existing = await msc.sessions.existing()
         if existing:
@@ -180,7 +179,7 @@ async def _package_action(args, action: str) -> int:
                 print(f"msc: note: no module msc knows of is provided by {name}; installing it as asked",
                       file=sys.stderr)
     async with opened() as msc:
-        record = msc.sessions.resolve(args.session)
+        record = (await session_arg(msc, args.session, args)).record
         on_output = None if args.json else _stream
         method = msc.packages.install if action == "install" else msc.packages.uninstall
         installed = await method(record, args.specs, on_output)
@@ -200,8 +199,7 @@ async def uninstall(args) -> int:
 
 async def packages(args) -> int:
     async with opened() as msc:
-        record = msc.sessions.resolve(args.session)
-        await msc.sessions.ensure_running(record)
+        record = (await session_arg(msc, args.session, args)).record
         installed = await msc.packages.installed(record)
     if args.json:
         print_json({"session": record.id, "installed_packages": installed,
@@ -327,7 +325,7 @@ async def cp(args) -> int:
     if bool(src_session) == bool(dst_session):
         raise UsageError("one side of msc cp is a session path (SESSION:/app/...), the other a local path")
     async with opened() as msc:
-        container = await msc.sessions.locate(src_session or dst_session)
+        container = (await session_arg(msc, src_session or dst_session, args)).name
         if dst_session:
             where = f"{container}:{await msc.copying.into(container, Path(src), dst)}"
         else:
@@ -341,7 +339,7 @@ async def cp(args) -> int:
 
 async def files(args) -> int:
     async with opened() as msc:
-        container = await msc.sessions.locate(args.session)
+        container = (await session_arg(msc, args.session, args)).name
         rows = await msc.copying.listing(container)
     if args.json:
         print_json({"container_name": container, "files": rows})
@@ -384,8 +382,7 @@ async def restore(args) -> int:
 
 async def shell(args) -> int:
     async with opened() as msc:
-        record = msc.sessions.resolve(args.session)
-        await msc.sessions.ensure_running(record)
+        record = (await session_arg(msc, args.session, args)).record
         env = msc.engine.cli_environment(dict(os.environ))
     docker = shutil.which("docker")
     if docker is None:
@@ -431,7 +428,7 @@ async def doctor(args) -> int:
 
 async def history(args) -> int:
     async with opened() as msc:
-        container = await msc.sessions.locate(args.session)
+        container = (await session_arg(msc, args.session, args)).name
         runs = await msc.runs.history(container)
     if args.json:
         print_json({"container_name": container, "runs": runs})
@@ -449,7 +446,7 @@ async def history(args) -> int:
 
 async def logs(args) -> int:
     async with opened() as msc:
-        container = await msc.sessions.locate(args.session)
+        container = (await session_arg(msc, args.session, args)).name
         if args.follow and args.run == "latest":
             events = msc.runs.follow(container, last=True)
         else:
