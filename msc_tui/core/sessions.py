@@ -59,6 +59,15 @@ def record_from_labels(c: ContainerInfo, session_files: list[str] | None = None)
         session_files=session_files or [])
 
 
+def _reserve(records: dict[str, SessionRecord], record: SessionRecord) -> None:
+    """A new session's id, unused in this home (chosen under the state's lock), and its record."""
+    sid = secrets.token_hex(3)
+    while sid in records:
+        sid = secrets.token_hex(3)
+    record.id, record.container_name = sid, PREFIX + sid
+    records[sid] = record
+
+
 @dataclass
 class SessionView:
     """One row of `msc ls`: a record, its container, or both."""
@@ -237,17 +246,25 @@ class Sessions:
             raise UsageError(f"unknown network policy {network!r} ({', '.join(NETWORK_POLICIES)})")
         recipe = render(app_type, self.settings)
         image = await ensure_image(self.engine, recipe, on_log)
-        records = self.records()
-        sid = secrets.token_hex(3)
-        while sid in records:
-            sid = secrets.token_hex(3)
         now = time.time()
-        record = SessionRecord(id=sid, container_name=PREFIX + sid, image=image.tag, app_type=app_type,
-                               network=network, installer="uv" if recipe.has_uv else "pip",
-                               install_user=INSTALL_USER,
+        record = SessionRecord(id="", container_name="", image=image.tag, app_type=app_type, network=network,
+                               installer="uv" if recipe.has_uv else "pip", install_user=INSTALL_USER,
                                created_at=now, last_used=now)
-        await self._create_container(record)
-        await self.store.aupdate(lambda rs: rs.__setitem__(sid, record))
+        # The record is written before its container exists: a concurrent msc that lists this
+        # home's containers then always finds their records, so it never "adopts" a session
+        # another process is still making (adoption is only for containers nobody records: a
+        # lost state file). A "being made by pid P on host H" label would need pid-reuse checks,
+        # one host and clocks that agree; this order needs none of them.
+        await self.store.aupdate(lambda records: _reserve(records, record))
+        try:
+            await self._create_container(record)
+        except BaseException:
+            await asyncio.shield(self.store.aupdate(lambda records: records.pop(record.id, None)))
+            raise
+
+        def made(records):  # (kept even if a `clean --records` took the reservation meanwhile)
+            records.setdefault(record.id, record).container_id = record.container_id
+        await self.store.aupdate(made)
         return record
 
     async def _create_container(self, record: SessionRecord) -> None:

@@ -102,3 +102,25 @@ def test_cp_never_writes_into_the_container_another_record_names(msc, msc_home, 
     container = docker_client.containers.get(f"msc-dev-session-{theirs}")
     assert container.exec_run(["test", "-e", "/app/planted.txt"]).exit_code == 1
     assert not (tmp_path / "taken.py").exists()
+
+
+CONCURRENT = 20  # `msc run --new` at once (a 2-core machine makes them in about a minute)
+
+
+def test_concurrent_new_sessions_never_adopt_each_other(msc_home, start_msc, docker_client):
+    started = [start_msc("run", "--new", "--json", "-", code="print('made')") for _ in range(CONCURRENT)]
+    made = []
+    for process in started:
+        out, err = process.stdout.read(), process.stderr.read()  # small: no pipe fills up meanwhile
+        assert process.wait(300) == 0, err
+        assert "rebuilt" not in err and "no record" not in err, err  # nothing failed: nothing to adopt
+        made.append(json.loads(out)["session"])
+    assert len(set(made)) == CONCURRENT
+    import tomllib
+
+    records = tomllib.loads((msc_home / "sessions.toml").read_text())["sessions"]
+    assert set(records) == set(made)
+    for sid in made:  # every session has its own record, naming its own container
+        container = docker_client.containers.get(records[sid]["container_name"])
+        assert container.labels["msc.session"] == sid and container.status == "running"
+        assert records[sid]["session_files"] == ["main.py"] and records[sid]["container_id"] == container.id
