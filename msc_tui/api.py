@@ -61,7 +61,7 @@ class DockerManager:
         return self._call(self._msc.sessions.create(app_type, code, task, network)).container_name
 
     def list_dev_containers(self, include_all: bool = False) -> list[dict]:
-        return [v.as_dict() for v in self._call(self._msc.sessions.views(include_all))]
+        return [v.as_dict() for v in self._call(self._msc.listing(include_all))]
 
     def remove_container(self, container_name: str, keep_record: bool = False, force: bool = False) -> None:
         """Remove a session of this MSC_HOME; another home's session or a foreign container

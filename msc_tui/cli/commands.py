@@ -214,7 +214,7 @@ async def packages(args) -> int:
 
 async def ls(args) -> int:
     async with opened() as msc:
-        views = await msc.sessions.views(include_all=args.all, size=args.size)
+        views = await msc.listing(include_all=args.all, size=args.size)
     if args.json:
         print_json([v.as_dict() for v in views])
         return 0

@@ -9,7 +9,6 @@ import os
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -21,9 +20,10 @@ from .apptypes import check_app_type, detect_app_type
 from .files import SessionFiles
 from .images import ensure_image
 from .recipe import CACHE_DIR, INSTALL_USER, render
-from .ownership import (LABEL_HOME, LABEL_SESSION, LABEL_USER, NOT_MSC, OTHER_HOME, PREFIX, THIS_HOME, Target,
+from .ownership import (LABEL_HOME, LABEL_SESSION, LABEL_USER, NOT_MSC, PREFIX, THIS_HOME, Target,
                         check_container, ownership)
 from .state import SessionRecord, StateStore
+from .views import SessionView
 
 WHEELHOUSE_PATH = "/wheelhouse"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
@@ -66,67 +66,6 @@ def _reserve(records: dict[str, SessionRecord], record: SessionRecord) -> None:
         sid = secrets.token_hex(3)
     record.id, record.container_name = sid, PREFIX + sid
     records[sid] = record
-
-
-@dataclass
-class SessionView:
-    """One row of `msc ls`: a record, its container, or both."""
-
-    record: SessionRecord | None
-    container: ContainerInfo | None
-    owner: str = THIS_HOME  # ownership(): this home, other home, not msc
-    warm_rss: int | None = None  # memory of the session's warm servers (msc ls --size)
-
-    @property
-    def name(self) -> str:
-        return self.container.name if self.container else self.record.container_name
-
-    @property
-    def session(self) -> str:
-        if self.record:
-            return self.record.id
-        return self.container.labels.get(LABEL_SESSION, "") if self.container else ""
-
-    @property
-    def status(self) -> str:
-        return self.container.status if self.container else "missing"
-
-    @property
-    def last_used(self) -> float:
-        if self.record and self.record.last_used:
-            return self.record.last_used
-        return self.container.created if self.container else 0.0
-
-    @property
-    def owned(self) -> bool:
-        return self.owner == THIS_HOME
-
-    @property
-    def whose(self) -> str:
-        """'this home', 'not msc', or another home's session with its user and home."""
-        if self.owner != OTHER_HOME:
-            return self.owner
-        labels = self.container.labels
-        return f"{labels.get(LABEL_USER, '?')} ({labels.get(LABEL_HOME)})"
-
-    def as_dict(self) -> dict:
-        record, container = self.record, self.container
-        return {
-            "name": self.name,
-            "session": self.session,
-            "app_type": record.app_type if record else (container.labels.get("msc.app_type", "") if container else ""),
-            "image": container.image if container else record.image,
-            "status": self.status,
-            "created": record.created_at if record else container.created,
-            "last_used": self.last_used,
-            "packages": len(record.installed_packages) if record else 0,
-            "size_rw": container.size_rw if container else None,
-            "warm_rss": self.warm_rss,
-            "msc": self.owned,
-            "owner": self.owner,
-            "home": container.labels.get(LABEL_HOME) if container else None,
-            "user": container.labels.get(LABEL_USER) if container else None,
-        }
 
 
 class Sessions:

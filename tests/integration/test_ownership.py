@@ -9,21 +9,31 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
 from tests.conftest import remove_home_objects
+from tests.integration import test_run_agent
 
 
 @pytest.fixture
-def pair(tmp_path, base_image, docker_client):
-    """A second msc (another MSC_HOME) and a session it made; its objects are removed afterwards."""
-    env = {**os.environ, "MSC_HOME": str(tmp_path / "pair-home"), "MSC_BASE_IMAGE": base_image, "MSC_AGENT": "0"}
-    made = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"], input="print('pair')",
-                          text=True, capture_output=True, timeout=300, env=env)
-    assert made.returncode == 0, made.stderr
-    yield env, json.loads(made.stdout)["session"]
+def pair_env(tmp_path, base_image, docker_client):
+    """The environment of a second msc (another MSC_HOME); its objects are removed afterwards."""
+    yield {**os.environ, "MSC_HOME": str(tmp_path / "pair-home"), "MSC_BASE_IMAGE": base_image, "MSC_AGENT": "0"}
     remove_home_objects(docker_client, tmp_path / "pair-home")
+
+
+@pytest.fixture
+def pair(pair_env):
+    """A session the pair made: (their environment, its id)."""
+    made = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"], input="print('pair')",
+                          text=True, capture_output=True, timeout=300, env=pair_env)
+    assert made.returncode == 0, made.stderr
+    return pair_env, json.loads(made.stdout)["session"]
+
+
+agents = test_run_agent.agents  # the run agent on, in a private folder, stopped afterwards
 
 
 def notes(stderr: str) -> list[str]:
@@ -124,3 +134,38 @@ def test_concurrent_new_sessions_never_adopt_each_other(msc_home, start_msc, doc
         container = docker_client.containers.get(records[sid]["container_name"])
         assert container.labels["msc.session"] == sid and container.status == "running"
         assert records[sid]["session_files"] == ["main.py"] and records[sid]["container_id"] == container.id
+
+
+PAIR_RUNS = """
+import sys
+from msc_tui import DockerManager
+with DockerManager() as dm:
+    print(dm.execute_in_container(sys.argv[1], "import time; time.sleep(1); print('by the pair')")["stdout"])
+"""
+
+
+def row_of(msc, sid: str) -> dict:
+    listed = msc("ls", "--json")
+    assert listed.returncode == 0, listed.stderr
+    row, = [r for r in json.loads(listed.stdout) if r["session"] == sid]
+    return row
+
+
+@pytest.mark.usefixtures("agents")
+def test_ls_shows_the_last_run_whoever_made_it_through_the_api_or_the_agent(msc, new_session, pair_env):
+    sid = new_session()
+    before = time.time()
+    by_pair = subprocess.run([sys.executable, "-c", PAIR_RUNS, f"msc-dev-session-{sid}"], text=True,
+                             capture_output=True, timeout=120, env=pair_env)
+    assert by_pair.returncode == 0 and by_pair.stdout == "by the pair\n\n", by_pair.stderr
+    row = row_of(msc, sid)  # this home's record knows nothing of the pair's run; the session does
+    last = row["last_run"]
+    assert (last["face"], last["state"], last["exit_code"], last["file"]) == ("api", "finished", 0, "main.py")
+    assert "@" in last["by"] and before - 1 <= last["started_at"] <= last["ended_at"]
+    assert row["last_used"] >= last["ended_at"] and row["going"] == []
+
+    test_run_agent.served(msc, None, sid)  # the agent answers for this home now (warm runs: no exec, no engine event)
+    through_agent = json.loads(msc("run", "-s", sid, "--json", "-", input="print('via the agent')").stdout)
+    assert through_agent["run_path"] == "warm"
+    last = row_of(msc, sid)["last_run"]
+    assert (last["id"], last["face"], last["exit_code"]) == (through_agent["run_id"], "cli", 0)
