@@ -97,6 +97,8 @@ class Sessions:
         (ownership.py has the rule). `start`: a stopped container is started, a removed one is
         an error; `containers`: a container msc did not make may be named too (for rm)."""
         ref = ref.strip()
+        if not ref.removeprefix(PREFIX):
+            raise UsageError("empty session name (msc ls lists the sessions)")
         try:
             record = self.resolve(ref)
         except NotFound:

@@ -76,6 +76,9 @@ def test_a_pairs_session_is_taken_by_id_or_name_alike_and_named_once(msc, pair, 
     unknown = msc("packages", sid)  # now nothing of that name is on the engine
     assert unknown.returncode == 4 and unknown.stderr.strip().splitlines() == [
         f"msc: unknown session '{sid}' (msc ls --all lists the sessions on this engine)"]
+    for args in (("files", " "), ("rm", "msc-dev-session-")):
+        empty = msc(*args)
+        assert empty.returncode == 2 and empty.stderr == "msc: empty session name (msc ls lists the sessions)\n"
 
 
 def point_record(home, sid: str, container: str) -> None:
