@@ -52,13 +52,18 @@ class DockerManager:
         return future.result()
 
     # -- sessions --------------------------------------------------------------------------
+    def _session(self, ref: str, start: bool = True):
+        """The session's record (this home's, or a pair's read from its labels), its container
+        checked against its labels (core/ownership.py): the CLI's rule."""
+        return self._call(self._msc.sessions.find(ref, start=start)).record
+
     def create_session(self, app_type: str | None = None, code: str | None = None,
                        task: str | None = None, network: str | None = None) -> str:
         """A new dev session; returns its container name (msc-dev-session-<id>)."""
         return self._call(self._msc.sessions.create(app_type, code, task, network)).container_name
 
     def list_dev_containers(self, include_all: bool = False) -> list[dict]:
-        return [v.as_dict() for v in self._call(self._msc.sessions.views(include_all))]
+        return [v.as_dict() for v in self._call(self._msc.listing(include_all))]
 
     def remove_container(self, container_name: str, keep_record: bool = False, force: bool = False) -> None:
         """Remove a session of this MSC_HOME; another home's session or a foreign container
@@ -75,7 +80,7 @@ class DockerManager:
         """Run code in the session; the run's result dictionary (never raises for a lost container).
         `stdin`: the program's whole input (none: an empty stdin); `files`: {path under /app:
         bytes or str} written first (data the code reads)."""
-        record = self._msc.sessions.resolve(container_name)
+        record = self._session(container_name, start=False)
         try:
             if files:
                 self.put_files(container_name, files)
@@ -87,13 +92,11 @@ class DockerManager:
     def put_files(self, container_name: str, files: dict) -> None:
         """Write {path: bytes or str} into the session's /app (relative paths, folders made;
         anything resolving outside /app and /tmp raises UsageError)."""
-        record = self._msc.sessions.resolve(container_name)
-        self._call(self._msc.copying.put(record.container_name, files))
+        self._call(self._msc.copying.put(self._session(container_name).container_name, files))
 
     def get_file(self, container_name: str, path: str) -> bytes:
         """A file of the session (a path under /app, or absolute inside /app or /tmp)."""
-        record = self._msc.sessions.resolve(container_name)
-        return self._call(self._msc.copying.read(record.container_name, path))
+        return self._call(self._msc.copying.read(self._session(container_name).container_name, path))
 
     # -- packages --------------------------------------------------------------------------------
     def install_packages_in_container(self, container_name: str, packages: list[str]) -> bool:
@@ -105,7 +108,7 @@ class DockerManager:
         return self._package_call(self._msc.packages.uninstall, container_name, packages)
 
     def _package_call(self, action, container_name: str, packages: list[str]) -> bool:
-        record = self._msc.sessions.resolve(container_name)
+        record = self._session(container_name, start=False)
         self.last_error = None
         try:
             self._call(action(record, list(packages)))
@@ -118,7 +121,7 @@ class DockerManager:
 
     def get_container_installed_packages(self, container_name: str) -> list[str]:
         """name==version of what the container really has; the record is reconciled."""
-        return self._call(self._msc.packages.installed(self._msc.sessions.resolve(container_name)))
+        return self._call(self._msc.packages.installed(self._session(container_name)))
 
     # -- lifetime ----------------------------------------------------------------------------------
     def close(self) -> None:

@@ -30,6 +30,7 @@ from .console import current, stderr, stdout
 from .program_input import terminal_size
 from .render import BuildProgress, print_json, table
 from .safe_output import SafeStreams
+from .targets import session_arg
 
 
 @asynccontextmanager
@@ -67,9 +68,7 @@ def _notice(kind: str, details: dict) -> None:
 async def _choose_session(msc: Msc, args, code: str):
     """--session, else (in a terminal) the 'Reuse existing container?' prompt, else a new session."""
     if args.session:
-        record = await msc.sessions.record_for(args.session)
-        await msc.sessions.ensure_running(record)
-        return record
+        return (await session_arg(msc, args.session, args)).session
     if not args.new and not args.json and current().stdin_isatty and args.file != "-":
         existing = await msc.sessions.existing()
         if existing:
@@ -78,7 +77,8 @@ async def _choose_session(msc: Msc, args, code: str):
                 print(f"  {i}. {view.name} ({view.record.image}) - {view.status}", file=stderr())  # type: ignore[union-attr]
             answer = ask("Reuse existing container? (number, Enter or 'n' for new): ")
             if answer.isdigit() and 1 <= int(answer) <= len(existing):
-                record = existing[int(answer) - 1].record  # type: ignore[assignment]  # existing(): all have one
+                record = existing[int(answer) - 1].record
+                assert record is not None  # existing(): every one has a record
                 await msc.sessions.ensure_running(record)
                 print(f"Using existing container: {record.container_name}", file=stderr())
                 return record
@@ -182,7 +182,7 @@ async def _package_action(args, action: str) -> int:
                 print(f"msc: note: no module msc knows of is provided by {name}; installing it as asked",
                       file=sys.stderr)
     async with opened() as msc:
-        record = msc.sessions.resolve(args.session)
+        record = (await session_arg(msc, args.session, args)).session
         output = SafeStreams()  # the installer's output comes from the session
         method = msc.packages.install if action == "install" else msc.packages.uninstall
         installed = await method(record, args.specs, None if args.json else output)
@@ -203,8 +203,7 @@ async def uninstall(args) -> int:
 
 async def packages(args) -> int:
     async with opened() as msc:
-        record = msc.sessions.resolve(args.session)
-        await msc.sessions.ensure_running(record)
+        record = (await session_arg(msc, args.session, args)).session
         installed = await msc.packages.installed(record)
     if args.json:
         print_json({"session": record.id, "installed_packages": installed,
@@ -219,12 +218,12 @@ async def packages(args) -> int:
 
 async def ls(args) -> int:
     async with opened() as msc:
-        views = await msc.sessions.views(include_all=args.all, size=args.size)
+        views = await msc.listing(include_all=args.all, size=args.size)
     if args.json:
         print_json([v.as_dict() for v in views])
         return 0
     rows = [{**v.as_dict(), "owner": v.whose} for v in views]
-    columns = ["name", "session", "app_type", "image", "status", "created", "last_used", "packages"]
+    columns = ["name", "session", "app_type", "image", "status", "created", "last_used", "going", "packages"]
     if args.size:
         columns += ["size_rw", "warm_rss"]
     if args.all:
@@ -330,7 +329,7 @@ async def cp(args) -> int:
     if bool(src_session) == bool(dst_session):
         raise UsageError("one side of msc cp is a session path (SESSION:/app/...), the other a local path")
     async with opened() as msc:
-        container = await msc.sessions.locate(src_session or dst_session)
+        container = (await session_arg(msc, src_session or dst_session or "", args)).name
         if dst_session:
             where = f"{container}:{await msc.copying.into(container, Path(src), dst)}"
         else:
@@ -344,7 +343,7 @@ async def cp(args) -> int:
 
 async def files(args) -> int:
     async with opened() as msc:
-        container = await msc.sessions.locate(args.session)
+        container = (await session_arg(msc, args.session, args)).name
         rows = await msc.copying.listing(container)
     if args.json:
         print_json({"container_name": container, "files": rows})
@@ -388,8 +387,7 @@ async def restore(args) -> int:
 
 async def shell(args) -> int:
     async with opened() as msc:
-        record = msc.sessions.resolve(args.session)
-        await msc.sessions.ensure_running(record)
+        record = (await session_arg(msc, args.session, args)).session
         env = msc.engine.cli_environment(dict(os.environ))
     docker = shutil.which("docker")
     if docker is None:

@@ -17,11 +17,12 @@ from ..formatting import clock, number, run_closing, run_header, run_outcome
 from .commands import opened
 from .render import print_json, table
 from .safe_output import SafeStreams
+from .targets import session_arg
 
 
 async def history(args) -> int:
     async with opened() as msc:
-        container = await msc.sessions.locate(args.session)
+        container = (await session_arg(msc, args.session, args)).name
         runs = await msc.runs.history(container)
     if args.json:
         print_json({"container_name": container, "runs": runs})
@@ -39,7 +40,7 @@ async def history(args) -> int:
 
 async def logs(args) -> int:
     async with opened() as msc:
-        container = await msc.sessions.locate(args.session)
+        container = (await session_arg(msc, args.session, args)).name
         if args.follow and args.run == "latest":
             events = msc.runs.follow(container, last=True)
         else:

@@ -16,8 +16,9 @@ from typing import Callable
 
 from ..errors import MscError
 from .apptypes import APP_TYPES
+from .ownership import THIS_HOME, ownership
 from .recipe import render
-from .sessions import THIS_HOME, Sessions, ownership
+from .sessions import Sessions
 
 SESSIONS, IMAGES, CACHE, RECORDS = "sessions", "images", "cache", "records"
 KINDS = (SESSIONS, IMAGES, CACHE, RECORDS)

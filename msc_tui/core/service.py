@@ -7,6 +7,7 @@ from typing import Callable
 from ..config import Settings, load_settings
 from ..engine import Engine
 from ..errors import MscError
+from .activity import look
 from .cleanup import Cleanup
 from .copying import Copying
 from .correction import Correction
@@ -19,6 +20,7 @@ from .recipe import render
 from .runs import OnNotice, OnOutput, RunInput, Runs
 from .sessions import Sessions
 from .state import SessionRecord, StateStore
+from .views import SessionView
 
 
 class Msc:
@@ -77,6 +79,13 @@ class Msc:
     @property
     def warnings(self) -> list[str]:
         return self.store.warnings
+
+    async def listing(self, include_all: bool = False, size: bool = False) -> list[SessionView]:
+        """The sessions (msc ls, the API's list), the most recently used first; each running one
+        with its last run and runs going, from its own run records (whoever made them)."""
+        views = await self.sessions.views(include_all, size)
+        await look(self.runs, views)
+        return sorted(views, key=lambda v: -v.last_used)
 
     async def details(self, name: str) -> dict | None:
         """One container, all msc knows of it (the TUI's details view)."""

@@ -9,7 +9,6 @@ import os
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -20,13 +19,21 @@ from ..errors import ConfigError, ContainerGone, MscError, NotFound, UsageError
 from .apptypes import check_app_type, detect_app_type
 from .files import SessionFiles
 from .images import ensure_image
+from .ownership import (
+    LABEL_HOME,
+    LABEL_SESSION,
+    LABEL_USER,
+    NOT_MSC,
+    PREFIX,
+    THIS_HOME,
+    Target,
+    check_container,
+    ownership,
+)
 from .recipe import CACHE_DIR, INSTALL_USER, render
 from .state import SessionRecord, StateStore
+from .views import SessionView
 
-PREFIX = "msc-dev-session-"
-LABEL_SESSION = "msc.session"
-LABEL_HOME = "msc.home"
-LABEL_USER = "msc.user"
 RUNNER_CAPABILITIES = ("SETUID", "SETGID", "KILL")
 WHEELHOUSE_PATH = "/wheelhouse"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
@@ -38,17 +45,6 @@ def parse_duration(text: str) -> float:
     if not match:
         raise UsageError(f"bad duration {text!r} (use e.g. 90s, 30m, 12h, 7d)")
     return float(match[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match[2]]
-
-
-THIS_HOME, OTHER_HOME, NOT_MSC = "this home", "other home", "not msc"
-
-
-def ownership(labels: dict[str, str], home: str) -> str:
-    """The one rule for whose an object is: this MSC_HOME's carry its label; another home's
-    sessions belong to another msc (a colleague's); anything else is not msc's."""
-    if labels.get(LABEL_HOME) == home:
-        return THIS_HOME
-    return OTHER_HOME if LABEL_HOME in labels else NOT_MSC
 
 
 def current_user() -> str:
@@ -73,66 +69,13 @@ def record_from_labels(c: ContainerInfo, session_files: list[str] | None = None)
         session_files=session_files or [])
 
 
-@dataclass
-class SessionView:
-    """One row of `msc ls`: a record, its container, or both (mypy cannot know that one is there: the
-    ignores below; another home's session is always seen by its container)."""
-
-    record: SessionRecord | None
-    container: ContainerInfo | None
-    owner: str = THIS_HOME  # ownership(): this home, other home, not msc
-    warm_rss: int | None = None  # memory of the session's warm servers (msc ls --size)
-
-    @property
-    def name(self) -> str:
-        return self.container.name if self.container else self.record.container_name  # type: ignore[union-attr]
-
-    @property
-    def session(self) -> str:
-        if self.record:
-            return self.record.id
-        return self.container.labels.get(LABEL_SESSION, "") if self.container else ""
-
-    @property
-    def status(self) -> str:
-        return self.container.status if self.container else "missing"
-
-    @property
-    def last_used(self) -> float:
-        if self.record and self.record.last_used:
-            return self.record.last_used
-        return self.container.created if self.container else 0.0
-
-    @property
-    def owned(self) -> bool:
-        return self.owner == THIS_HOME
-
-    @property
-    def whose(self) -> str:
-        """'this home', 'not msc', or another home's session with its user and home."""
-        if self.owner != OTHER_HOME:
-            return self.owner
-        labels = self.container.labels  # type: ignore[union-attr]
-        return f"{labels.get(LABEL_USER, '?')} ({labels.get(LABEL_HOME)})"
-
-    def as_dict(self) -> dict:
-        record, container = self.record, self.container
-        return {
-            "name": self.name,
-            "session": self.session,
-            "app_type": record.app_type if record else (container.labels.get("msc.app_type", "") if container else ""),
-            "image": container.image if container else record.image,  # type: ignore[union-attr]
-            "status": self.status,
-            "created": record.created_at if record else container.created,  # type: ignore[union-attr]
-            "last_used": self.last_used,
-            "packages": len(record.installed_packages) if record else 0,
-            "size_rw": container.size_rw if container else None,
-            "warm_rss": self.warm_rss,
-            "msc": self.owned,
-            "owner": self.owner,
-            "home": container.labels.get(LABEL_HOME) if container else None,
-            "user": container.labels.get(LABEL_USER) if container else None,
-        }
+def _reserve(records: dict[str, SessionRecord], record: SessionRecord) -> None:
+    """A new session's id, unused in this home (chosen under the state's lock), and its record."""
+    sid = secrets.token_hex(3)
+    while sid in records:
+        sid = secrets.token_hex(3)
+    record.id, record.container_name = sid, PREFIX + sid
+    records[sid] = record
 
 
 class Sessions:
@@ -152,43 +95,57 @@ class Sessions:
         return self.store.read()
 
     def resolve(self, ref: str) -> SessionRecord:
-        """A session by id or container name."""
+        """This home's record of a session by id or container name."""
         sid = ref.removeprefix(PREFIX)
         record = self.records().get(sid)
         if record is None:
             raise NotFound(f"unknown session {ref!r} (msc ls lists the sessions)")
         return record
 
-    async def record_for(self, ref: str) -> SessionRecord:
-        """This home's record, or for a session of another MSC_HOME (a pair's) a transient one
-        from its labels: runs there work and show in its history; nothing is saved here."""
+    async def find(self, ref: str, start: bool = True, containers: bool = False) -> Target:
+        """The session a reference (id or container name, either spelling) means, of any home
+        (ownership.py has the rule). `start`: a stopped container is started, a removed one is
+        an error; `containers`: a container msc did not make may be named too (for rm)."""
+        ref = ref.strip()
+        if not ref.removeprefix(PREFIX):
+            raise UsageError("empty session name (msc ls lists the sessions)")
         try:
-            return self.resolve(ref)
+            record = self.resolve(ref)
         except NotFound:
-            return record_from_labels(await self._started(ref))
+            record = None
+        if record is not None:
+            try:
+                info = await self.engine.containers.inspect(record.container_name)
+            except NotFound:
+                if start:
+                    raise container_gone(record) from None
+                return Target(ref, record, None, THIS_HOME)
+            check_container(record, info, self.home, ours=True)
+            target = Target(ref, record, info, THIS_HOME)
+        else:
+            target = await self._on_engine(ref, containers)
+        if target.record and target.container:
+            self.verified[target.name] = target.container.id
+        if start and target.container and not target.container.running:
+            await self.engine.containers.start(target.name)
+        return target
 
-    async def locate(self, ref: str) -> str:
-        """The running container of a session by id or name: this home's, or another home's
-        (enough to read and follow its runs). Starts it if it is stopped."""
-        return (await self._started(ref)).name
-
-    async def _started(self, ref: str) -> ContainerInfo:
-        try:
-            candidates = [self.resolve(ref).container_name]
-            unknown = f"session {ref}: its container {candidates[0]} was removed"
-        except NotFound:
-            candidates = list(dict.fromkeys([ref, PREFIX + ref.removeprefix(PREFIX)]))
-            unknown = f"unknown session {ref!r} (msc ls --all lists the sessions on this engine)"
-        for name in candidates:
+    async def _on_engine(self, ref: str, containers: bool) -> Target:
+        """A session with no record here (a pair's) by id or name, or (with `containers`) any container."""
+        for name in dict.fromkeys([PREFIX + ref.removeprefix(PREFIX), ref]):
             try:
                 info = await self.engine.containers.inspect(name)
             except NotFound:
                 continue
+            if info.name != name:  # the engine also matches ID prefixes: never take a stranger that way
+                continue
             if LABEL_SESSION in info.labels:
-                if not info.running:
-                    await self.engine.containers.start(name)
-                return info
-        raise NotFound(unknown)
+                return Target(ref, record_from_labels(info), info, ownership(info.labels, self.home))
+            if containers:
+                return Target(ref, None, info, NOT_MSC)
+            raise NotFound(f"{name} is not an msc session (a container msc did not make)")
+        what = "session or container" if containers else "session"
+        raise NotFound(f"unknown {what} {ref!r} (msc ls --all lists the sessions on this engine)")
 
     async def views(self, include_all: bool = False, size: bool = False) -> list[SessionView]:
         containers = await self.engine.containers.list(label=None if include_all else self.home_label, size=size)
@@ -241,17 +198,25 @@ class Sessions:
             raise UsageError(f"unknown network policy {network!r} ({', '.join(NETWORK_POLICIES)})")
         recipe = render(app_type, self.settings)
         image = await ensure_image(self.engine, recipe, on_log)
-        records = self.records()
-        sid = secrets.token_hex(3)
-        while sid in records:
-            sid = secrets.token_hex(3)
         now = time.time()
-        record = SessionRecord(id=sid, container_name=PREFIX + sid, image=image.tag, app_type=app_type,
-                               network=network, installer="uv" if recipe.has_uv else "pip",
-                               install_user=INSTALL_USER,
+        record = SessionRecord(id="", container_name="", image=image.tag, app_type=app_type, network=network,
+                               installer="uv" if recipe.has_uv else "pip", install_user=INSTALL_USER,
                                created_at=now, last_used=now)
-        await self._create_container(record)
-        await self.store.aupdate(lambda rs: rs.__setitem__(sid, record))
+        # The record is written before its container exists: a concurrent msc that lists this
+        # home's containers then always finds their records, so it never "adopts" a session
+        # another process is still making (adoption is only for containers nobody records: a
+        # lost state file). A "being made by pid P on host H" label would need pid-reuse checks,
+        # one host and clocks that agree; this order needs none of them.
+        await self.store.aupdate(lambda records: _reserve(records, record))
+        try:
+            await self._create_container(record)
+        except BaseException:
+            await asyncio.shield(self.store.aupdate(lambda records: records.pop(record.id, None)))
+            raise
+
+        def made(records):  # (kept even if a `clean --records` took the reservation meanwhile)
+            records.setdefault(record.id, record).container_id = record.container_id
+        await self.store.aupdate(made)
         return record
 
     async def _create_container(self, record: SessionRecord) -> None:
@@ -295,12 +260,7 @@ class Sessions:
             info = await self.engine.containers.inspect(record.container_name)
         except NotFound:
             raise container_gone(record) from None
-        labels = info.labels
-        ours = record.id in self.records()
-        if labels.get(LABEL_SESSION) != record.id or (ours and labels.get(LABEL_HOME) != self.home):
-            raise ContainerGone(f"session {record.id}: {record.container_name} is not this session's container "
-                                f"(it is {labels.get(LABEL_SESSION) or 'not a session'} of "
-                                f"{labels.get(LABEL_HOME) or 'no msc home'}); `msc restore {record.id}` makes one")
+        check_container(record, info, self.home, ours=record.id in self.records())
         self.verified[record.container_name] = info.id
         if not info.running:
             await self.engine.containers.start(record.container_name)
@@ -339,30 +299,20 @@ class Sessions:
     # -- removing -----------------------------------------------------------------------------
     async def remove(self, ref: str, keep_record: bool = False, force: bool = False) -> str:
         """Remove a session (by id or name) and return its container's name. A container that is
-        not this home's (another home's session, or not msc's at all) goes only with `force`."""
-        try:
-            record = self.resolve(ref)
-        except NotFound:
-            record = None
-        name = record.container_name if record else ref
-        try:
+        not this home's (another home's session, or not msc's at all) goes only with `force`; a
+        record naming a container that is not its session's removes nothing."""
+        target = await self.find(ref, start=False, containers=True)
+        if target.container is not None:
             if not force:
-                self._check_ours(await self.engine.containers.inspect(name))
-            await self.engine.containers.remove(name)
-        except NotFound:
-            if record is None:
-                raise NotFound(f"unknown session or container {ref!r} (msc ls lists them)") from None
-        if record and not keep_record:
-            await self.store.aupdate(lambda rs: rs.pop(record.id, None))
-        return name
-
-    def _check_ours(self, container: ContainerInfo) -> None:
-        owner = ownership(container.labels, self.home)
-        if owner == THIS_HOME:
-            return
-        whose = (f"a session of another msc home ({container.labels.get(LABEL_USER, '?')}: "
-                 f"{container.labels[LABEL_HOME]})" if owner == OTHER_HOME else "not an msc container")
-        raise UsageError(f"{container.name} is {whose}; pass --force to remove it anyway")
+                target.refuse_removal()
+            try:
+                await self.engine.containers.remove(target.name)
+            except NotFound:  # removed meanwhile
+                pass
+        if target.ours and target.record and not keep_record:
+            sid = target.record.id
+            await self.store.aupdate(lambda rs: rs.pop(sid, None))
+        return target.name
 
     # -- recovering -----------------------------------------------------------------------------
     async def adopt_from_labels(self, containers: list[ContainerInfo]) -> list[SessionRecord]:

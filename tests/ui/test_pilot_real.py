@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from msc_tui.core.service import Msc
+from msc_tui.ui import run_activity
 from msc_tui.ui.app import MscApp
 from tests.conftest import remove_home_objects
 
@@ -497,10 +498,11 @@ async def test_a_pairs_save_under_the_open_file_name_is_offered_never_forced(app
         await until(pilot, lambda: editor.text == "print('theirs')\n")
 
 
-async def test_the_run_column_names_who_runs_in_a_session(app):
+async def test_the_run_column_names_who_runs_in_a_session(app, monkeypatch):
     import subprocess
     import sys
 
+    monkeypatch.setattr(run_activity, "LOOK_EVERY_S", 1.0)  # through the run agent, a run makes no event
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: app.msc is not None)
         await run_code(pilot, "print('ready')\n")
@@ -517,3 +519,37 @@ async def test_the_run_column_names_who_runs_in_a_session(app):
         assert table.get_cell(session.container_name, "run") == app.msc.runs.by
         assert await cli.wait() == 0
         await until(pilot, lambda: table.get_cell(session.container_name, "run") == "")
+
+
+PAIR_RUNS = """
+import sys
+from msc_tui import DockerManager
+with DockerManager() as dm:
+    dm.execute_in_container(sys.argv[1], "import time; time.sleep(4)")
+"""
+
+
+async def test_run_and_used_show_a_pairs_run_over_a_warm_server(app, monkeypatch, tmp_path, base_image,
+                                                                docker_client):
+    monkeypatch.setattr(run_activity, "LOOK_EVERY_S", 1.0)
+    pair_home = tmp_path / "pair-home"
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "print('ready')\n")
+        await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
+        name, table = app.screen.current.container_name, app.screen.table
+        await until(pilot, lambda: table.get_cell(name, "run") == "")
+        before = time.time()
+        # The pair's API runs over a warm server: no exec per run, so no engine event at all.
+        pair = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", PAIR_RUNS, name, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env={**os.environ, "MSC_HOME": str(pair_home), "MSC_BASE_IMAGE": base_image, "MSC_AGENT": "0"})
+        try:
+            await until(pilot, lambda: table.get_cell(name, "run") == app.msc.runs.by)
+            assert await pair.wait() == 0, await pair.stderr.read()
+            await until(pilot, lambda: table.get_cell(name, "run") == "")
+            assert table.views[name].last_used >= before + 4  # the pair's run ended after 4 s
+        finally:
+            if pair.returncode is None:
+                pair.kill()
+            remove_home_objects(docker_client, pair_home)

@@ -19,12 +19,14 @@ from textual.widgets import DataTable, Footer, TabbedContent, TabPane, TextArea
 from ...core import returned_files
 from ...core.apptypes import detect_app_type
 from ...core.project import find_root, read_source, scan_project
-from ...core.runs import RunInput, check_filename, run_exec_owner
+from ...core.runs import RunInput, check_filename
 from ...core.sessions import LABEL_SESSION, record_from_labels
 from ...core.state import SessionRecord
 from ...errors import MscError, NotFound
 from ...formatting import plural, run_closing, run_header, size
+from .. import run_activity
 from ..dialogs import AskText, Confirm, PickOne, Unsaved
+from ..run_activity import RunActivity
 from ..widgets.code_editor import CodeEditor
 from ..widgets.container_table import ContainerTable
 from ..widgets.exec_log import ExecLog
@@ -94,7 +96,6 @@ class MainScreen(Screen):
         self.controls: RunInput | None = None  # this TUI's run going, if any
         self.going: dict[int, dict] = {}  # runs going in the current session (anyone's)
         self.others_runs: set[int] = set()  # of those, the ones started elsewhere (shown from the follower)
-        self.exec_runs: dict[str, tuple[str, str]] = {}  # exec id -> (container, who), from events
         self.others_code: str | None = None  # code someone else ran or saved under the open file's name
         self.sent_code: str | None = None  # what this TUI last saved or ran (its own changes)
         self.results: tuple[str, list[str]] = ("", [])  # the last run's container and the files it wrote
@@ -104,6 +105,7 @@ class MainScreen(Screen):
     def compose(self) -> ComposeResult:
         # Kept as attributes, not queried: workers may still report while the screen unmounts.
         self.table = ContainerTable(clock=self.app.clock, id="containers")
+        self.activity = RunActivity(self.table)
         # (Textual types code_editor's result as a TextArea; it is an instance of the class it is called on)
         self.editor = cast(CodeEditor, CodeEditor.code_editor(STARTER_CODE, language="python", id="editor"))
         self.log_view = ExecLog(id="exec-log")
@@ -129,6 +131,7 @@ class MainScreen(Screen):
         self.set_interval(0.05, self._flush_logs)
         self.set_interval(0.5, self._output_label)
         self.set_interval(AGE_REFRESH_S, self._age_cells)
+        self.set_interval(run_activity.LOOK_EVERY_S, self.look_at_runs)
         self.connect()
 
     def _flush_logs(self) -> None:
@@ -200,6 +203,7 @@ class MainScreen(Screen):
         views = await self.app.core.sessions.views(include_all=self.include_all)
         self.table.reconcile(views)
         self.status()
+        self.look_at_runs()
         return views
 
     @guarded_work(exclusive=True, group="events")
@@ -218,7 +222,9 @@ class MainScreen(Screen):
             if self.current is not None:
                 self.follow_session(self.current.container_name)
         elif event.action.startswith("exec_"):
-            self.mark_run(event)
+            touched = self.activity.touched_by(event)
+            if touched:
+                self.look_at_runs({touched})
         elif event.name:
             view = await self.app.core.sessions.view(event.name)
             if view is None or (event.action == "destroy" and not view.record):
@@ -227,20 +233,11 @@ class MainScreen(Screen):
                 self.table.upsert(view)
             self.status()
 
-    def mark_run(self, event) -> None:
-        """The table's Run column: who has a run going where (from exec events, no Docker call)."""
-        exec_id = event.attributes.get("execID", "")
-        if event.action.startswith("exec_start"):
-            who = run_exec_owner(event.action)
-            if who:
-                self.exec_runs[exec_id] = (event.name, who)
-        elif event.action == "exec_die" and exec_id in self.exec_runs:
-            del self.exec_runs[exec_id]
-        else:
-            return
-        for name in {event.name, *(n for n, _ in self.exec_runs.values())}:
-            people = sorted({who for n, who in self.exec_runs.values() if n == name})
-            self.table.set_runner(name, ", ".join(people))
+    @guarded_work(group="activity")
+    async def look_at_runs(self, names: set[str] | None = None) -> None:
+        """The Run and Used columns from the sessions' run records (all shown, or these)."""
+        if self.app.msc is not None:
+            await self.activity.look(self.app.msc, names)
 
     async def refresh_row(self, name: str) -> None:
         """After a run or an install: record-only changes (last use, packages) fire no Docker
@@ -249,6 +246,7 @@ class MainScreen(Screen):
         if view is not None:
             self.table.upsert(view)
             self.fetch_size(name)  # in the background: the engine computes it
+            self.look_at_runs({name})
 
     def action_toggle_all(self) -> None:
         if self.app.msc is None:  # still connecting: the reconnect worker must not be cancelled

@@ -12,7 +12,7 @@ from textual.widgets import Button, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from ...config import APP_TYPES
-from ...core.sessions import SessionView
+from ...core.views import SessionView
 from ...formatting import plural
 
 

@@ -8,7 +8,8 @@ from typing import Callable
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from ...core.sessions import OTHER_HOME, THIS_HOME, SessionView
+from ...core.ownership import OTHER_HOME, THIS_HOME
+from ...core.views import SessionView
 from ...formatting import size, when
 
 # The session id is the end of the name (msc-dev-session-<id>): no column of its own, so that
@@ -27,7 +28,7 @@ def cells(view: SessionView, now: float) -> dict[str, str]:
         "used": when(row["last_used"], now),
         "packages": str(row["packages"]),
         "size": size(row["size_rw"]),
-        "run": "",
+        "run": ", ".join(row["going"]),
     }
 
 
@@ -43,7 +44,7 @@ class ContainerTable(DataTable):
         self.clock = clock
         self.views: dict[str, SessionView] = {}
         self.sizes: dict[str, str] = {}  # fetched lazily, kept across updates
-        self.runners: dict[str, str] = {}  # who has a run going, by container name
+        self.exec_runners: dict[str, set[str]] = {}  # exec-path runs going, from engine events (seen first)
         self.current = ""  # the session the editor works in: its name is marked
         self.by_last_use = True  # the most recently used first: a new session is the top row
 
@@ -60,10 +61,14 @@ class ContainerTable(DataTable):
 
     def upsert(self, view: SessionView) -> None:
         """Add the row, or update only the cells that changed (the cursor stays put)."""
+        if view.activity is None and view.name in self.views:  # a fresh listing: keep what the runs said
+            view.activity = self.views[view.name].activity
         values = cells(view, self.clock())
         if view.name in self.sizes and values["size"] == "-":
             values["size"] = self.sizes[view.name]
-        values["run"] = self.runners.get(view.name, "")
+        if self.exec_runners.get(view.name):
+            values["run"] = ", ".join(sorted({*(view.activity.going if view.activity else ()),
+                                              *self.exec_runners[view.name]}))
         values["name"] = self._marked(view)
         if view.name not in self.views:
             self.add_row(*(values[key] for key, _ in COLUMNS), key=view.name)
@@ -79,8 +84,7 @@ class ContainerTable(DataTable):
         if self.by_last_use:
             def key(name_cell):
                 view = self.views.get(name_cell.split(" ")[-1])
-                record = view.record if view else None
-                return -(record.last_used if record else view.container.created if view and view.container else 0)
+                return -(view.last_used if view else 0)
         else:
             def key(name_cell):
                 return name_cell.split(" ")[-1]
@@ -123,12 +127,3 @@ class ContainerTable(DataTable):
         if name in self.views:
             self.sizes[name] = size(value)
             self.update_cell(name, "size", self.sizes[name], update_width=True)
-
-    def set_runner(self, name: str, who: str) -> None:
-        """Who has a run going in this session ('' when nobody)."""
-        if who:
-            self.runners[name] = who
-        else:
-            self.runners.pop(name, None)
-        if name in self.views:
-            self.update_cell(name, "run", who, update_width=True)
