@@ -15,6 +15,7 @@ from .images import ImageResult, ensure_image
 from .mirror import Mirror
 from .packages import Packages
 from .project import Project, companions as local_imports
+from .project_notes import project_notes
 from .recipe import render
 from .runs import OnNotice, OnOutput, RunInput, Runs
 from .sessions import Sessions
@@ -30,7 +31,7 @@ class Msc:
         self.runs = Runs(engine, self.sessions, warm)
         self.packages = Packages(engine, self.sessions)
         self.cleanup = Cleanup(self.sessions)
-        self.mirror = Mirror(engine, settings.state_dir)
+        self.mirror = Mirror(engine, settings.state_dir, self.runs.by)
         self.copying = Copying(engine)
 
     @classmethod
@@ -90,12 +91,15 @@ class Msc:
         `companions`: {relative path: code} of local modules to send into /app first;
         `stdin`: the program's input, all of it (bytes or str, given again to each rerun) or
         a RunInput fed while the run goes; none means an empty stdin;
-        `project`: the script's project folder, mirrored into /app first (what changed only);
+        `project`: the script's project folder, mirrored into /app first (what changed only;
+        what travelled, was left out or replaced is said through on_notice("project", {text}));
         the run then starts in the project's working directory.
         """
         if companions:
             await self.sessions.save(record, companions)
         sent = await self.mirror.sync(record, project) if project else None
+        for line in project_notes(sent, project, self.runs.by) if sent and on_notice else ():
+            on_notice("project", {"text": line})
         timeout = timeout or self.settings.run_timeout or None
 
         def execute():
