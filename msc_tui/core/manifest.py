@@ -32,6 +32,11 @@ UNKNOWN_MTIME = -1  # a file that changed while msc read it: what was sent is co
 Entry = list  # [size, mtime_ns, sha256 hex, permission bits]
 
 
+class ProjectStale(Exception):
+    """The session's runner found /app holding another listing than the run expected (the
+    program did not start): the project is synced, and the run goes again."""
+
+
 def fingerprint(listing: dict[str, FileStat]) -> str:
     """Of names, sizes, mtimes and permission bits: equal listings, equal fingerprints."""
     digest = hashlib.sha256()

@@ -90,11 +90,16 @@ class Mirror:
         self.folder = state_dir / "projects"  # which project each session was sent (for a restore)
         self.by = by
 
+    @staticmethod
+    def unchanged(project: Project) -> dict:
+        """What a sync that found nothing to do returns."""
+        return {"root": str(project.root), "why": project.why, "files": len(project.files), "sent_files": 0,
+                "sent_bytes": 0, "deleted": [], "replaced": None, "left_out": project.left_out}
+
     async def sync(self, record: SessionRecord, project: Project) -> dict:
         """Send what changed, delete what went; returns what was done (for --json and the notes)."""
         container = record.container_name
-        done = {"root": str(project.root), "why": project.why, "files": len(project.files), "sent_files": 0,
-                "sent_bytes": 0, "deleted": [], "replaced": None, "left_out": project.left_out}
+        done = self.unchanged(project)
         if await self.engine.files.link_target(container, MARK_PATH) == fingerprint(project.files):
             return done  # /app holds this listing already: nothing is read, nothing sent
         held = await self._held(container)

@@ -43,6 +43,7 @@ import time
 import _signal as signal  # the C module: `signal` itself imports enum (milliseconds per run)
 
 APP_DIR = "/app"
+PROJECT_MARK = "/opt/msc/project/current"  # links to the fingerprint of the project /app holds (core/manifest.py)
 RUNS_DIR = "/home/appuser/.msc/runs"
 KEEP_RUNS = 100
 SEGMENT_BYTES = 256 * 1024
@@ -751,6 +752,9 @@ def run_program(config: dict, tag: str, reader: FrameReader, preloaded: tuple[st
     """One run: fork the program, relay its input and output until it ends, record it.
     `tag` marks the run's process tree; `preloaded`: what a warm server imported.
     False when the client has gone."""
+    if config.get("project") and os.path.basename(os.path.realpath(PROJECT_MARK)) != config["project"]:
+        _send(literal_frame(EXITED, {"project_stale": True}))  # /app holds other files: the client syncs first
+        return True
     path = os.path.normpath(os.path.join(APP_DIR, config["file"]))
     started = time.time()
     own_tag = tag != os.environ.get(TAG_VARIABLE)  # a warm server's run: not the exec's tag

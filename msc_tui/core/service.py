@@ -12,6 +12,7 @@ from .copying import Copying
 from .correction import Correction
 from .details import describe
 from .images import ImageResult, ensure_image
+from .manifest import ProjectStale, fingerprint
 from .mirror import Mirror
 from .packages import Packages
 from .project import Project, companions as local_imports
@@ -97,18 +98,28 @@ class Msc:
         """
         if companions:
             await self.sessions.save(record, companions)
-        sent = await self.mirror.sync(record, project) if project else None
-        for line in project_notes(sent, project, self.runs.by) if sent and on_notice else ():
-            on_notice("project", {"text": line})
         timeout = timeout or self.settings.run_timeout or None
 
-        def execute():
+        def execute(expected: str | None = None):
             given = stdin if isinstance(stdin, RunInput) else RunInput(stdin, eof=True)
             return self.runs.execute(record, code, filename, timeout, on_output, local, stdin=given,
                                      face=face, tty=tty, size=size, on_notice=on_notice,
-                                     cwd=project.cwd if project else "")
+                                     cwd=project.cwd if project else "", project=expected)
 
-        result = await execute()
+        sent = result = None
+        if project and self.runs.warm:
+            # The runner checks /app's record on the run's own stream: no extra request when
+            # nothing changed (a client with an exec per run asks the engine first instead).
+            try:
+                result = await execute(fingerprint(project.files))
+                sent = self.mirror.unchanged(project)
+            except ProjectStale:  # the program did not start
+                pass
+        if result is None:
+            sent = await self.mirror.sync(record, project) if project else None
+            for line in project_notes(sent, project, self.runs.by) if sent and on_notice else ():
+                on_notice("project", {"text": line})
+            result = await execute()
         if auto_install and not result["success"]:
             rounds = self.settings.auto_install_rounds if rounds is None else rounds
             result = await Correction(self.packages, rounds).fix(
