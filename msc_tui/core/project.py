@@ -126,10 +126,11 @@ class _Rules:
         """One folder or file, its parent folders checked already."""
         if name in LEFT_OUT:
             return True
-        if is_credential(name) or relative in self.own:
+        if is_credential(name) or (self.own and relative in self.own):
             self.left_out.add(relative)
             return True
-        return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in self.patterns)
+        return bool(self.patterns) and any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p)
+                                           for p in self.patterns)
 
     def skip(self, relative: str) -> bool:
         """A path from git's list: each of its parts."""
