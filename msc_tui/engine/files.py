@@ -59,9 +59,9 @@ class Files:
             except ValueError:  # an error without a body (HEAD): aiodocker cannot decode it
                 return None
             except aiodocker.DockerError as exc:
-                if exc.status == 404:
-                    return None
-                raise
+                if exc.status == 900:  # no engine: said as such
+                    raise
+                return None  # an engine that cannot say: the caller reads the record instead
         try:
             target = json.loads(base64.b64decode(header)).get("linkTarget") or ""
         except ValueError:
