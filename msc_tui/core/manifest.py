@@ -39,11 +39,8 @@ class ProjectStale(Exception):
 
 def fingerprint(listing: dict[str, FileStat]) -> str:
     """Of names, sizes, mtimes and permission bits: equal listings, equal fingerprints."""
-    digest = hashlib.sha256()
-    for name in sorted(listing):
-        size, mtime, mode = listing[name][:3]
-        digest.update(f"{name}\0{size}\0{mtime}\0{mode}\n".encode("utf-8", "surrogateescape"))
-    return f"v1-{digest.hexdigest()[:40]}"
+    text = "".join(f"{name}\0{size}\0{mtime}\0{mode}\n" for name, (size, mtime, mode) in sorted(listing.items()))
+    return f"v1-{hashlib.sha256(text.encode('utf-8', 'surrogateescape')).hexdigest()[:40]}"
 
 
 def safe_name(name: str) -> bool:
