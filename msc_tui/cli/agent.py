@@ -139,8 +139,9 @@ class Agent:
         relayed = _RelayedInput(err)
         code_in: list[bytes] = []  # `msc run -`: the code is all of stdin
         stdin_done = asyncio.Event()
+        outputs = frozenset((int(dev), int(ino)) for dev, ino in request.get("outputs", []))
         console = Console(_Stream(writer, b"O"), err, bool(request.get("stdin_isatty")),
-                          lambda n: b"".join(code_in)[:n], relayed)
+                          lambda n: b"".join(code_in)[:n], relayed, outputs)
 
         use(console)  # this connection's task, and the two below
 

@@ -157,8 +157,20 @@ def _through(folder: int, shown: str, name: str, argv: list[str]) -> int | None:
         sock.close()
 
 
+def _outputs() -> list[list[int]]:
+    """The files this process's stdout and stderr go to: the agent never sends them with a project."""
+    found = []
+    for fd in (1, 2):
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        found.append([info.st_dev, info.st_ino])
+    return found
+
+
 def _relay(sock: socket.socket, argv: list[str], log: str) -> int | None:
-    request = {"argv": argv, "cwd": os.getcwd(), "stdin_isatty": sys.stdin.isatty()}
+    request = {"argv": argv, "cwd": os.getcwd(), "stdin_isatty": sys.stdin.isatty(), "outputs": _outputs()}
     try:
         sock.sendall(frame(b"R", json.dumps(request).encode()))
         answer = read_frame(sock)

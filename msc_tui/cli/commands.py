@@ -60,6 +60,8 @@ def _notice(kind: str, details: dict) -> None:
     """The runner's warnings and who else runs in the session: text from the session, shown as text."""
     if kind == "warning":
         print(f"msc: warning: {visible(details['text'])}", file=stderr())
+    elif kind == "project":
+        print(f"msc: {visible(details['text'])}", file=stderr())
     for other in details.get("others", []):
         print(visible_name(f"msc: note: run {other['id']} by {other['by']} ({other['face']}, {other['file']}) "
                            "is going in this session too"), file=stderr())
@@ -108,7 +110,7 @@ async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int:
         settings = msc.settings if msc else load_settings()
         # In a thread: in the run agent, other clients' runs go on meanwhile.
         project = await asyncio.to_thread(scan_project, path, settings.project_max_mb, settings.project_max_files,
-                                          cwd)
+                                          cwd, console.output_files)
         filename = args.name or project.script
     check_filename(filename)
     local = [m for m in await asyncio.to_thread(local_modules, folder) if m != Path(filename).stem]
@@ -116,12 +118,6 @@ async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int:
         raise UsageError("--tty needs a terminal on stdin and stdout")
     async with (nullcontext(msc) if msc else opened()) as msc:
         record = await _choose_session(msc, args, code)
-        if project and not args.json:
-            print(f"msc: project {project.root} ({project.why}): {plural(len(project.files), 'file')}, "
-                  f"running {project.script} in /app/{project.cwd}", file=stderr())
-            if project.links_out:
-                print(f"msc: not followed (links out of the project): {', '.join(project.links_out[:5])}",
-                      file=stderr())
         controls = RunInput()
         program_input = console.program_input(controls, forward_stdin=args.file != "-", raw_terminal=args.tty)
         program_input.start()

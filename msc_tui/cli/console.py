@@ -24,6 +24,7 @@ class Console:
     stdin_isatty: bool
     read_code: Callable[[int], bytes]  # `msc run -`: the code, up to n bytes
     program_input: Callable  # (RunInput, forward_stdin, raw_terminal) -> an object with start()/stop()
+    output_files: frozenset[tuple[int, int]] = frozenset()  # where its stdout/stderr go: never sent with a project
 
 
 _current: ContextVar[Console | None] = ContextVar("console", default=None)
@@ -32,9 +33,11 @@ _current: ContextVar[Console | None] = ContextVar("console", default=None)
 def current() -> Console:
     found = _current.get()
     if found is None:
+        from ..core.travel import output_files
         from .program_input import ProgramInput
 
-        found = Console(sys.stdout, sys.stderr, sys.stdin.isatty(), lambda n: sys.stdin.buffer.read(n), ProgramInput)
+        found = Console(sys.stdout, sys.stderr, sys.stdin.isatty(), lambda n: sys.stdin.buffer.read(n), ProgramInput,
+                        output_files())
     return found
 
 

@@ -1,11 +1,13 @@
 """A script's project: the folder `msc run` mirrors into the session's /app.
 
 The project is the nearest folder upward from the script that holds `.git` or
-`pyproject.toml` (never your home folder itself), else the script's own folder. Everything
-in it travels except what `.gitignore` ignores (in a git repository), `.git/`, virtual
-environments, caches, `node_modules` and what a `.mscignore` names, so `open("data.csv")`
-and `import helpers` work as with `python app.py`. Also here: reading code as Python does,
-and the local modules a script imports (what the correction flow reads for imports).
+`pyproject.toml`, else the script's own folder; never a home folder, a folder above one, `/`
+or the temp folder (core/travel.py: a script there travels alone with its local imports).
+Everything in it travels except what `.gitignore` ignores (in a git repository), `.git/`,
+virtual environments, caches, `node_modules`, credentials, msc's own state and what a
+`.mscignore` names, so `open("data.csv")` and `import helpers` work as with `python app.py`.
+Also here: reading code as Python does, and the local modules a script imports (what the
+correction flow reads for imports).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..errors import NotFound, UsageError
 from ..formatting import plural
 from .apptypes import imported_modules
 from .imports import local_modules
+from .travel import OutputFiles, is_credential, never_a_project, own_state_inside
 
 MAX_BYTES = 5 * 1024 * 1024  # all the local modules sent along
 MAX_SOURCE = 5 * 1024 * 1024  # one script
@@ -70,23 +73,31 @@ def companions(entry: Path) -> dict[str, str]:
 LEFT_OUT = frozenset({".git", "__pycache__", "node_modules", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
                       ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints", ".DS_Store"})
 
+FileStat = tuple[int, int, int]  # size, mtime_ns, permission bits
+
 
 @dataclass
 class Project:
     root: Path
-    why: str  # "git repository", "pyproject.toml", "the script's folder"
-    files: dict[str, Path]  # path relative to root (posix) -> local path
+    why: str  # "git repository", "pyproject.toml", "the script's folder", or why the script travels alone
+    files: dict[str, FileStat]  # path relative to root (posix) -> its stat as scanned
     script: str  # the script, relative to root
     cwd: str  # the program's working directory, relative to root ("" for the root)
     links_out: list[str] = field(default_factory=list)  # symlinks pointing outside: not followed
-    stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (size, mtime_ns) as scanned
+    left_out: list[str] = field(default_factory=list)  # credentials and msc's own files: never sent
+    alone: bool = False  # the script's folder never travels (a home folder, /tmp): the script and its imports
+
+    def path(self, name: str) -> str:
+        return f"{self.root}/{name}"
 
 
 def find_root(script: Path) -> tuple[Path, str]:
     folder = script.resolve().parent
-    home = Path.home().resolve()
+    refused = never_a_project(folder)
+    if refused:
+        return folder, refused
     for candidate in [folder, *folder.parents]:
-        if candidate == home:  # a dotfiles repository in ~ is not the project
+        if never_a_project(candidate):  # a dotfiles repository in ~ is not the project
             break
         if (candidate / ".git").exists():
             return candidate, "git repository"
@@ -103,11 +114,28 @@ def _ignore_patterns(root: Path) -> list[str]:
     return [line.strip().rstrip("/") for line in lines if line.strip() and not line.startswith("#")]
 
 
-def _left_out(relative: str, patterns: list[str]) -> bool:
-    parts = relative.split("/")
-    if any(part in LEFT_OUT for part in parts):
-        return True
-    return any(fnmatch.fnmatch(relative, p) or any(fnmatch.fnmatch(part, p) for part in parts) for p in patterns)
+class _Rules:
+    """What of the project stays home: tool folders, credentials, msc's own state, .mscignore."""
+
+    def __init__(self, root: Path):
+        self.patterns = _ignore_patterns(root)
+        self.own = set(own_state_inside(root))
+        self.left_out: set[str] = set()  # what was left out for safety, said to the user
+
+    def skip_entry(self, relative: str, name: str) -> bool:
+        """One folder or file, its parent folders checked already."""
+        if name in LEFT_OUT:
+            return True
+        if is_credential(name) or (self.own and relative in self.own):
+            self.left_out.add(relative)
+            return True
+        return bool(self.patterns) and any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p)
+                                           for p in self.patterns)
+
+    def skip(self, relative: str) -> bool:
+        """A path from git's list: each of its parts."""
+        parts = relative.split("/")
+        return any(self.skip_entry("/".join(parts[:i + 1]), parts[i]) for i in range(len(parts)))
 
 
 def _git_files(root: Path) -> list[str] | None:
@@ -122,48 +150,73 @@ def _git_files(root: Path) -> list[str] | None:
     return [name for name in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
 
 
-def _walked_files(root: Path) -> list[str]:
-    found: list[str] = []
+def _walked_files(root: Path, rules: _Rules) -> list[tuple[str, os.stat_result | None]]:
+    """(name, lstat) of every file under root, left-out folders not entered (one stat per file)."""
+    found: list[tuple[str, os.stat_result | None]] = []
 
     def walk(folder: str, prefix: str) -> None:
         with os.scandir(folder) as entries:
             for entry in entries:
+                name = prefix + entry.name
+                if rules.skip_entry(name, entry.name):
+                    continue
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in LEFT_OUT and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
-                        walk(entry.path, f"{prefix}{entry.name}/")
+                    if not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                        walk(entry.path, name + "/")
                 else:
-                    found.append(prefix + entry.name)
+                    try:
+                        found.append((name, entry.stat(follow_symlinks=False)))
+                    except OSError:  # gone meanwhile
+                        continue
     walk(str(root), "")
     return found
 
 
-def scan_project(script: Path, max_mb: int, max_files: int, cwd: Path | None = None) -> Project:
-    """The project of a script, refused (one line naming the limit and the largest folders)
-    when it is larger than the limits. One stat per file (kept for the mirror)."""
-    root, why = find_root(script)
-    names = (_git_files(root) if why == "git repository" else None) or _walked_files(root)
-    patterns = _ignore_patterns(root)
+def _listed(root: Path, why: str, rules: _Rules) -> list[tuple[str, os.stat_result | None]]:
+    names = _git_files(root) if why == "git repository" else None
+    if names is None:
+        return _walked_files(root, rules)
     venvs = {n.split("/")[0] for n in names if n.endswith("pyvenv.cfg") and n.count("/") == 1}
-    files, stats, outside = {}, {}, []
-    for name in names:
-        if venvs and name.split("/")[0] in venvs or _left_out(name, patterns):
-            continue
-        path = f"{root}/{name}"
-        try:
-            info = os.lstat(path)
-            if stat.S_ISLNK(info.st_mode):
-                if not Path(path).resolve().is_relative_to(root):
-                    outside.append(name)  # never follow a link out of the project
-                    continue
-                info = os.stat(path)
-        except OSError:  # gone meanwhile, or a dangling link
-            continue
-        if stat.S_ISREG(info.st_mode):
-            files[name], stats[name] = Path(path), (info.st_size, info.st_mtime_ns)
+    return [(n, None) for n in names if not (venvs and n.split("/")[0] in venvs)]
+
+
+def scan_project(script: Path, max_mb: int, max_files: int, cwd: Path | None = None,
+                 outputs: OutputFiles = frozenset()) -> Project:
+    """The project of a script, refused (one line naming the limit and the largest folders)
+    when it is larger than the limits. One stat per file (kept for the mirror). `outputs`:
+    the files msc's own stdout and stderr go to, never sent."""
+    root, why = find_root(script)
     script_rel = script.resolve().relative_to(root).as_posix()
-    files.setdefault(script_rel, script.resolve())
-    project = Project(root, why, files, script_rel, _working_dir(root, script, cwd or Path.cwd()), outside, stats)
-    total = sum(size for size, _ in stats.values())
+    rules = _Rules(root)
+    alone = why not in ("git repository", "pyproject.toml", "the script's folder")
+    if alone:  # the script and the local modules it imports, nothing else of the folder
+        listed: list[tuple[str, os.stat_result | None]] = [(name, None) for name in [script_rel, *companions(script)]]
+    else:
+        listed = _listed(root, why, rules)
+    files: dict[str, FileStat] = {}
+    outside: list[str] = []
+    for name, info in listed:
+        if info is None or stat.S_ISLNK(info.st_mode):  # not stat'ed yet (git's list), or a link
+            if info is None and rules.skip(name):
+                continue
+            path = f"{root}/{name}"
+            try:
+                info = os.lstat(path)
+                if stat.S_ISLNK(info.st_mode):
+                    if not Path(path).resolve().is_relative_to(root):
+                        outside.append(name)  # never follow a link out of the project
+                        continue
+                    info = os.stat(path)
+            except OSError:  # gone meanwhile, or a dangling link
+                continue
+        if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) not in outputs:
+            files[name] = (info.st_size, info.st_mtime_ns, info.st_mode & 0o777)
+    if script_rel not in files:
+        info = script.resolve().stat()
+        files[script_rel] = (info.st_size, info.st_mtime_ns, info.st_mode & 0o777)
+    project = Project(root, why, files, script_rel, _working_dir(root, script, cwd or Path.cwd()), outside,
+                      sorted(rules.left_out), alone)
+    total = sum(size for size, _, _ in files.values())
     if len(files) > max_files or total > max_mb * 2**20:
         biggest = _largest_folders(files)
         raise UsageError(f"the project {root} ({why}) has {plural(len(files), 'file')}, {total / 2**20:.0f} MiB: "
@@ -181,9 +234,9 @@ def _working_dir(root: Path, script: Path, cwd: Path) -> str:
     return "" if relative == "." else relative
 
 
-def _largest_folders(files: dict[str, Path]) -> str:
+def _largest_folders(files: dict[str, FileStat]) -> str:
     sizes: dict[str, int] = {}
-    for name, path in files.items():
+    for name, (size, _, _) in files.items():
         top = PurePosixPath(name).parts[0] if len(PurePosixPath(name).parts) > 1 else "."
-        sizes[top] = sizes.get(top, 0) + path.stat().st_size
+        sizes[top] = sizes.get(top, 0) + size
     return ", ".join(f"{name}/ {size / 2**20:.0f} MiB" for name, size in sorted(sizes.items(), key=lambda i: -i[1])[:3])

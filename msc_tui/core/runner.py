@@ -46,6 +46,7 @@ import time
 _ROOT = os.environ.get("MSC_RUNNER_ROOT", "").rstrip("/")
 APP_DIR = _ROOT + "/app"
 PROGRAM_USER = os.environ.get("MSC_RUNNER_USER", "appuser")  # who programs run as ("": whoever runs this)
+PROJECT_MARK = _ROOT + "/opt/msc/project/current"  # links to the fingerprint of /app's project (core/manifest.py)
 STATE_DIR = _ROOT + "/home/appuser/.msc"  # the program user's: warm-server state
 # The run history. Root's recorder is its only writer (the program cannot alter it); sessions
 # without the capabilities for that (made by older versions) keep it in the program user's folder.
@@ -791,6 +792,9 @@ def run_program(config: dict, tag: str, reader: FrameReader, preloaded: tuple[st
     """One run: fork the program, relay its input and output until it ends, record it.
     `tag` marks the run's process tree; `preloaded`: what a warm server imported.
     False when the client has gone."""
+    if config.get("project") and os.path.basename(os.path.realpath(PROJECT_MARK)) != config["project"]:
+        _send(literal_frame(EXITED, {"project_stale": True}))  # /app holds other files: the client syncs first
+        return True
     path = os.path.normpath(os.path.join(APP_DIR, config["file"]))
     started = time.time()
     own_tag = tag != os.environ.get(TAG_VARIABLE)  # a warm server's run: not the exec's tag

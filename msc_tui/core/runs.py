@@ -34,6 +34,7 @@ from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
 from . import runner
 from .files import APP_DIR
 from .imports import analyze
+from .manifest import ProjectStale
 from .returned_files import inside_app
 from .sessions import Sessions, container_gone, current_user
 from .state import SessionRecord
@@ -266,8 +267,10 @@ class Runs:
     async def execute(self, record: SessionRecord, code: str, filename: str = "main.py",
                       timeout: float | None = None, on_output: OnOutput | None = None, local=(), *,
                       stdin: RunInput | None = None, face: str = "api", tty: bool = False,
-                      size: dict | None = None, on_notice: OnNotice | None = None, cwd: str = "") -> dict:
-        """Run code as /app/<filename>, in /app/<cwd>. Without `stdin` the program's stdin is empty."""
+                      size: dict | None = None, on_notice: OnNotice | None = None, cwd: str = "",
+                      project: str | None = None) -> dict:
+        """Run code as /app/<filename>, in /app/<cwd>; without `stdin` its stdin is empty; `project`:
+        the fingerprint /app's project must have, else ProjectStale (the program never starts)."""
         check_filename(filename)
         if "\0" in code:
             raise UsageError("the code contains a NUL byte; Python cannot run it")
@@ -275,7 +278,7 @@ class Runs:
         settings = self.sessions.settings
         config = {"code": code, "file": filename, "timeout": timeout, "by": self.by, "face": face,
                   "client": self.client, "tty": tty, "size": size, "warm_imports": settings.warm_imports,
-                  "idle_s": settings.warm_idle or None, "cwd": cwd}
+                  "idle_s": settings.warm_idle or None, "cwd": cwd, "project": project}
         capture = _Capture(on_output)
         # The host-side bookkeeping (file kept under MSC_HOME, record touched) overlaps with
         # the run, off its critical path.
@@ -285,6 +288,8 @@ class Runs:
             # that stops answering (frozen, overloaded), so --timeout holds on this side too.
             async with asyncio.timeout(timeout + ENGINE_GRACE_S if timeout else None), self.engine.answering():
                 outcome = await self._run_placed(record, config, controls, capture, on_notice)
+            if outcome.get("project_stale"):
+                raise ProjectStale()
         except TimeoutError:
             outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}
             if on_notice:

@@ -13,9 +13,11 @@ from .copying import Copying
 from .correction import Correction
 from .details import describe
 from .images import ImageResult, ensure_image
+from .manifest import ProjectStale, fingerprint
 from .mirror import Mirror
 from .packages import Packages
 from .project import Project, companions as local_imports
+from .project_notes import project_notes
 from .recipe import render
 from .runs import OnNotice, OnOutput, RunInput, Runs
 from .sessions import Sessions
@@ -32,7 +34,7 @@ class Msc:
         self.runs = Runs(engine, self.sessions, warm)
         self.packages = Packages(engine, self.sessions)
         self.cleanup = Cleanup(self.sessions)
-        self.mirror = Mirror(engine, settings.state_dir)
+        self.mirror = Mirror(engine, settings.state_dir, self.runs.by)
         self.copying = Copying(engine)
 
     @classmethod
@@ -107,21 +109,35 @@ class Msc:
         `companions`: {relative path: code} of local modules to send into /app first;
         `stdin`: the program's input, all of it (bytes or str, given again to each rerun) or
         a RunInput fed while the run goes; none means an empty stdin;
-        `project`: the script's project folder, mirrored into /app first (what changed only);
+        `project`: the script's project folder, mirrored into /app first (what changed only;
+        what travelled, was left out or replaced is said through on_notice("project", {text}));
         the run then starts in the project's working directory.
         """
         if companions:
             await self.sessions.save(record, companions)
-        sent = await self.mirror.sync(record, project) if project else None
         timeout = timeout or self.settings.run_timeout or None
 
-        def execute():
+        def execute(expected: str | None = None):
             given = stdin if isinstance(stdin, RunInput) else RunInput(stdin, eof=True)
             return self.runs.execute(record, code, filename, timeout, on_output, local, stdin=given,
                                      face=face, tty=tty, size=size, on_notice=on_notice,
-                                     cwd=project.cwd if project else "")
+                                     cwd=project.cwd if project else "", project=expected)
 
-        result = await execute()
+        sent = result = None
+        if project and self.runs.warm:
+            # The runner checks /app's record on the run's own stream: no extra request when
+            # nothing changed (a client with an exec per run asks the engine first instead).
+            try:
+                result = await execute(fingerprint(project.files))
+                sent = self.mirror.unchanged(project)
+            except ProjectStale:  # the program did not start
+                pass
+        if result is None:
+            sent = await self.mirror.sync(record, project) if project else None
+            if sent and project and on_notice:
+                for line in project_notes(sent, project, self.runs.by):
+                    on_notice("project", {"text": line})
+            result = await execute()
         if auto_install and not result["success"]:
             rounds = self.settings.auto_install_rounds if rounds is None else rounds
             result = await Correction(self.packages, rounds).fix(

@@ -57,3 +57,43 @@ def test_the_project_is_the_nearest_marked_folder_never_home_and_keeps_python_cw
     assert scan_project(work / "app.py", 200, 100, cwd=work).cwd == "src"
     with pytest.raises(UsageError, match=r"largest folders: src/"):
         scan_project(work / "app.py", 200, 1, cwd=work)
+
+
+def test_homes_temp_and_root_never_travel_nor_credentials_nor_msc_own_output(tmp_path, monkeypatch):
+    import tempfile
+    from pathlib import Path
+
+    from msc_tui.core.project import scan_project
+    from msc_tui.core.travel import is_credential, never_a_project
+
+    home = tmp_path / "home"
+    (home / "proj" / ".aws").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("MSC_HOME", str(home / "proj" / "state"))
+    assert never_a_project(home) == "your home folder"
+    assert never_a_project(tmp_path) == "a folder above your home folder"
+    assert never_a_project(Path("/")) == "the filesystem's root"
+    assert never_a_project(Path(tempfile.gettempdir()).resolve()) is not None
+    assert never_a_project(home / "proj") is None
+    assert all(map(is_credential, [".bash_history", ".zsh_history", ".python_history", ".netrc", ".ssh"]))
+    assert not is_credential("history.csv") and not is_credential(".env.example")
+
+    root = home / "proj"
+    (root / "pyproject.toml").write_text("")
+    (root / "state").mkdir()
+    (root / "state" / "sessions.toml").write_text("")
+    (root / ".aws" / "credentials").write_text("secret")
+    (root / "app.py").write_text("print(1)\n")
+    (root / "out.json").write_text("")
+    (root / "keep.txt").write_text("")
+    (root / "keep.txt").chmod(0o600)
+    out = (root / "out.json").stat()
+    scanned = scan_project(root / "app.py", 200, 100, cwd=root, outputs=frozenset({(out.st_dev, out.st_ino)}))
+    assert sorted(scanned.files) == ["app.py", "keep.txt", "pyproject.toml"]  # not msc's own output file
+    assert scanned.left_out == [".aws", "state"] and scanned.files["keep.txt"][2] == 0o600
+
+    (home / "helpers.py").write_text("X = 1\n")
+    (home / "notes.txt").write_text("")
+    (home / "fix.py").write_text("import helpers\n")
+    alone = scan_project(home / "fix.py", 200, 100, cwd=home)
+    assert alone.alone and alone.why == "your home folder" and sorted(alone.files) == ["fix.py", "helpers.py"]

@@ -476,8 +476,8 @@ class MainScreen(Screen):
             self.query_one(TabbedContent).active = "packages-tab"
 
     def _run_notice(self, kind: str, details: dict) -> None:
-        if kind == "warning":
-            self.log_view.meta(f"! {details['text']}")
+        if kind in ("warning", "project"):
+            self.log_view.meta(("! " if kind == "warning" else "") + details["text"])
         for other in details.get("others", []):
             self.log_view.meta(f"! run {other['id']} by {other['by']} ({other['face']}) is going here too")
 
