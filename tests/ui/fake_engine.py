@@ -1,7 +1,7 @@
 """A fake engine for deterministic UI snapshots only (behaviour tests use the real engine).
 
-It answers the calls the core makes with fixed data: a few containers, a scripted program
-run, an endless quiet event stream. The core above it is the real one.
+It answers the calls the core makes with fixed data (a few containers, an endless quiet event
+stream), and runs go through the real session runner, run here. The core above it is the real one.
 """
 
 from __future__ import annotations
@@ -9,7 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import marshal
+import os
+import secrets
+import shutil
+import sys
+from pathlib import Path
 
 from msc_tui.config import Settings
 from msc_tui.core import runner
@@ -21,11 +25,7 @@ from msc_tui.engine.storage import DiskUsage, ImageInfo, VolumeInfo
 FROZEN_NOW = 1_790_000_000.0
 DAY = 86400.0
 
-MISSING_YAML = """Traceback (most recent call last):
-  File "/app/main.py", line 1, in <module>
-    import yaml
-ModuleNotFoundError: No module named 'yaml'
-"""
+RUNNER_SOURCE = Path(runner.__file__)
 
 
 class FakeContainers:
@@ -50,60 +50,103 @@ class FakeContainers:
         return []  # no warm servers: snapshots stay as they are
 
 
-class FakeChannel:
-    """The session runner's side of a run (`run` or `serve`), scripted: a missing yaml, or five steps."""
+class LocalRunner:
+    """The session runner itself, run here as a subprocess (its folders under `root`, programs as
+    this user): the UI's runs go through the real runner, frames both ways. Only what a
+    snapshot must not vary with is made steady: a run's duration, and the folder paths in what
+    the program prints (shown as in a session: /app/...)."""
 
     container = "fake"
     tag = "fake"
 
-    def __init__(self, argv):
-        self.mode = argv[3] if len(argv) > 3 else ""
+    def __init__(self, root: Path, argv: list[str]):
+        self.root, self.argv = root, argv
+        self.process: asyncio.subprocess.Process | None = None
         self.reader = runner.FrameReader()
-        self.messages: asyncio.Queue = asyncio.Queue()
+
+    async def start(self) -> "LocalRunner":
+        (self.root / "app").mkdir(parents=True, exist_ok=True)
+        placed = self.root / "opt" / "msc_runner_local.py"  # placed as in a session: a module of its own
+        if not placed.exists():
+            placed.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(RUNNER_SOURCE, placed)
+        boot = (f"import sys\nsys.path[0] = {str(placed.parent)!r}\nimport msc_runner_local as runner\n"
+                "sys.exit(runner.main(sys.argv[1:]))\n")
+        env = {**os.environ, "MSC_RUNNER_ROOT": str(self.root), "MSC_RUNNER_USER": "",
+               runner.TAG_VARIABLE: secrets.token_hex(8)}
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", boot, *self.argv[3:], stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env, cwd=self.root)
+        return self
 
     async def write(self, data):
-        for kind, payload in self.reader.feed(data):
-            if kind == runner.CONFIG:
-                self._script(marshal.loads(payload)["code"])
-
-    def _script(self, code):
-        put = self.messages.put_nowait
-        put((1, runner.literal_frame(runner.STARTED, {"id": 1, "others": []})))
-        if "import yaml" in code:
-            put((1, runner.frame(runner.STDERR, MISSING_YAML.encode())))
-            exit_code, duration = 1, 0.08
-        else:
-            for i in range(1, 6):
-                put((1, runner.frame(runner.STDOUT, f"step {i} of 5: ok\n".encode())))
-            exit_code, duration = 0, 0.12
-        put((1, runner.literal_frame(runner.EXITED, {"exit_code": exit_code, "duration_s": duration,
-                                                  "timed_out": False, "cancelled": False})))
-        if self.mode == "run":
-            put(None)  # a `serve` channel stays open for the next run
+        self.process.stdin.write(data)
+        await self.process.stdin.drain()
 
     async def read(self):
-        if self.mode not in ("run", "serve"):
-            await asyncio.Event().wait()  # followers: quiet forever
-        return await self.messages.get()
+        data = await self.process.stdout.read(65536)
+        if not data:
+            return None
+        return 1, b"".join(self._steady(kind, payload) for kind, payload in self.reader.feed(data))
+
+    def _steady(self, kind: bytes, payload: bytes) -> bytes:
+        if kind == runner.EXITED:
+            return runner.literal_frame(kind, {**runner.read_literal(payload), "duration_s": 0.12})
+        return runner.frame(kind, payload.replace(str(self.root).encode(), b""))
 
     async def exit_code(self):
-        return 0
+        return await self.process.wait()
 
     async def close(self):
-        pass
+        if self.process.returncode is None:
+            self.process.stdin.close()
+            try:
+                await asyncio.wait_for(self.process.wait(), 5)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
 
 
 class FakeExecs:
+    """Runner commands go to the real runner, run here; other commands answer with fixed data."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.opened: list[LocalRunner] = []
+
     async def open(self, container, argv, **kwargs):
-        return FakeChannel(argv)
+        channel = await LocalRunner(self.root / container, argv).start()
+        self.opened.append(channel)
+        return channel
 
     async def output(self, container, argv, **kwargs):
+        if argv[:2] == ["python3", "-c"] and "msc_runner_" in argv[2]:
+            channel = await LocalRunner(self.root / container, argv).start()
+            await channel.close()
+            out = await channel.process.stdout.read()
+            return channel.process.returncode, out.decode(), ""
         return 0, json.dumps([["six", "1.17.0"], ["tabulate", "0.9.0"]]), ""
+
+    async def kill_tagged(self, container, tag, user):
+        pass
 
 
 class FakeFiles:
+    """A container's files are those under its local runner's folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
     async def put(self, container, directory, files):
         pass
+
+    async def get(self, container, path):
+        from msc_tui.errors import NotFound
+
+        try:
+            return (self.root / container / path.lstrip("/")).read_bytes()
+        except OSError:
+            raise NotFound(f"{container}:{path}: no such file") from None
 
 
 class FakeStorage:
@@ -137,14 +180,17 @@ class FakeEvents:
 class FakeEngine:
     endpoint = description = "unix:///var/run/docker.sock"
 
-    def __init__(self, infos):
+    def __init__(self, infos, root: Path):
         self.containers = FakeContainers(infos)
-        self.execs = FakeExecs()
-        self.files = FakeFiles()
+        self.execs = FakeExecs(root)
+        self.files = FakeFiles(root)
         self.events = FakeEvents()
 
     async def close(self):
-        pass
+        for channel in self.execs.opened:  # followers and warm servers the app left open
+            if channel.process.returncode is None:
+                channel.process.kill()
+                await channel.process.wait()
 
     @contextlib.asynccontextmanager
     async def answering(self):  # a fake never freezes
@@ -185,8 +231,8 @@ def fake_msc(home) -> Msc:
     store.update(lambda rs: rs.update(records))
     (home / "sessions" / "a1b2c3").mkdir(parents=True)
     (home / "sessions" / "a1b2c3" / "main.py").write_text(
-        "import pandas as pd\n\nframe = pd.DataFrame({'x': [1, 2, 3]})\nprint(frame.describe())\n")
-    engine = FakeEngine(infos)
+        "for step in range(1, 6):\n    print(f'step {step} of 5: ok')\n")
+    engine = FakeEngine(infos, home / "containers")
     msc = Msc(settings, engine)
     engine.storage = FakeStorage(engine.containers, label, msc.sessions.cache_volume)
     return msc
