@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.conftest import remove_home_objects
-from tests.integration import test_run_agent
+from tests.run_agent_box import served
 
 
 @pytest.fixture
@@ -33,7 +33,6 @@ def pair(pair_env):
     return pair_env, json.loads(made.stdout)["session"]
 
 
-agents = test_run_agent.agents  # the run agent on, in a private folder, stopped afterwards
 
 
 def notes(stderr: str) -> list[str]:
@@ -167,7 +166,7 @@ def test_ls_shows_the_last_run_whoever_made_it_through_the_api_or_the_agent(msc,
     assert "@" in last["by"] and before - 1 <= last["started_at"] <= last["ended_at"]
     assert row["last_used"] >= last["ended_at"] and row["going"] == []
 
-    test_run_agent.served(msc, None, sid)  # the agent answers for this home now (warm runs: no exec, no engine event)
+    served(msc, sid)  # the agent answers for this home now (warm runs: no exec, no engine event)
     through_agent = json.loads(msc("run", "-s", sid, "--json", "-", input="print('via the agent')").stdout)
     assert through_agent["run_path"] == "warm"
     last = row_of(msc, sid)["last_run"]
