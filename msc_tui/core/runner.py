@@ -590,16 +590,32 @@ def _end_as_python_would(main, status: int, on_success=None):
     os._exit(status & 0xFF)
 
 
-class _Relay:
+class _Watching:
+    """A poll that remembers the events wanted on each fd."""
+
+    def __init__(self):
+        self.poll = select.poll()
+        self.events: dict[int, int] = {}
+
+    def _watch(self, fd: int, events: int) -> None:
+        """Set the events wanted on fd (0: none)."""
+        if events:
+            self.poll.register(fd, events)
+            self.events[fd] = events
+        elif fd in self.events:
+            self.poll.unregister(fd)
+            del self.events[fd]
+
+
+class _Relay(_Watching):
     """The parent's loop: client frames in, program output out, until the program ends."""
 
     def __init__(self, config: dict, pid: int, fds: dict, history: History, tag: str, reader: FrameReader):
         self.pid = pid
         self.tag = tag
         self.history = history
+        super().__init__()
         self.tty = bool(config.get("tty"))
-        self.poll = select.poll()
-        self.events: dict[int, int] = {}
         self.reader = reader  # the client's stream: what follows this run stays in it
         self.pending_input = bytearray()
         self.input_eof = False
@@ -624,15 +640,6 @@ class _Relay:
         except (AttributeError, OSError):  # an old kernel: poll for the exit instead
             self.pidfd = None
         self.feed_client(config.get("_rest", b""))
-
-    def _watch(self, fd: int, events: int) -> None:
-        """Set the events wanted on fd (0: none)."""
-        if events:
-            self.poll.register(fd, events)
-            self.events[fd] = events
-        elif fd in self.events:
-            self.poll.unregister(fd)
-            del self.events[fd]
 
     def loop(self) -> dict:
         exited_at = None
@@ -1349,7 +1356,7 @@ def _record(argv: list[str]) -> int:
     return _Recorder(argv).loop()
 
 
-class _Recorder:
+class _Recorder(_Watching):
     HOST_BUFFER = 1 << 20  # the host's bytes held for a worker that is not reading (then the host waits)
 
     def __init__(self, argv: list[str]):
@@ -1359,8 +1366,7 @@ class _Recorder:
         self.history: History | None = None
         self.tag = ""
         self.restart: list[str] | None = None
-        self.poll = select.poll()
-        self.events: dict[int, int] = {}
+        super().__init__()
         self.host_open = True
         self._watch(0, select.POLLIN)
         self._start_worker(argv)
@@ -1385,14 +1391,6 @@ class _Recorder:
         os.set_blocking(self.to_worker, False)
         self._watch(self.from_worker, select.POLLIN)
         self._flush()
-
-    def _watch(self, fd: int, events: int) -> None:
-        if events:
-            self.poll.register(fd, events)
-            self.events[fd] = events
-        elif fd in self.events:
-            self.poll.unregister(fd)
-            del self.events[fd]
 
     def loop(self) -> int:
         while True:
