@@ -405,6 +405,6 @@ def test_a_multi_file_script_runs_like_python_would_run_it(msc, msc_home, tmp_pa
     (project / "shop" / "cart.py").write_text("def total(n):\n    return n * 7\n")
     done = msc("run", "--new", str(project / "app.py"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "42\n" and f"msc: project {project} (the script's folder): 4 files" in done.stderr
+    assert done.stdout == "42\n" and f"msc: project {project} (the script's folder): sent 4 of 4 files" in done.stderr
     (sid, record), = records(msc_home).items()
     assert record["session_files"] == ["app.py"]  # the project's other files live in the project
