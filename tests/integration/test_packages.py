@@ -211,7 +211,7 @@ def test_the_package_cache_is_shared_within_a_home_and_writable_only_by_the_inst
 
 
 def test_install_only_network_user_code_sees_only_loopback_yet_installs_work(msc, new_session, docker_client):
-    sid = new_session("--network", "install-only")
+    sid = new_session(network="install-only")
     assert interfaces_seen_by_user_code(msc, sid) == ["lo"]
     assert msc("install", sid, "six").returncode == 0
     assert "six" in pip_list(docker_client, sid)
@@ -225,7 +225,7 @@ def networks_of(docker_client, sid: str) -> set[str]:
 
 
 def test_install_only_windows_are_shared_and_never_left_open(msc, msc_home, new_session, docker_client):
-    sid = new_session("--network", "install-only")
+    sid = new_session(network="install-only")
     assert networks_of(docker_client, sid) == set()
     # two installs at once share one attach; both succeed, and the window closes after the last
     both = [subprocess.Popen([sys.executable, "-m", "msc_tui", "install", sid, spec], stdout=subprocess.PIPE,
@@ -253,7 +253,7 @@ def test_install_only_windows_are_shared_and_never_left_open(msc, msc_home, new_
 
 
 def test_network_none_has_only_loopback_and_refuses_installs(msc, new_session):
-    sid = new_session("--network", "none")
+    sid = new_session(network="none")
     assert interfaces_seen_by_user_code(msc, sid) == ["lo"]
     done = msc("install", sid, "six")
     assert done.returncode == 2 and "network policy 'none'" in done.stderr

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -17,18 +15,9 @@ import pytest
 
 
 @pytest.fixture
-def agents(monkeypatch, msc_home):
-    """The agent on, its sockets in a private folder; every agent started is stopped afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="msca"))  # short: a unix socket's path is at most 107 bytes
-    monkeypatch.setenv("MSC_AGENT", "1")
-    monkeypatch.setenv("TMPDIR", str(folder))
-    yield folder / f"msc-agents-{os.getuid()}"
-    for lock in folder.glob("*/*.lock"):
-        try:
-            os.kill(int(lock.read_text().split()[0]), signal.SIGTERM)
-        except (ValueError, IndexError, ProcessLookupError):
-            pass
-    shutil.rmtree(folder, ignore_errors=True)
+def agents(msc_home, agent_sockets):
+    """The agents' sockets: a private folder (conftest's agent_sockets stops every agent afterwards)."""
+    return agent_sockets
 
 
 def agent_pids(folder: Path) -> list[int]:
