@@ -192,6 +192,8 @@ def new_session(msc_home):
     def make(network: str | None = None) -> str:
         from msc_tui.core.service import Msc
 
+        agent = start_run_agent()  # it starts while the session is made
+
         async def create() -> str:
             msc = await Msc.open(warm=False)
             try:
@@ -204,29 +206,38 @@ def new_session(msc_home):
 
         with concurrent.futures.ThreadPoolExecutor(1) as thread:  # async tests have a loop running here
             sid = thread.submit(asyncio.run, create()).result()
-        serve_runs_through_an_agent()
+        if agent:
+            wait_for_agent(agent)
         return sid
 
     return make
 
 
-def serve_runs_through_an_agent(timeout: float = 60) -> None:
-    """Start the run agent this environment's `msc run -s` would use, and wait until it answers
-    (otherwise the first run starts it and takes the usual path itself, as do runs until it is up)."""
+def start_run_agent() -> str | None:
+    """Start the run agent this environment's `msc run -s` would use (else the first run starts
+    it and takes the usual path itself, as do the runs until it is up); its socket, or None
+    when the agent is off here (MSC_AGENT=0 or [run] agent = false)."""
     from msc_tui.cli import agent_client
 
     path = None if os.environ.get("MSC_AGENT") == "0" else agent_client.agent_socket()
-    if path is None:  # turned off here (MSC_AGENT=0 or [run] agent = false)
-        return
-    agent_client.start_agent(path)  # a second one started while one serves ends at once (its lock)
+    if path and not agent_answers(path):
+        agent_client.start_agent(path)
+    return path
+
+
+def agent_answers(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(path)
+            return True
+        except OSError:
+            return False
+
+
+def wait_for_agent(path: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while True:
-        with socket.socket(socket.AF_UNIX) as probe:
-            try:
-                probe.connect(path)
-                return
-            except OSError:
-                assert time.monotonic() < deadline, f"no run agent answered at {path} within {timeout:.0f} s"
+    while not agent_answers(path):
+        assert time.monotonic() < deadline, f"no run agent answered at {path} within {timeout:.0f} s"
         time.sleep(0.05)
 
 

@@ -11,6 +11,7 @@ import time
 import tomllib
 
 from tests.conftest import remove_home_objects
+from tests.wheels import wheel
 
 
 def pip_list(docker_client, sid: str) -> dict[str, str]:
@@ -302,15 +303,15 @@ def test_a_half_written_distribution_does_not_break_the_listing(msc, msc_home, n
 
 def test_wheelhouse_installs_offline(msc, msc_home, tmp_path, docker_client):
     wheels = tmp_path / "wheels"
-    fetched = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                              "-d", str(wheels), "six==1.17.0"], capture_output=True, text=True)
-    assert fetched.returncode == 0, fetched.stderr
+    wheels.mkdir()
+    name, data = wheel("mscwheelhoused", "1.17.0", "VALUE = 'from the wheelhouse'\n")  # on no index anywhere
+    (wheels / name).write_bytes(data)
     msc_home.mkdir(parents=True, exist_ok=True)
     (msc_home / "config.toml").write_text(f'[packages]\nwheelhouse = "{wheels}"\nindex_url = "none"\n')
     sid = json.loads(msc("run", "--new", "--json", "-", input="print(1)").stdout)["session"]
-    done = msc("install", sid, "six==1.17.0")
+    done = msc("install", sid, "mscwheelhoused==1.17.0")
     assert done.returncode == 0, done.stderr
-    assert pip_list(docker_client, sid)["six"] == "1.17.0"
+    assert pip_list(docker_client, sid)["mscwheelhoused"] == "1.17.0"
     missing = msc("install", sid, "tabulate")  # not in the wheelhouse, and no index
     assert missing.returncode == 1 and "tabulate" in missing.stderr
 
