@@ -124,6 +124,8 @@ def agents_under(folder: Path) -> list[int]:
 
 
 def stop_agents(folder: Path) -> None:
+    if not any(folder.glob("msc-agents-*")):  # made before any agent is started: none was
+        return
     pids = agents_under(folder)
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
