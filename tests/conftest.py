@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
+import concurrent.futures
+import contextlib
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -13,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_LABEL = "msc.test"
+TEST_RUN = f"run-{os.getpid()}"  # TEST_LABEL's value on this pytest's own (an engine may be shared)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -46,9 +54,15 @@ def docker_client():
             pytest.fail(message)
         pytest.skip(message)
     yield client
-    for container in client.containers.list(all=True, filters={"label": TEST_LABEL}):
+    for container in client.containers.list(all=True, filters={"label": f"{TEST_LABEL}={TEST_RUN}"}):
         container.remove(force=True)
     client.close()
+
+
+def container_names(docker_client) -> set[str]:
+    """Every container's name, in one call (a listing that inspects each one trips over
+    containers that others on a shared engine remove meanwhile)."""
+    return {name.lstrip("/") for c in docker_client.api.containers(all=True) for name in c["Names"]}
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +82,7 @@ def raw_container(docker_client, base_image):
 
     def make(**kwargs):
         options = dict(command=["sleep", "infinity"], detach=True, init=True,
-                       labels={TEST_LABEL: "1"}, name=f"msc-test-{uuid.uuid4().hex[:8]}")
+                       labels={TEST_LABEL: TEST_RUN}, name=f"msc-test-{uuid.uuid4().hex[:8]}")
         options.update(kwargs)
         container = docker_client.containers.run(base_image, **options)
         made.append(container)
@@ -84,15 +98,73 @@ def raw_container(docker_client, base_image):
             pass
 
 
+@pytest.fixture(autouse=True)
+def agent_sockets(monkeypatch) -> Path:
+    """`msc run -s` goes through a run agent, as it does for users. A test's agents keep their
+    files in msc's state folder (no XDG_RUNTIME_DIR: MSC_HOME/agents with msc_home), and every
+    one of them is stopped afterwards; TMPDIR is a private folder too (what programs msc starts use)."""
+    folder = Path(tempfile.mkdtemp(prefix="msca"))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    yield folder
+    stop_agents(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def agents_under(folder: Path) -> list[int]:
+    """The run agents whose folder is under `folder`, by their command line (the folder is its
+    last argument): a lock file names only an agent that got as far as taking it, and one still
+    starting would outlive the test."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0") if entry.name.isdigit() else []
+        except OSError:  # ended meanwhile
+            continue
+        if b"msc_tui.cli.agent" in argv and any(a.startswith(f"{folder}/".encode()) for a in argv):
+            pids.append(int(entry.name))
+    return pids
+
+
+def stop_agents(folder: Path) -> None:
+    pids = agents_under(folder)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while pids := [pid for pid in pids if alive(pid)]:
+        if time.monotonic() > deadline:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.05)
+
+
+def alive(pid: int) -> bool:
+    try:  # a zombie has ended (reaping it is its parent's business, not the test's)
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.fixture
-def msc_home(tmp_path, monkeypatch, base_image, docker_client):
-    """A private MSC_HOME; every container made under it is removed afterwards."""
+def msc_home(tmp_path, monkeypatch, base_image, docker_client, agent_sockets):
+    """A private MSC_HOME; every container made under it is removed afterwards, its run agents
+    stopped first (agent_sockets' own teardown comes after this one's)."""
     home = tmp_path / "msc-home"
     monkeypatch.setenv("MSC_HOME", str(home))
     monkeypatch.setenv("MSC_BASE_IMAGE", base_image)
-    monkeypatch.setenv("MSC_AGENT", "0")  # the run agent is tested on its own (test_run_agent.py)
     yield home
+    stop_agents(home)
     remove_home_objects(docker_client, home)
+
+
+@pytest.fixture
+def direct_path(monkeypatch):
+    """MSC_AGENT=0: `msc run -s` runs in the msc process itself. For the few tests that keep
+    that path covered; every other `msc run -s` goes through the run agent."""
+    monkeypatch.setenv("MSC_AGENT", "0")
 
 
 def remove_home_objects(docker_client, home) -> None:
@@ -115,15 +187,62 @@ def msc(msc_home):
 
 
 @pytest.fixture
-def new_session(msc):
-    """A fresh session made by `msc run --new`; returns its id."""
+def new_session(msc_home):
+    """A fresh session as `msc run --new -` makes one (one run, of print('ready') as main.py, in
+    its history), but made in-process (the command line that makes one is tested where it is the
+    point); returns its id. The home's run agent is started and waited for, so that the test's
+    `msc run -s` go through it from the first, as users' runs do."""
 
-    def make(*extra: str) -> str:
-        done = msc("run", "--new", "--json", *extra, "-", input="print('ready')")
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)["session"]
+    def make(network: str | None = None) -> str:
+        from msc_tui.core.service import Msc
+
+        agent = start_run_agent()  # it starts while the session is made
+
+        async def create() -> str:
+            msc = await Msc.open(warm=False)
+            try:
+                record = await msc.sessions.create(network=network)
+                ran = await msc.run(record, "print('ready')", face="cli")
+                assert ran["stdout"] == "ready\n", ran["stderr"]
+                return record.id
+            finally:
+                await msc.close()
+
+        with concurrent.futures.ThreadPoolExecutor(1) as thread:  # async tests have a loop running here
+            sid = thread.submit(asyncio.run, create()).result()
+        if agent:
+            wait_for_agent(agent)
+        return sid
 
     return make
+
+
+def start_run_agent() -> str | None:
+    """Start the run agent this environment's `msc run -s` would use (else the first run starts
+    it and takes the usual path itself, as do the runs until it is up); its socket, or None
+    when the agent is off here (MSC_AGENT=0 or [run] agent = false)."""
+    from msc_tui.cli import agent_client
+
+    path = None if os.environ.get("MSC_AGENT") == "0" else agent_client.agent_socket()
+    if path and not agent_answers(path):
+        agent_client.start_agent(path)
+    return path
+
+
+def agent_answers(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(path)
+            return True
+        except OSError:
+            return False
+
+
+def wait_for_agent(path: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not agent_answers(path):
+        assert time.monotonic() < deadline, f"no run agent answered at {path} within {timeout:.0f} s"
+        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ class PodmanService:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "CONTAINERS_CONF": str(self.folder / "containers.conf")}
+        return service_env(self.folder)
 
     def stop(self) -> None:
         self.podman("rm", "--all", "--force", "--time", "0")
@@ -54,6 +54,13 @@ class PodmanService:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def service_env(folder: Path) -> dict[str, str]:
+    """This process's environment but TMPDIR: the service outlives the test whose private
+    TMPDIR (conftest's agent_sockets) goes with it."""
+    env = {k: v for k, v in os.environ.items() if k != "TMPDIR"}
+    return {**env, "CONTAINERS_CONF": str(folder / "containers.conf")}
+
+
 def start_podman(folder: Path, image: str) -> PodmanService:
     """The service, with `image` copied in from the Docker Engine (no registry is needed)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,7 +74,7 @@ default_ulimits = ["nofile={nofile}:{nofile}", "nproc={nproc}:{nproc}"]
 exit_command_delay = 1
 """)
     socket = folder / "podman.sock"
-    env = {**os.environ, "CONTAINERS_CONF": str(folder / "containers.conf")}
+    env = service_env(folder)
     process = subprocess.Popen(["podman", "--root", str(folder / "root"), "--runroot", str(folder / "run"),
                                 "system", "service", "--time=0", f"unix://{socket}"], env=env,
                                stdout=subprocess.DEVNULL, stderr=open(folder / "service.log", "wb"))

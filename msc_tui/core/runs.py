@@ -68,11 +68,12 @@ def runner_argv(*args: str) -> list[str]:
 _PLACE = """\
 import os, sys, py_compile
 path = sys.argv[1]
+temp = f"{path}.{os.getpid()}.tmp"  # runs that start together each place their own copy
 os.makedirs(os.path.dirname(path), exist_ok=True)
-with open(path + ".tmp", "w") as f:
+with open(temp, "w") as f:
     f.write(sys.argv[2])
-os.chmod(path + ".tmp", 0o644)
-os.replace(path + ".tmp", path)
+os.chmod(temp, 0o644)
+os.replace(temp, path)
 py_compile.compile(path, doraise=True)
 """
 

@@ -3,20 +3,21 @@ over HTTPS from a container the test makes, with a certificate from a CA made fo
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import tarfile
+import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_LABEL
+from tests.conftest import TEST_LABEL, TEST_RUN
+from tests.wheels import wheel
 
 SERVE = """\
 import functools, http.server, ssl
@@ -27,21 +28,6 @@ server = http.server.ThreadingHTTPServer(('', 8443), handler)
 server.socket = context.wrap_socket(server.socket, server_side=True)
 server.serve_forever()
 """
-
-
-def wheel(name: str, version: str, code: str) -> tuple[str, bytes]:
-    """A minimal pure-Python wheel: the module, METADATA, WHEEL and a RECORD with hashes."""
-    info = f"{name}-{version}.dist-info"
-    files = {f"{name}/__init__.py": code.encode(),
-             f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: msc-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
-    record = "".join(f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
-                     f"{len(data)}\n" for path, data in files.items()) + f"{info}/RECORD,,\n"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path, data in {**files, f"{info}/RECORD": record.encode()}.items():
-            archive.writestr(path, data)
-    return f"{name}-{version}-py3-none-any.whl", buffer.getvalue()
 
 
 def tar_of(files: dict[str, bytes]) -> bytes:
@@ -59,23 +45,60 @@ def openssl(*args: str, cwd: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+CA_SUBJECT, CA_DAYS = "/CN=msc test CA", "3650"
+
+
+def fixed_ca() -> Path:
+    """One fixed CA for the test (ca.pem, ca.key), made once and kept in ~/.cache/msc-test under a
+    name taken from how it is made: the same bundle every run, so the image it goes into is
+    built once, not once per run."""
+    how = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+           "-days", CA_DAYS, "-subj", CA_SUBJECT]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "msc-test"
+    folder = cache / f"ca-{hashlib.sha256(json.dumps(how).encode()).hexdigest()[:12]}"
+    if not (folder / "ca.pem").exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        making = Path(tempfile.mkdtemp(dir=cache))
+        openssl(*how, cwd=making)
+        try:
+            making.rename(folder)  # whole or not at all, whoever makes it first
+        except OSError:
+            shutil.rmtree(making)
+    return folder
+
+
+def keep_one_image(docker_client, tag: str) -> None:
+    """The image with the fixed CA in it is kept for the next run (one: a new system bundle makes
+    a new one, and the one it replaces is removed here)."""
+    import docker
+
+    kept = fixed_ca() / "image"
+    old = kept.read_text() if kept.exists() else tag
+    if old != tag:
+        try:
+            docker_client.images.remove(old)
+        except docker.errors.NotFound:
+            pass
+    kept.write_text(tag)
+
+
 @pytest.fixture
 def private_index(docker_client, base_image, tmp_path):
     """(index URL, the CA's certificate file): an HTTPS index holding one wheel, `mscdemo`."""
     server = docker_client.containers.run(base_image, ["sleep", "infinity"], detach=True,
-                                          labels={TEST_LABEL: "1"}, name=f"msc-test-index-{os.getpid()}")
+                                          labels={TEST_LABEL: TEST_RUN}, name=f"msc-test-index-{os.getpid()}")
     try:
         server.reload()
         address = server.attrs["NetworkSettings"]["IPAddress"]
+        ca = fixed_ca()
         keys = tmp_path / "pki"
         keys.mkdir()
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-                "-days", "2", "-subj", "/CN=msc test CA", cwd=keys)
         openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
                 "-subj", "/CN=msc test index", cwd=keys)
         (keys / "san.ext").write_text(f"subjectAltName=IP:{address}\nbasicConstraints=CA:FALSE\n")
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", "server.pem", "-days", "2", "-extfile", "san.ext", cwd=keys)
+        openssl("x509", "-req", "-in", "server.csr", "-CA", str(ca / "ca.pem"), "-CAkey", str(ca / "ca.key"),
+                "-CAcreateserial", "-CAserial", "ca.srl", "-out", "server.pem", "-days", "2",
+                "-extfile", "san.ext", cwd=keys)
         name, data = wheel("mscdemo", "1.0", "VALUE = 'from the private index'\n")
         digest = hashlib.sha256(data).hexdigest()
         page = f'<html><body><a href="/files/{name}#sha256={digest}">{name}</a></body></html>\n'
@@ -89,7 +112,7 @@ def private_index(docker_client, base_image, tmp_path):
         while server.exec_run(ready).exit_code != 0:
             assert time.monotonic() < deadline, "the private index did not start"
             time.sleep(0.2)
-        yield f"https://{address}:8443/simple", keys / "ca.pem"
+        yield f"https://{address}:8443/simple", ca / "ca.pem"
     finally:
         server.remove(force=True)
 
@@ -125,6 +148,7 @@ def test_an_index_signed_by_a_private_ca_needs_the_bundle_and_works_with_it(msc,
     monkeypatch.setenv("MSC_CA_BUNDLE", str(bundle))
     trusted = json.loads(msc("run", "--new", "--json", "-", input="print(1)").stdout)["session"]
     (msc_home / "config.toml").write_text(f'[packages]\nindex_url = "{url}"\n')
+    keep_one_image(docker_client, docker_client.containers.get(f"msc-dev-session-{trusted}").labels["msc.image"])
     done = msc("install", trusted, "mscdemo")
     assert done.returncode == 0, done.stderr
     assert installed(docker_client, trusted) == "from the private index\n"

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import subprocess
 import sys
-import time
+import tarfile
 import tomllib
 import uuid
 
-from tests.conftest import TEST_LABEL, remove_home_objects
+from tests.conftest import TEST_LABEL, TEST_RUN, remove_home_objects
 
 
 def msc_in(home, *args, input=None):
@@ -66,16 +67,32 @@ def test_df_figures_are_dockers_own(msc, msc_home, new_session, docker_client):
     assert text.returncode == 0 and text.stdout.startswith("KIND") and "cache" in text.stdout
 
 
-def test_clean_images_keeps_those_in_use_and_the_newest_per_app_type(msc, msc_home, docker_client, base_image):
+def old_image(tag: str, app_type: str, year: int) -> bytes:
+    """`docker load` input for an image dated `year` (the engine keeps a loaded image's date):
+    one empty layer and msc's labels. Far older than anything built here, so a clean limited
+    to such ages touches this test's images only, never the images other tests keep."""
+    layer = bytes(10240)  # an empty tar
+    config = json.dumps({"architecture": "amd64", "os": "linux", "created": f"{year}-01-01T00:00:00Z",
+                         "config": {"Labels": {"msc.recipe": tag, "msc.app_type": app_type}},
+                         "rootfs": {"type": "layers", "diff_ids": [f"sha256:{hashlib.sha256(layer).hexdigest()}"]}})
+    files = {"layer.tar": layer, f"{tag}.json": config.encode(),
+             "manifest.json": json.dumps([{"Config": f"{tag}.json", "RepoTags": [f"{tag}:latest"],
+                                           "Layers": ["layer.tar"]}]).encode()}
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as tar:
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    return data.getvalue()
+
+
+def test_clean_images_keeps_those_in_use_and_the_newest_per_app_type(msc, msc_home, docker_client):
     app_type = f"test-{uuid.uuid4().hex[:6]}"  # an app type of this test's alone: other images are not its business
-    tags = []
-    for n in range(3):
-        tag = f"msc-test-{app_type}-{n}"
-        dockerfile = f"FROM {base_image}\nLABEL msc.recipe={tag} msc.app_type={app_type}\n"
-        docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True)
-        tags.append(tag)
-        time.sleep(1.1)  # the engine dates images to the second; "newest" needs them apart
-    user = docker_client.containers.run(tags[1], ["sleep", "infinity"], detach=True, labels={TEST_LABEL: "1"})
+    tags = [f"msc-test-{app_type}-{n}" for n in range(3)]
+    for year, tag in zip((1990, 1991, 1992), tags, strict=True):
+        docker_client.images.load(old_image(tag, app_type, year))
+    user = docker_client.containers.create(tags[1], ["none"], labels={TEST_LABEL: TEST_RUN})  # in use, never started
     try:
         planned = json.loads(msc("clean", "--images", "--dry-run", "--json").stdout)["candidates"]
         planned = {name for name in planned if name.startswith(f"msc-test-{app_type}")}
@@ -83,8 +100,9 @@ def test_clean_images_keeps_those_in_use_and_the_newest_per_app_type(msc, msc_ho
         everything = json.loads(msc("clean", "--all-images", "--dry-run", "--json").stdout)["candidates"]
         assert {name for name in everything if name.startswith(f"msc-test-{app_type}")} == {tags[0], tags[2]}
 
-        done = msc("clean", "--images", "--yes", "--json")
+        done = msc("clean", "--images", "--older-than", "10000d", "--yes", "--json")  # only images this old
         assert done.returncode == 0, done.stderr
+        assert [name for name in json.loads(done.stdout)["removed"] if not name.startswith("msc-test-")] == []
         left = {t.split(":")[0] for i in docker_client.images.list() for t in i.tags}
         assert tags[0] not in left and {tags[1], tags[2]} <= left, done.stdout
     finally:

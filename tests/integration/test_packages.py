@@ -11,6 +11,7 @@ import time
 import tomllib
 
 from tests.conftest import remove_home_objects
+from tests.wheels import wheel
 
 
 def pip_list(docker_client, sid: str) -> dict[str, str]:
@@ -211,7 +212,7 @@ def test_the_package_cache_is_shared_within_a_home_and_writable_only_by_the_inst
 
 
 def test_install_only_network_user_code_sees_only_loopback_yet_installs_work(msc, new_session, docker_client):
-    sid = new_session("--network", "install-only")
+    sid = new_session(network="install-only")
     assert interfaces_seen_by_user_code(msc, sid) == ["lo"]
     assert msc("install", sid, "six").returncode == 0
     assert "six" in pip_list(docker_client, sid)
@@ -225,7 +226,7 @@ def networks_of(docker_client, sid: str) -> set[str]:
 
 
 def test_install_only_windows_are_shared_and_never_left_open(msc, msc_home, new_session, docker_client):
-    sid = new_session("--network", "install-only")
+    sid = new_session(network="install-only")
     assert networks_of(docker_client, sid) == set()
     # two installs at once share one attach; both succeed, and the window closes after the last
     both = [subprocess.Popen([sys.executable, "-m", "msc_tui", "install", sid, spec], stdout=subprocess.PIPE,
@@ -253,7 +254,7 @@ def test_install_only_windows_are_shared_and_never_left_open(msc, msc_home, new_
 
 
 def test_network_none_has_only_loopback_and_refuses_installs(msc, new_session):
-    sid = new_session("--network", "none")
+    sid = new_session(network="none")
     assert interfaces_seen_by_user_code(msc, sid) == ["lo"]
     done = msc("install", sid, "six")
     assert done.returncode == 2 and "network policy 'none'" in done.stderr
@@ -302,15 +303,15 @@ def test_a_half_written_distribution_does_not_break_the_listing(msc, msc_home, n
 
 def test_wheelhouse_installs_offline(msc, msc_home, tmp_path, docker_client):
     wheels = tmp_path / "wheels"
-    fetched = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                              "-d", str(wheels), "six==1.17.0"], capture_output=True, text=True)
-    assert fetched.returncode == 0, fetched.stderr
+    wheels.mkdir()
+    name, data = wheel("mscwheelhoused", "1.17.0", "VALUE = 'from the wheelhouse'\n")  # on no index anywhere
+    (wheels / name).write_bytes(data)
     msc_home.mkdir(parents=True, exist_ok=True)
     (msc_home / "config.toml").write_text(f'[packages]\nwheelhouse = "{wheels}"\nindex_url = "none"\n')
     sid = json.loads(msc("run", "--new", "--json", "-", input="print(1)").stdout)["session"]
-    done = msc("install", sid, "six==1.17.0")
+    done = msc("install", sid, "mscwheelhoused==1.17.0")
     assert done.returncode == 0, done.stderr
-    assert pip_list(docker_client, sid)["six"] == "1.17.0"
+    assert pip_list(docker_client, sid)["mscwheelhoused"] == "1.17.0"
     missing = msc("install", sid, "tabulate")  # not in the wheelhouse, and no index
     assert missing.returncode == 1 and "tabulate" in missing.stderr
 

@@ -131,10 +131,22 @@ def test_no_network_means_only_loopback(path):
     with_session(path == "warm", body, network="none")
 
 
+BARRIER = """import os, sys, time
+n = os.path.basename(sys.argv[0])[1]  # c<n>.py
+open(f'/tmp/arrived-{n}', 'w').close()
+deadline = time.monotonic() + 60
+while len([f for f in os.listdir('/tmp') if f.startswith('arrived-')]) < 3:  # all three at once, or none ends
+    assert time.monotonic() < deadline, 'the runs did not overlap'
+    time.sleep(0.05)
+print(n)
+"""
+
+
 def test_concurrent_runs_each_get_their_own_output(path):
     async def body(msc, record):
-        runs = [msc.run(record, f"import time\ntime.sleep(0.5)\nprint({n})", filename=f"c{n}.py") for n in range(3)]
-        assert [r["stdout"] for r in await asyncio.gather(*runs)] == ["0\n", "1\n", "2\n"]
+        runs = [msc.run(record, BARRIER, filename=f"c{n}.py") for n in range(3)]
+        results = await asyncio.gather(*runs)
+        assert [r["stdout"] for r in results] == ["0\n", "1\n", "2\n"], [r["stderr"] for r in results]
 
     with_session(path == "warm", body)
 

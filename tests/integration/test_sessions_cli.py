@@ -11,9 +11,15 @@ import sys
 import time
 import tomllib
 
+import pytest
 import tomli_w
 
-from tests.conftest import remove_home_objects
+from tests.conftest import container_names, remove_home_objects
+
+# `msc run -s` goes through the run agent in every test but these four, which pin MSC_AGENT=0 so the
+# direct path (the run in the msc process itself) stays covered: the JSON result, live output, the
+# timeout, and Ctrl-C twice.
+direct_path = pytest.mark.usefixtures("direct_path")
 
 RESULT_KEYS = {"success", "exit_code", "stdout", "stderr", "duration_s", "timed_out", "container_available",
                "container_supports_pip_install", "installed_packages", "container_name", "session"}
@@ -90,6 +96,7 @@ def test_run_creates_a_labelled_hardened_session_and_records_it(msc, msc_home, d
     assert (msc_home / "sessions" / sid / "hello.py").read_text() == script.read_text()
 
 
+@direct_path
 def test_json_result_and_reuse_by_id_and_by_name(msc, new_session):
     sid = new_session()
     by_id = msc("run", "--session", sid, "--json", "-", input="x = 1\nprint(x + 1)\n")
@@ -106,6 +113,7 @@ def test_json_result_and_reuse_by_id_and_by_name(msc, new_session):
     assert 'File "/app/main.py", line 1' in failed["stderr"] and "<string>" not in failed["stderr"]
 
 
+@direct_path
 def test_output_streams_live(new_session, start_msc):
     sid = new_session()
     started = time.monotonic()
@@ -117,6 +125,7 @@ def test_output_streams_live(new_session, start_msc):
     assert process.wait(30) == 0
 
 
+@direct_path
 def test_timeout_exits_124_and_kills_the_program(msc, new_session, docker_client):
     sid = new_session()
     done = msc("run", "-s", sid, "--timeout", "1", "-",
@@ -126,6 +135,7 @@ def test_timeout_exits_124_and_kills_the_program(msc, new_session, docker_client
     assert not [p for p in processes if "sleep 321" in p[-1] or "main.py" in p[-1]]
 
 
+@direct_path
 def test_ctrl_c_reaches_the_program_first_then_kills_the_tree(msc, new_session, docker_client, start_msc):
     sid = new_session()
     code = ("import subprocess, time\nsubprocess.Popen(['sleep', '331'])\nprint('started', flush=True)\n"
@@ -214,7 +224,7 @@ def test_ls_all_and_clean_never_touch_foreign_containers(msc, new_session, raw_c
     assert refused.returncode == 2 and "--yes" in refused.stderr
     done = json.loads(msc("clean", "--stopped", "--yes", "--json").stdout)
     assert done["removed"] == [f"msc-dev-session-{stale}"]
-    names = {c.name for c in docker_client.containers.list(all=True)}
+    names = container_names(docker_client)
     assert f"msc-dev-session-{stale}" not in names
     assert f"msc-dev-session-{fresh}" in names and foreign.name in names
 
@@ -245,7 +255,7 @@ def test_rm_refuses_what_is_not_this_homes_without_force(msc, new_session, raw_c
     mine = new_session()
     assert msc("rm", mine).returncode == 0  # this home's: no --force needed
     assert msc("rm", "--force", foreign.name).returncode == 0
-    names = {c.name for c in docker_client.containers.list(all=True)}
+    names = container_names(docker_client)
     assert foreign.name not in names and f"msc-dev-session-{mine}" not in names
 
 

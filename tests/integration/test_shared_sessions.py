@@ -121,15 +121,17 @@ def test_a_terminal_user_answers_input_and_drives_pdb(msc, new_session, tmp_path
 
 def test_concurrent_runs_of_one_file_name_each_run_their_own_code(new_session, start_msc, msc):
     sid = new_session()
-    first = "import time\ntime.sleep(2)\nraise ValueError('from first')  # first's line\n"
-    second = "import time\ntime.sleep(1)\nx = 1\nraise KeyError('from second')  # second's line\n"
+    # each run waits until the other one is going too: they overlap, or neither gets past line 4
+    meet = ("import os, time\nopen('/tmp/{me}-up', 'w').close()\ndeadline = time.monotonic() + 60\n"
+            "while not os.path.exists('/tmp/{other}-up'): assert time.monotonic() < deadline; time.sleep(0.05)\n")
+    first = meet.format(me="a", other="b") + "raise ValueError('from first')  # first's line\n"
+    second = meet.format(me="b", other="a") + "x = 1\nraise KeyError('from second')  # second's line\n"
     a = start_msc("run", "-s", sid, "--name", "pair.py", "-", code=first)
-    time.sleep(0.3)
     b = start_msc("run", "-s", sid, "--name", "pair.py", "-", code=second)
     a.wait(120), b.wait(120)
     a_err, b_err = a.stderr.read(), b.stderr.read()
-    assert 'File "/app/pair.py", line 3' in a_err and "first's line" in a_err and "second" not in a_err
-    assert 'File "/app/pair.py", line 4' in b_err and "second's line" in b_err and "first" not in b_err
+    assert 'File "/app/pair.py", line 5' in a_err and "first's line" in a_err and "second" not in a_err
+    assert 'File "/app/pair.py", line 6' in b_err and "second's line" in b_err and "first" not in b_err
     assert "is going in this session too" not in a_err  # the same person: no warning
     runs = json.loads(msc("history", sid, "--json").stdout)["runs"]
     assert [r["exit_code"] for r in runs[-2:]] == [1, 1]

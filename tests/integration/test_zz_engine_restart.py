@@ -37,13 +37,16 @@ def restart_dockerd() -> None:
     if pid is None or os.geteuid() != 0 or Path("/run/systemd/system").exists():
         pytest.skip("cannot restart dockerd here (needs root and a dockerd not managed by systemd)")
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+    # its own environment too, not this test's (TMPDIR here is a folder that goes with the test)
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    env = dict(entry.split(b"=", 1) for entry in environ if b"=" in entry)
     os.kill(pid, signal.SIGTERM)
     for _ in range(300):
         if not Path(f"/proc/{pid}").exists():
             break
         time.sleep(0.1)
     with open("/tmp/msc-dockerd.log", "ab") as log:
-        subprocess.Popen([a.decode() for a in argv], stdout=log, stderr=log, start_new_session=True)
+        subprocess.Popen([a.decode() for a in argv], stdout=log, stderr=log, start_new_session=True, env=env)
     for _ in range(120):
         if _engine_answers():
             return
