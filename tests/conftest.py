@@ -219,29 +219,40 @@ def new_session(msc_home):
 
 def start_run_agent() -> str | None:
     """Start the run agent this environment's `msc run -s` would use (else the first run starts
-    it and takes the usual path itself, as do the runs until it is up); its socket, or None
-    when the agent is off here (MSC_AGENT=0 or [run] agent = false)."""
-    from msc_tui.cli import agent_client
+    it and takes the usual path itself, as do the runs until it is up); its socket's name, or
+    None when the agent is off here (MSC_AGENT=0 or [run] agent = false)."""
+    from msc_tui.cli import agent_client, agent_place
 
-    path = None if os.environ.get("MSC_AGENT") == "0" else agent_client.agent_socket()
-    if path and not agent_answers(path):
-        agent_client.start_agent(path)
-    return path
-
-
-def agent_answers(path: str) -> bool:
-    with socket.socket(socket.AF_UNIX) as probe:
+    name = None if os.environ.get("MSC_AGENT") == "0" else agent_client.agent_name()
+    if name and not agent_answers(name):
+        folder, shown = agent_place.open_folder()
         try:
-            probe.connect(path)
+            agent_client.start_agent(folder, shown, name)
+        finally:
+            os.close(folder)
+    return name
+
+
+def agent_answers(name: str) -> bool:
+    """Whether the agent of that name answers (reached through its folder, as msc reaches it:
+    a socket's full path may be longer than a unix socket allows)."""
+    from msc_tui.cli import agent_place
+
+    folder, _ = agent_place.open_folder()
+    try:
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(agent_place.address(folder, name))
             return True
-        except OSError:
-            return False
+    except OSError:
+        return False
+    finally:
+        os.close(folder)
 
 
-def wait_for_agent(path: str, timeout: float = 60) -> None:
+def wait_for_agent(name: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while not agent_answers(path):
-        assert time.monotonic() < deadline, f"no run agent answered at {path} within {timeout:.0f} s"
+    while not agent_answers(name):
+        assert time.monotonic() < deadline, f"no run agent answered as {name} within {timeout:.0f} s"
         time.sleep(0.05)
 
 

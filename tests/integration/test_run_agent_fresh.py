@@ -80,7 +80,7 @@ def networks_of(docker_client, sid: str) -> set[str]:
 
 
 def test_the_agent_closes_a_window_a_killed_install_left_open(msc, agents, new_session, docker_client):
-    sid = new_session("--network", "install-only")
+    sid = new_session(network="install-only")
     served(msc, sid)
     killed = subprocess.Popen([sys.executable, "-m", "msc_tui", "install", sid, "cowsay"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
