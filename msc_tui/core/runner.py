@@ -1443,6 +1443,8 @@ class _Recorder(_Watching):
     def _from_worker(self, kind: bytes, payload: bytes) -> None:
         if kind == BEGIN:
             begun = read_literal(payload)
+            # the record's writer is this process: while it lives the run is going, not lost
+            begun["meta"].update(runner_pid=os.getpid(), runner_start=_process_start(os.getpid()))
             self.history = History(begun["meta"], begun["code"])
             self.tag = begun["meta"]["tag"]
             self.history.start()
