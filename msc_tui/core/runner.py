@@ -52,8 +52,6 @@ STATE_DIR = _ROOT + "/home/appuser/.msc"  # the program user's: warm-server stat
 # without the capabilities for that (made by older versions) keep it in the program user's folder.
 RECORDS_DIR = _ROOT + "/var/lib/msc/runs"
 LEGACY_RUNS_DIR = STATE_DIR + "/runs"
-RUNS_DIR = (LEGACY_RUNS_DIR if os.getuid() != 0 and os.path.isdir(LEGACY_RUNS_DIR) and not os.path.isdir(RECORDS_DIR)
-            else RECORDS_DIR)
 RECORD_FORMAT = 2  # in every run's meta: 2 = written by root's recorder
 KEEP_RUNS = 100
 SEGMENT_BYTES = 256 * 1024
@@ -156,12 +154,12 @@ def _send(data: bytes) -> None:
 
 # -- history on disk ---------------------------------------------------------------------------
 def _run_dir(run_id: int) -> str:
-    return os.path.join(RUNS_DIR, f"{run_id:06d}")
+    return os.path.join(runs_dir(), f"{run_id:06d}")
 
 
 def run_ids() -> list[int]:
     try:
-        return sorted(int(n) for n in os.listdir(RUNS_DIR) if n.isdigit())
+        return sorted(int(n) for n in os.listdir(runs_dir()) if n.isdigit())
     except FileNotFoundError:
         return []
 
@@ -186,7 +184,20 @@ def _write_literal(path: str, data) -> None:
     os.replace(temp, path)
 
 
-GOING_DIR = os.path.join(RUNS_DIR, "going")  # one small file per run going: who, which file
+def runs_dir() -> str:
+    """Root's recorder writes the records; an older session's runner (the program's user) writes
+    its own in its user's folder; a reader takes whichever there is (asked again on each look, so a
+    follower started before a session's first run sees it)."""
+    if os.getuid() == 0:
+        return RECORDS_DIR
+    if _legacy_writer or (os.path.isdir(LEGACY_RUNS_DIR) and not os.path.isdir(RECORDS_DIR)):
+        return LEGACY_RUNS_DIR
+    return RECORDS_DIR
+
+
+def going_dir() -> str:
+    """One small file per run going: who, which file."""
+    return os.path.join(runs_dir(), "going")
 
 
 def _process_start(pid: int) -> str | None:
@@ -219,7 +230,7 @@ class History:
         self.fd: int | None = None
         self.dir = ""
         try:
-            os.makedirs(RUNS_DIR, exist_ok=True)
+            os.makedirs(runs_dir(), exist_ok=True)
             ids = run_ids()
             run_id = ids[-1] + 1 if ids else 1
             while True:
@@ -235,7 +246,7 @@ class History:
             self._fail(exc)
 
     def _going_marker(self) -> str:
-        return os.path.join(GOING_DIR, str(self.meta["id"]))
+        return os.path.join(going_dir(), str(self.meta["id"]))
 
     def _fail(self, exc: OSError) -> None:
         if self.failed is None:
@@ -249,7 +260,7 @@ class History:
             with open(os.path.join(self.dir, "code.py"), "w") as f:
                 f.write(self.code)
             _write_literal(os.path.join(self.dir, "meta"), self.meta)
-            os.makedirs(GOING_DIR, exist_ok=True)
+            os.makedirs(going_dir(), exist_ok=True)
             _write_literal(self._going_marker(), {k: self.meta[k] for k in GOING_KEYS})
             self._open_segment()
         except OSError as exc:
@@ -306,7 +317,7 @@ class History:
             if meta is None or run_state(meta) != "going":
                 shutil.rmtree(_run_dir(old), ignore_errors=True)
                 try:
-                    os.unlink(os.path.join(GOING_DIR, str(old)))
+                    os.unlink(os.path.join(going_dir(), str(old)))
                 except OSError:
                     pass
 
@@ -391,12 +402,12 @@ GOING_KEYS = ("id", "by", "face", "file", "client", "runner_pid", "runner_start"
 def _others(run_id: int | None, client: str) -> list[dict]:
     """Runs going in this session that another client started (usually none: nothing to parse)."""
     try:
-        names = [n for n in os.listdir(GOING_DIR) if n.isdigit() and int(n) != run_id]
+        names = [n for n in os.listdir(going_dir()) if n.isdigit() and int(n) != run_id]
     except OSError:
         return []
     found = []
     for name in names:
-        meta = _read_literal_file(os.path.join(GOING_DIR, name))
+        meta = _read_literal_file(os.path.join(going_dir(), name))
         if isinstance(meta, dict) and meta.get("client") != client and run_state(meta) == "going":
             found.append({k: meta.get(k) for k in ("id", "by", "face", "file")})
     return found
@@ -1281,6 +1292,7 @@ def stop_command(args: list[str]) -> int:
 # programs. Changing uid made the worker non-dumpable, so a program (same user) can neither open
 # /proc/<worker>/fd nor ptrace it: it cannot forge frames, and it cannot write the records.
 _recorded = False  # this process is a worker whose runs root's recorder keeps
+_legacy_writer = False  # this process runs programs and keeps their records itself (an older session)
 _account = None  # the program user's passwd entry, once root has checked it can become that user
 CAP_KILL, CAP_SETGID, CAP_SETUID = 5, 6, 7
 
@@ -1350,7 +1362,7 @@ def _add_user_site() -> None:
 def _record(argv: list[str]) -> int:
     """Root's half: start the worker (the program's user), forward the host's bytes to it, and
     forward its frames to the host while recording runs from them."""
-    os.makedirs(RUNS_DIR, mode=0o755, exist_ok=True)
+    os.makedirs(RECORDS_DIR, mode=0o755, exist_ok=True)
     import ast  # noqa: F401  (the worker's record reading, loaded by root from root's files)
     import ctypes  # noqa: F401  (loaded here, each program's _set_dumpable is cheap)
     return _Recorder(argv).loop()
@@ -1485,13 +1497,14 @@ def _work(argv: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else ""
-    global _account
+    global _account, _legacy_writer
     if os.getuid() == 0 and PROGRAM_USER and mode in ("run", "serve", "stop"):
         _account = _program_account()
         if _account is None:
             return LEGACY_EXIT
         if mode != "stop":
             os._exit(_record(argv))
+    _legacy_writer = os.getuid() != 0 and mode in ("run", "serve")
     if mode == "run":
         return run_command()
     if mode == "serve":

@@ -12,6 +12,8 @@ import json
 
 import pytest
 
+from tests.run_agent_box import served
+
 # Writes a forged output frame and a forged "exited 0" frame into every pipe of every other
 # process it can open (the runner's stream among them, on a runner the program can reach).
 FORGE = r'''
@@ -88,17 +90,29 @@ def manager(msc_home):
     api.close()
 
 
-@pytest.mark.parametrize("path", ["exec", "warm"])
-def test_a_program_cannot_forge_its_exit_or_output(path, msc, new_session, manager, docker_client, monkeypatch):
-    sid = new_session()
-    if path == "exec":
-        monkeypatch.setenv("MSC_AGENT", "0")
-        done = msc("run", "-s", sid, "--json", "-", input=FORGE)
-        result = json.loads(done.stdout)
-        assert done.returncode == 3, done.stderr
-    else:
-        result = manager.execute_in_container(f"msc-dev-session-{sid}", FORGE)
+def run(path: str, request, msc, manager, sid: str, code: str) -> dict:
+    """One run on a path: the CLI's exec per run, the API's warm server, the run agent's."""
+    if path == "warm":
+        result = manager.execute_in_container(f"msc-dev-session-{sid}", code)
         assert result["run_path"] == "warm"
+        return result
+    if path == "exec":
+        request.getfixturevalue("direct_path")
+    else:
+        served(msc, sid)
+    done = msc("run", "-s", sid, "--json", "-", input=code)
+    result = json.loads(done.stdout)
+    assert done.returncode == result["exit_code"] and result["run_path"] == ("exec" if path == "exec" else "warm")
+    return result
+
+
+PATHS = ["exec", "warm", "agent"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_program_cannot_forge_its_exit_or_output(path, request, msc, new_session, manager, docker_client):
+    sid = new_session()
+    result = run(path, request, msc, manager, sid, FORGE)
     assert result["exit_code"] == 3 and result["success"] is False, result
     assert "FORGED" not in result["stdout"] and result["stdout"] == ""
     assert "reached" in result["stderr"]
@@ -106,26 +120,38 @@ def test_a_program_cannot_forge_its_exit_or_output(path, msc, new_session, manag
     # The record says what really happened, and the next run on the same path runs its own code.
     record = history_in_container(docker_client, sid)[result["run_id"]]
     assert record["exit_code"] == 3
-    if path == "warm":
-        again = manager.execute_in_container(f"msc-dev-session-{sid}", "print('my own code')")
-        assert again["stdout"] == "my own code\n" and again["exit_code"] == 0 and again["run_path"] == "warm"
+    again = run(path, request, msc, manager, sid, "print('my own code')")
+    assert again["stdout"] == "my own code\n" and again["exit_code"] == 0
 
 
-@pytest.mark.parametrize("path", ["exec", "warm"])
-def test_a_program_cannot_rewrite_or_flood_the_history(path, msc, new_session, manager, docker_client, monkeypatch):
+@pytest.mark.parametrize("path", PATHS)
+def test_a_program_cannot_rewrite_or_flood_the_history(path, request, msc, new_session, manager, docker_client):
     sid = new_session()  # run 1: print('ready') by this home
-    container = f"msc-dev-session-{sid}"
-    if path == "exec":
-        monkeypatch.setenv("MSC_AGENT", "0")
-        done = msc("run", "-s", sid, "--json", "-", input=REWRITE)
-        assert done.returncode == 0, done.stderr
-        printed = json.loads(done.stdout)["stdout"]
-    else:
-        printed = manager.execute_in_container(container, REWRITE)["stdout"]
+    printed = run(path, request, msc, manager, sid, REWRITE)["stdout"]
     assert printed.split() == ["meta", "refused", "code", "refused", "output", "refused", "plant", "refused"]
     records = history_in_container(docker_client, sid)
-    assert sorted(records) == [1, 2]
+    assert 1 in records and not [n for n in records if n >= 500]
     first = records[1]
     assert first["code"] == "print('ready')" and first["exit_code"] == 0 and first["by"] != "someone@laptop"
     done = msc("logs", "--json", sid, "1")
     assert done.returncode == 0 and "forged" not in done.stdout and "never ran" not in done.stdout
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_session_made_by_an_older_msc_still_runs_and_keeps_its_history(path, request, msc, msc_home, new_session,
+                                                                         manager, docker_client):
+    """A session made before the runner's recorder: main process appuser, no capabilities at all.
+    Root's recorder cannot start there: msc runs the runner as appuser, as before."""
+    made = docker_client.containers.get(f"msc-dev-session-{new_session()}")
+    sid = "01d5e5"
+    labels = {**made.labels, "msc.session": sid}
+    old = docker_client.containers.run(made.image.id, ["sleep", "infinity"], name=f"msc-dev-session-{sid}",
+                                       labels=labels, user="appuser", cap_drop=["ALL"], init=True, detach=True,
+                                       security_opt=["no-new-privileges"], working_dir="/app")
+    assert old.attrs["HostConfig"]["CapAdd"] is None
+    assert msc("ls").returncode == 0  # adopts it: a session of this home with no record
+    ran = run(path, request, msc, manager, sid, "import os\nprint(os.getuid())\nraise SystemExit(3)\n")
+    assert (ran["stdout"], ran["exit_code"]) == ("1000\n", 3)
+    records = history_in_container(docker_client, sid)  # the old place: ~/.msc/runs
+    assert old.exec_run(["test", "-d", "/var/lib/msc/runs"]).exit_code == 1
+    assert records[ran["run_id"]]["exit_code"] == 3
