@@ -128,3 +128,22 @@ async def test_every_main_screen_action_is_in_the_command_palette(tmp_path):
         titles = {command.title for command in app.get_system_commands(app.screen)}
         for binding in MainScreen.BINDINGS:
             assert binding.description in titles, binding.id
+
+
+async def test_f7_brings_back_the_traceback_after_a_missing_module(tmp_path):
+    """A missing module shows the install proposal; F7 there goes back to the traceback, and again to Packages."""
+    from textual.widgets import TabbedContent
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_first_session(pilot)
+        app.screen.query_one("#editor", TextArea).load_text("import yaml\n")
+        await pilot.press("f5")
+        await settle(pilot)
+        tabs = app.screen.query_one(TabbedContent)
+        assert tabs.active == "packages-tab"
+        await pilot.press("f7")
+        assert tabs.active == "output-tab"
+        assert any("No module named 'yaml'" in line for line in app.screen.log_view.plain_lines())
+        await pilot.press("f7")
+        assert tabs.active == "packages-tab"

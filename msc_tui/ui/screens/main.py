@@ -587,7 +587,13 @@ class MainScreen(Screen):
             self.action_run()
 
     def action_packages(self) -> None:
-        self.query_one(TabbedContent).active = "packages-tab"
+        """The Packages tab; pressed there, back to the Output tab (a failed run's traceback)."""
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "packages-tab":
+            tabs.active = "output-tab"
+            self.log_view.focus()
+            return
+        tabs.active = "packages-tab"
         self.panel.query_one("#specs").focus()
 
     # -- files -------------------------------------------------------------------------------------
