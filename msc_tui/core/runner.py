@@ -1,8 +1,10 @@
 """The session runner: the one program msc places in every session (standard library only).
 
 msc copies this file into the container (/opt/msc, root-owned) the first time it needs it,
-so sessions made by older versions get it too. The session's user runs it in one of these
-modes (one exec each):
+so sessions made by older versions get it too. msc runs it in one of these modes (one exec
+each): run, serve and stop as root, who keeps the records and hands programs to a worker
+that becomes the session's user (see "root's recorder" below; in sessions made by older
+versions, the session's user runs every mode); the others as the session's user:
 
   run        read a config frame, fork the program, relay its input and output as frames,
              and keep the run's record and output in the session (the run history)
@@ -327,7 +329,6 @@ class _AnnouncedHistory:
     (BEGIN); the recorder records the frames it forwards and the outcome (FINISH)."""
 
     failed = None
-    dir = ""
 
     def __init__(self, meta: dict, code: str):
         self.meta = meta
@@ -380,12 +381,8 @@ def _read_config(reader: FrameReader, wait_for_input=None) -> dict | None:
     """The next config frame (frames before it are stale controls of an earlier run), or None
     when the client has left. `wait_for_input()`, if given, returns once input is waiting
     (True) or when the caller should give up (False)."""
+    data = b""  # what the reader holds already comes first (a request replayed to a fresh worker)
     while True:
-        if wait_for_input is not None and not wait_for_input():
-            return None
-        data = os.read(0, 65536)
-        if not data:
-            return None
         frames = reader.feed(data)
         for index, (kind, payload) in enumerate(frames):
             if kind == CONFIG:
@@ -394,6 +391,11 @@ def _read_config(reader: FrameReader, wait_for_input=None) -> dict | None:
                 config["_rest"] = later + bytes(reader.buffer)
                 reader.buffer.clear()
                 return config
+        if wait_for_input is not None and not wait_for_input():
+            return None
+        data = os.read(0, 65536)
+        if not data:
+            return None
 
 
 GOING_KEYS = ("id", "by", "face", "file", "client", "runner_pid", "runner_start")
@@ -494,11 +496,6 @@ def _become_program(config: dict, path: str, fds: dict, preloaded: tuple[str, ..
     """In the forked child: the program's process, as `python3 PATH` would run it. Never returns.
     `preloaded`: the modules a warm server imported before forking."""
     os.setsid()
-    if _recorded:  # the worker is not dumpable (its channel is closed to programs); the program is
-        _set_dumpable(1)  # (so its tree can be found and killed by tag, and debuggers attach)
-        _add_user_site()
-    if config.get("_tag"):
-        _retag(config["_tag"])
     if config.get("tty"):
         import fcntl
         import termios
@@ -511,6 +508,13 @@ def _become_program(config: dict, path: str, fds: dict, preloaded: tuple[str, ..
         os.dup2(fds["out"], 1)
         os.dup2(fds["err"], 2)
     os.closerange(3, 1024)
+    # Only now, with the worker's channel closed here, may the program be dumpable again (its tree
+    # is then found by tag, debuggers attach) and its user's own site-packages run their .pth files.
+    if _recorded:
+        _set_dumpable(1)
+        _add_user_site()
+    if config.get("_tag"):
+        _retag(config["_tag"])
     if config.get("tty"):
         sys.stdout.reconfigure(line_buffering=True)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -931,6 +935,7 @@ class _Server:
     def serve(self) -> int:
         if not _can_retag():
             return WARM_UNAVAILABLE
+        self.reader.buffer += _replay
         config = self._take_pending()
         while True:
             if config is None:
@@ -974,6 +979,7 @@ class _Server:
     def _wanted(self) -> list[str]:
         if self.cold or not self.warm:
             return []
+        _prune_import_hints()
         unsafe = _unsafe_modules()
         names: list[str] = []
         for run_id in reversed(run_ids()[-WARM_FROM_RUNS:]):
@@ -992,11 +998,19 @@ class _Server:
         self.tried.add(name)
         if self.stamp is None:
             self.stamp = self._site_stamp()
+        if not _third_party(name):  # the hints are the program's to write: nothing else is imported
+            return
         fds_before = set(os.listdir("/proc/self/fd"))
-        saved = os.dup(1), os.dup(2)  # the client's stream: output at import must not reach it
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1)
-        os.dup2(null, 2)
+        # The client's stream: nothing imported may read it or write to it (a subprocess started at
+        # import inherits 0, 1 and 2), nor start in /app.
+        saved = os.dup(0), os.dup(1), os.dup(2)
+        for fd in saved:
+            os.set_inheritable(fd, False)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        here = os.getcwd()
+        os.chdir("/")
         try:
             __import__(name)
             imported = True
@@ -1008,10 +1022,11 @@ class _Server:
                     stream.flush()
                 except Exception:
                     pass
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
+            for fd, original in enumerate(saved):
+                os.dup2(original, fd)
             for fd in (*saved, null):
                 os.close(fd)
+            os.chdir(here)
         if not imported:
             return
         hazard = _fork_hazard(fds_before)
@@ -1066,6 +1081,35 @@ class _Server:
         os.execv(sys.executable, [sys.executable, *boot, *args])
 
 
+def _prune_import_hints() -> None:
+    """One hint file per recorded run: past twice the runs kept, those of pruned runs go."""
+    try:
+        hints = os.listdir(IMPORTS_DIR)
+    except OSError:
+        return
+    if len(hints) <= 2 * KEEP_RUNS:
+        return
+    kept = {str(meta.get("tag")) for meta in map(read_meta, run_ids()) if meta}
+    for tag in set(hints) - kept:
+        try:
+            os.unlink(os.path.join(IMPORTS_DIR, tag))
+        except OSError:
+            pass
+
+
+def _third_party(name: str) -> bool:
+    """Whether `name` is a module installed in site-packages (what a warm server may preload)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return False
+    where = (spec.origin if spec and spec.has_location else None) or \
+        next(iter(spec.submodule_search_locations or ()), None) if spec else None
+    return bool(where) and os.path.realpath(where).startswith(_third_party_roots())
+
+
 def _can_retag() -> bool:
     """Whether a fork can get its own kill tag here (rewriting the same tag, to see that it can
     be done). A worker is not dumpable, so its own /proc files are closed to it: a program,
@@ -1079,6 +1123,10 @@ def _can_retag() -> bool:
     pid = os.fork()
     if pid == 0:
         try:
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1):
+                os.dup2(null, fd)
+            os.closerange(3, 1024)
             _set_dumpable(1)
             _retag(os.environ.get(TAG_VARIABLE, ""))
             os._exit(0)
@@ -1293,6 +1341,7 @@ def stop_command(args: list[str]) -> int:
 # /proc/<worker>/fd nor ptrace it: it cannot forge frames, and it cannot write the records.
 _recorded = False  # this process is a worker whose runs root's recorder keeps
 _legacy_writer = False  # this process runs programs and keeps their records itself (an older session)
+_replay = b""  # a fresh worker's first bytes: the request the worker before it had in hand
 _account = None  # the program user's passwd entry, once root has checked it can become that user
 CAP_KILL, CAP_SETGID, CAP_SETUID = 5, 6, 7
 
@@ -1349,6 +1398,16 @@ def _set_dumpable(value: int) -> None:
     ctypes.CDLL(None).prctl(4, value, 0, 0, 0)  # PR_SET_DUMPABLE
 
 
+def _enable_site(user_site: bool) -> None:
+    """What `python3` does at start and msc's `python3 -S` skips, so that root never runs a
+    .pth file: site-packages on the path, their .pth files run (as the program's user)."""
+    import site
+
+    if not user_site:
+        site.ENABLE_USER_SITE = False
+    site.main()
+
+
 def _add_user_site() -> None:
     """The program user's own site-packages (pip install --user), as `python3` run by that user
     has it; never on the worker's path, where the program could plant what the worker imports."""
@@ -1372,35 +1431,37 @@ class _Recorder(_Watching):
     HOST_BUFFER = 1 << 20  # the host's bytes held for a worker that is not reading (then the host waits)
 
     def __init__(self, argv: list[str]):
+        super().__init__()
         self.argv = argv
-        self.reader = FrameReader()
         self.pending = bytearray()
         self.history: History | None = None
         self.tag = ""
-        self.restart: list[str] | None = None
-        super().__init__()
+        self.restart: dict | None = None
         self.host_open = True
+        # One pipe to the workers for the whole exec: what a worker that restarts did not read
+        # stays in it for the next one.
+        self.worker_input, self.to_worker = os.pipe()
+        os.set_blocking(self.to_worker, False)
         self._watch(0, select.POLLIN)
-        self._start_worker(argv)
+        self._start_worker(argv, b"")
 
-    def _start_worker(self, argv: list[str]) -> None:
-        to_worker, from_worker = os.pipe(), os.pipe()
+    def _start_worker(self, argv: list[str], replay: bytes) -> None:
+        from_worker = os.pipe()
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:
-            os.dup2(to_worker[0], 0)
+            os.dup2(self.worker_input, 0)
             os.dup2(from_worker[1], 1)
-            for fd in (*to_worker, *from_worker):
+            for fd in (self.worker_input, self.to_worker, *from_worker):
                 os.close(fd)
             _become(_account)
-            global _recorded
-            _recorded = True
+            _enable_site(user_site=False)  # the program user's own folder never: see _add_user_site
+            global _recorded, _replay
+            _recorded, _replay = True, replay
             os._exit(_work(argv))
-        os.close(to_worker[0])
         os.close(from_worker[1])
-        self.worker, self.to_worker, self.from_worker = pid, to_worker[1], from_worker[0]
+        self.worker, self.from_worker = pid, from_worker[0]
         self.reader = FrameReader()
-        os.set_blocking(self.to_worker, False)
         self._watch(self.from_worker, select.POLLIN)
         self._flush()
 
@@ -1411,13 +1472,16 @@ class _Recorder(_Watching):
                     data = os.read(fd, 65536)
                     if data:
                         for kind, payload in self.reader.feed(data):
-                            self._from_worker(kind, payload)
+                            try:
+                                self._from_worker(kind, payload)
+                            except (ValueError, SyntaxError, KeyError, TypeError, AttributeError):
+                                pass  # a malformed frame from the worker is dropped, never trusted
                         continue
                     code = self._worker_ended()
                     if self.restart is None:
                         return code
-                    self._start_worker([*self.argv[:3], *self.restart])
-                    self.restart = None
+                    restart, self.restart = self.restart, None
+                    self._start_worker([*self.argv[:3], *restart["args"]], restart["replay"])
                 elif fd == 0:
                     self._from_host()
                 elif fd == self.to_worker:
@@ -1437,42 +1501,38 @@ class _Recorder(_Watching):
                 del self.pending[:os.write(self.to_worker, self.pending)]
         except BlockingIOError:
             pass
-        except OSError:  # the worker has gone
-            self.pending.clear()
         if self.to_worker >= 0:
             self._watch(self.to_worker, select.POLLOUT if self.pending else 0)
         if self.host_open:  # back-pressure: the host waits while the worker is not reading
             self._watch(0, 0 if len(self.pending) > self.HOST_BUFFER else select.POLLIN)
-        elif not self.pending:
-            self._close_to_worker()
-
-    def _close_to_worker(self) -> None:
-        if self.to_worker >= 0:
+        elif not self.pending and self.to_worker >= 0:  # the worker sees its client's end
             self._watch(self.to_worker, 0)
             os.close(self.to_worker)
             self.to_worker = -1
 
     def _from_worker(self, kind: bytes, payload: bytes) -> None:
-        if kind == BEGIN:
+        if kind == BEGIN and self.history is None:
             begun = read_literal(payload)
+            meta, code = begun["meta"], begun["code"]
+            if not isinstance(meta, dict) or not isinstance(code, str):
+                return
             # the record's writer is this process: while it lives the run is going, not lost
-            begun["meta"].update(runner_pid=os.getpid(), runner_start=_process_start(os.getpid()))
-            self.history = History(begun["meta"], begun["code"])
-            self.tag = begun["meta"]["tag"]
+            meta.update(runner_pid=os.getpid(), runner_start=_process_start(os.getpid()))
+            self.history = History(meta, code)
+            self.tag = str(meta.get("tag", ""))
             self.history.start()
         elif kind == STARTED and self.history is not None:
             _send(literal_frame(STARTED, {**read_literal(payload), "id": self.history.meta["id"]}))
         elif kind == FINISH and self.history is not None:
             finished = read_literal(payload)
             history, self.history = self.history, None
-            history.finish(finished["outcome"])
+            history.finish(dict(finished["outcome"]))
             if finished["report"]:
                 _send(_exited_frame(history.meta, finished["outcome"], finished["warm"]))
-        elif kind == RESTART:
+        elif kind == RESTART and self.history is None:  # only between runs
             restart = read_literal(payload)
-            self.restart = ["--cold"] if restart["cold"] else []
-            self.pending[:0] = restart["replay"]
-        else:
+            self.restart = {"args": ["--cold"] if restart["cold"] else [], "replay": bytes(restart["replay"])}
+        elif kind not in (BEGIN, FINISH, RESTART):
             if self.history is not None and kind in (STDOUT, STDERR):
                 self.history.output(kind, payload)
             _send(frame(kind, payload))
@@ -1480,7 +1540,6 @@ class _Recorder(_Watching):
     def _worker_ended(self) -> int:
         self._watch(self.from_worker, 0)
         os.close(self.from_worker)
-        self._close_to_worker()
         _, status = os.waitpid(self.worker, 0)
         if self.history is not None:  # killed mid-run: its program must not outlive it (the record says lost)
             _as_program_user(lambda: kill_tree(self.tag, {os.getpid()}))
@@ -1505,6 +1564,8 @@ def main(argv: list[str]) -> int:
         if mode != "stop":
             os._exit(_record(argv))
     _legacy_writer = os.getuid() != 0 and mode in ("run", "serve")
+    if _legacy_writer and sys.flags.no_site:
+        _enable_site(user_site=True)
     if mode == "run":
         return run_command()
     if mode == "serve":

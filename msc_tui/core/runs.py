@@ -62,7 +62,9 @@ def runner_argv(*args: str) -> list[str]:
     boot = (f"import sys\nsys.path[0] = {RUNNER_DIR!r}\n"
             f"try:\n    import {module} as runner\nexcept ImportError:\n    sys.exit({runner.MISSING_EXIT})\n"
             "sys.exit(runner.main(sys.argv[1:]))\n")
-    return ["python3", "-c", boot, *args]
+    # -S: no site-packages at start, so root (the runner's recorder) never runs a .pth file or
+    # sitecustomize from the venv; the runner adds them where the program's user runs
+    return ["python3", "-S", "-c", boot, *args]
 
 
 _PLACE = """\
@@ -363,7 +365,7 @@ class Runs:
         """Copy this version's runner into the container (root-owned, compiled once)."""
         module, source = runner_module()
         code, _, err = await self.engine.execs.output(
-            container, ["python3", "-c", _PLACE, f"{RUNNER_DIR}/{module}.py", source], user="root")
+            container, ["python3", "-S", "-c", _PLACE, f"{RUNNER_DIR}/{module}.py", source], user="root")
         if code != 0:
             raise EngineError(f"could not place msc's runner in {container}: {err.strip().splitlines()[-1:]}")
 
@@ -485,13 +487,14 @@ class Runs:
         """The run's tree (its own tag on the warm path) and the runner that serves it."""
         for tag in {started.get("tag"), channel.tag} - {None}:
             await self.engine.execs.kill_tagged(channel.container, tag, "appuser")  # the program's tree
-            if channel.container not in self._legacy:  # root's recorder (its worker then sees its end)
+            if self._runner_user(channel.container) == "root":  # root's recorder (its worker then sees its end)
                 await self.engine.execs.kill_tagged(channel.container, tag, "root")
 
     def _runner_user(self, container: str) -> str:
         """root (its recorder keeps the history the program cannot touch), or for sessions made
         before that, the session's user."""
-        return "appuser" if container in self._legacy else "root"
+        recorded = container in self.sessions.recorded and container not in self._legacy
+        return "root" if recorded else "appuser"
 
     def _keep(self, record: SessionRecord, filename: str, code: str) -> None:
         self.sessions.files.save(record, filename, code)
@@ -515,6 +518,8 @@ class Runs:
 
     async def stop(self, container: str, run_id: int) -> bool:
         """Stop a run whoever started it; False when it was not going."""
+        if container not in self.sessions.verified:  # (a follower's msc may not have looked yet)
+            self.sessions.note_runner(await self.engine.containers.inspect(container))
         for _ in range(2):
             code, _, _ = await self.engine.execs.output(container, runner_argv("stop", str(run_id), self.by),
                                                         user=self._runner_user(container))

@@ -35,6 +35,7 @@ from .state import SessionRecord, StateStore
 from .views import SessionView
 
 RUNNER_CAPABILITIES = ("SETUID", "SETGID", "KILL")
+LABEL_RUNNER = "msc.runner"  # "recorder": made so that msc's runner starts as root (older sessions: none)
 WHEELHOUSE_PATH = "/wheelhouse"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 
@@ -89,6 +90,7 @@ class Sessions:
         self.cache_volume = "msc-package-cache-" + hashlib.sha256(self.home.encode()).hexdigest()[:12]
         self.files = SessionFiles(settings.state_dir / "sessions", engine)
         self.verified: dict[str, str] = {}  # container name -> ID, its labels checked in this process
+        self.recorded: set[str] = set()  # of those, the ones whose runner starts as root (LABEL_RUNNER)
 
     # -- finding ---------------------------------------------------------------------------
     def records(self) -> dict[str, SessionRecord]:
@@ -125,7 +127,7 @@ class Sessions:
         else:
             target = await self._on_engine(ref, containers)
         if target.record and target.container:
-            self.verified[target.name] = target.container.id
+            self._verified(target.container)
         if start and target.container and not target.container.running:
             await self.engine.containers.start(target.name)
         return target
@@ -231,7 +233,7 @@ class Sessions:
             name=record.container_name, image=record.image,
             labels={LABEL_SESSION: record.id, LABEL_HOME: self.home, LABEL_USER: current_user(),
                     "msc.app_type": record.app_type, "msc.image": record.image, "msc.network": record.network,
-                    "msc.install_user": record.install_user},
+                    "msc.install_user": record.install_user, LABEL_RUNNER: "recorder"},
             memory=settings.memory, pids_limit=settings.pids_limit, cpus=settings.cpus or await self._default_cpus(),
             network="none" if record.network == "none" else "bridge",
             volumes={self.cache_volume: CACHE_DIR}, volume_labels={LABEL_HOME: self.home},
@@ -261,9 +263,20 @@ class Sessions:
         except NotFound:
             raise container_gone(record) from None
         check_container(record, info, self.home, ours=record.id in self.records())
-        self.verified[record.container_name] = info.id
+        self._verified(info)
         if not info.running:
             await self.engine.containers.start(record.container_name)
+
+    def _verified(self, info: ContainerInfo) -> None:
+        self.verified[info.name] = info.id
+        self.note_runner(info)
+
+    def note_runner(self, info: ContainerInfo) -> None:
+        """How the session's runner starts, from its labels (Runs asks before each exec of it)."""
+        if info.labels.get(LABEL_RUNNER) == "recorder":
+            self.recorded.add(info.name)
+        else:  # made by an older msc: root there has no capabilities, never start anything as root
+            self.recorded.discard(info.name)
 
     async def ensure_verified(self, record: SessionRecord) -> None:
         """ensure_running once per container and process: what a run needs before its first exec."""

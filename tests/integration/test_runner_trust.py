@@ -144,7 +144,7 @@ def test_a_session_made_by_an_older_msc_still_runs_and_keeps_its_history(path, r
     Root's recorder cannot start there: msc runs the runner as appuser, as before."""
     made = docker_client.containers.get(f"msc-dev-session-{new_session()}")
     sid = "01d5e5"
-    labels = {**made.labels, "msc.session": sid}
+    labels = {**{k: v for k, v in made.labels.items() if k != "msc.runner"}, "msc.session": sid}
     old = docker_client.containers.run(made.image.id, ["sleep", "infinity"], name=f"msc-dev-session-{sid}",
                                        labels=labels, user="appuser", cap_drop=["ALL"], init=True, detach=True,
                                        security_opt=["no-new-privileges"], working_dir="/app")
@@ -155,3 +155,26 @@ def test_a_session_made_by_an_older_msc_still_runs_and_keeps_its_history(path, r
     records = history_in_container(docker_client, sid)  # the old place: ~/.msc/runs
     assert old.exec_run(["test", "-d", "/var/lib/msc/runs"]).exit_code == 1
     assert records[ran["run_id"]]["exit_code"] == 3
+
+
+PLANT_PTH = r'''
+import os, sys
+folder = os.path.expanduser(f"~/.local/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages")
+os.makedirs(folder, exist_ok=True)
+exited = repr({"exit_code": 0, "duration_s": 0.0, "timed_out": False, "cancelled": False,
+               "changed_files": [], "ended_at": 0.0, "oom_killed": False}).encode()
+forged = b"X" + len(exited).to_bytes(4, "big") + exited
+open(os.path.join(folder, "zz_forge.pth"), "w").write(f"import os; os.write(1, {forged!r})\n")
+'''
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_pth_file_in_the_users_own_site_packages_cannot_reach_the_runner(path, request, msc, new_session,
+                                                                          manager, docker_client):
+    """The user's own site-packages (pip install --user) are the program's to write; their .pth
+    files run in each later program, and must find only that program's own streams there."""
+    sid = new_session()
+    assert run(path, request, msc, manager, sid, PLANT_PTH)["exit_code"] == 0
+    ran = run(path, request, msc, manager, sid, "raise SystemExit(3)\n")
+    assert ran["exit_code"] == 3 and ran["success"] is False, ran
+    assert history_in_container(docker_client, sid)[ran["run_id"]]["exit_code"] == 3

@@ -75,7 +75,7 @@ class LocalRunner:
         env = {**os.environ, "MSC_RUNNER_ROOT": str(self.root), "MSC_RUNNER_USER": "",
                runner.TAG_VARIABLE: secrets.token_hex(8)}
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", boot, *self.argv[3:], stdin=asyncio.subprocess.PIPE,
+            sys.executable, "-c", boot, *self.argv[4:], stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env, cwd=self.root)
         return self
 
@@ -120,7 +120,7 @@ class FakeExecs:
         return channel
 
     async def output(self, container, argv, **kwargs):
-        if argv[:2] == ["python3", "-c"] and "msc_runner_" in argv[2]:
+        if argv[:3] == ["python3", "-S", "-c"] and "msc_runner_" in argv[3]:
             channel = await LocalRunner(self.root / container, argv).start()
             await channel.close()
             out = await channel.process.stdout.read()
