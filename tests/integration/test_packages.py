@@ -7,10 +7,10 @@ import json
 import signal
 import subprocess
 import sys
-import time
 import tomllib
 
 from tests.conftest import remove_home_objects
+from tests.install_window import leave_a_window_open, networks_of
 from tests.wheels import wheel
 
 
@@ -221,10 +221,6 @@ def test_install_only_network_user_code_sees_only_loopback_yet_installs_work(msc
     assert networks == {}
 
 
-def networks_of(docker_client, sid: str) -> set[str]:
-    return set(docker_client.containers.get(f"msc-dev-session-{sid}").attrs["NetworkSettings"]["Networks"])
-
-
 def test_install_only_windows_are_shared_and_never_left_open(msc, msc_home, new_session, docker_client):
     sid = new_session(network="install-only")
     assert networks_of(docker_client, sid) == set()
@@ -238,15 +234,7 @@ def test_install_only_windows_are_shared_and_never_left_open(msc, msc_home, new_
     assert {"six", "tabulate"} <= set(pip_list(docker_client, sid))
 
     # msc killed -9 with the window open: the next msc command closes it
-    killed = subprocess.Popen([sys.executable, "-m", "msc_tui", "install", sid, "cowsay"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while "bridge" not in networks_of(docker_client, sid):
-        assert time.monotonic() < deadline and killed.poll() is None, "the install never attached"
-        time.sleep(0.02)
-    killed.kill()
-    killed.wait()
-    assert "bridge" in networks_of(docker_client, sid)  # left open by the kill
+    leave_a_window_open(docker_client, sid)
     done = msc("ls")
     assert done.returncode == 0 and "closed the network window" in done.stderr
     assert networks_of(docker_client, sid) == set()

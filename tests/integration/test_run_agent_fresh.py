@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import time
 
 import pytest
 
+from tests.install_window import leave_a_window_open, networks_of
 from tests.run_agent_box import served
 
 HOSTNAME_AND_PROOF = "import socket\nopen('/app/proof.txt', 'w').write('{token}')\nprint(socket.gethostname())\n"
@@ -75,22 +74,10 @@ def test_the_agent_follows_a_docker_context_switch(msc, agents, new_session, doc
     run_proof(msc, docker_client, sid, "default again")
 
 
-def networks_of(docker_client, sid: str) -> set[str]:
-    return set(docker_client.containers.get(f"msc-dev-session-{sid}").attrs["NetworkSettings"]["Networks"])
-
-
 def test_the_agent_closes_a_window_a_killed_install_left_open(msc, agents, new_session, docker_client):
     sid = new_session(network="install-only")
     served(msc, sid)
-    killed = subprocess.Popen([sys.executable, "-m", "msc_tui", "install", sid, "cowsay"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while "bridge" not in networks_of(docker_client, sid):
-        assert time.monotonic() < deadline and killed.poll() is None, "the install never attached"
-        time.sleep(0.02)
-    killed.kill()
-    killed.wait()
-    assert "bridge" in networks_of(docker_client, sid)  # left open by the kill
+    leave_a_window_open(docker_client, sid)
 
     interfaces = "import os\nprint(' '.join(sorted(os.listdir('/sys/class/net'))))\n"
     done = msc("run", "-s", sid, "--json", "-", input=interfaces)
