@@ -211,6 +211,16 @@ def _process_start(pid: int) -> str | None:
         return None
 
 
+def _settled(run_id: int, meta: dict) -> tuple[dict, str]:
+    """A record and its state. A writer gone since `meta` was read may have written the end just
+    before it went: read again before calling the run lost."""
+    state = run_state(meta)
+    if state == "lost":
+        meta = read_meta(run_id) or meta
+        state = run_state(meta)
+    return meta, state
+
+
 def run_state(meta: dict) -> str:
     """going, finished, or lost (its runner died without writing the end: engine restart, kill -9)."""
     if "exit_code" in meta:
@@ -1274,6 +1284,7 @@ def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool) -> int:
             if state != "going":
                 for kind, payload in tail.read():
                     _send(frame(OUT_OF if kind == STDOUT else ERR_OF, run_id_prefix(tail.id) + payload))
+                meta, state = _settled(tail.id, meta)
                 _send(literal_frame(END, {**meta, "state": state}))
                 del tails[tail.id]
         if not tails and until_ended:
@@ -1304,7 +1315,8 @@ def logs_command(args: list[str]) -> int:
         _send(literal_frame(HEAD, {**meta, "code": tail.code()}))
         for kind, payload in tail.read():
             _send(frame(OUT_OF if kind == STDOUT else ERR_OF, run_id_prefix(wanted) + payload))
-        _send(literal_frame(END, {**meta, "state": run_state(meta)}))
+        meta, state = _settled(wanted, meta)
+        _send(literal_frame(END, {**meta, "state": state}))
         return 0
     return _stream_runs([wanted], follow_new=False, until_ended=True)
 
@@ -1314,7 +1326,8 @@ def history_command() -> int:
     for run_id in run_ids():
         meta = read_meta(run_id)
         if meta:
-            runs.append({**meta, "state": run_state(meta)})
+            meta, state = _settled(run_id, meta)
+            runs.append({**meta, "state": state})
     _send(repr(runs).encode())
     return 0
 
