@@ -25,6 +25,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -72,6 +73,10 @@ class ExecLog(ScrollView, can_focus=True):
         Binding("c", "clear", "Output: clear", show=False),
     ]
 
+    # `following` as last seen (the Output tab shows "⏸ End" while it is False): updated on each
+    # scroll, growth and resize, so nothing has to poll it.
+    follows: reactive[bool] = reactive(True, init=False)
+
     def __init__(self, max_lines: int = 10_000, **kwargs):
         super().__init__(**kwargs)
         self.max_lines = max_lines
@@ -97,6 +102,13 @@ class ExecLog(ScrollView, can_focus=True):
     @property
     def following(self) -> bool:
         return self.scroll_y >= self.max_scroll_y - 1
+
+    def _note_following(self) -> None:
+        self.follows = self.following
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._note_following()
 
     # -- input -----------------------------------------------------------------------------
     def feed(self, stream: str, text: str) -> None:
@@ -160,6 +172,8 @@ class ExecLog(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._rewrap()
+        self._note_following()
+        self.call_after_refresh(self._note_following)  # once the scrollbars are settled too
 
     def _rewrap(self) -> None:
         """Rows cut again for the width there is now (a resize, a scrollbar that came or went)."""
@@ -181,6 +195,7 @@ class ExecLog(ScrollView, can_focus=True):
         self.virtual_size = Size(width, len(self.rows) + extra)
         if following:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+        self._note_following()
         self.refresh()
 
     def _rows_of(self, entry: _Entry) -> int:
@@ -198,6 +213,7 @@ class ExecLog(ScrollView, can_focus=True):
         self.match_id = None
         self.virtual_size = Size(0, 0)
         self.scroll_to(y=0, animate=False, immediate=True, force=True)
+        self._note_following()
         self.refresh()
 
     def plain_lines(self) -> list[str]:
