@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
@@ -83,7 +84,10 @@ class OutputPane(TabPane):
             label += " ● pair"
         if not self.log_view.follows:
             label += " ⏸ End"
-        tab = self.query_ancestor(TabbedContent).get_tab(self)
+        try:
+            tab = self.query_ancestor(TabbedContent).get_tab(self)
+        except NoMatches:  # unmounting: a run's end may still report
+            return
         if str(tab.label) != label:
             tab.label = label
 
@@ -91,8 +95,8 @@ class OutputPane(TabPane):
     async def run(self, session: Callable[[], Awaitable[SessionRecord]]) -> tuple[SessionRecord, dict] | None:
         """Run the editor's code in `session()` (made first when there is none), the program's
         input line live meanwhile; the record and the result, or None when it could not run."""
-        log, line = self.log_view, self.program_input
-        focused = self.screen.focused
+        log, line, screen = self.log_view, self.program_input, self.screen  # (the screen: kept, as it unmounts)
+        focused = screen.focused
         self.run_started = time.monotonic()
         self.controls = RunInput()
         line.disabled = False
@@ -118,9 +122,9 @@ class OutputPane(TabPane):
             return None
         finally:
             self.controls = None
-            if self.screen.focused is line and isinstance(focused, Widget) and focused.is_attached:
+            if screen.focused is line and isinstance(focused, Widget) and focused.is_attached:
                 # At once: a focused line, once disabled, would pull the focus (and the tab) to Output.
-                self.screen.set_focus(focused)
+                screen.set_focus(focused)
             line.disabled = True
         log.flush(final=True)
         for closing in outcome_lines(result, log.total_lines - lines_before, self.app.core.settings):
