@@ -37,3 +37,40 @@ async def test_zooming_the_output_and_back_keeps_it_following(tmp_path):
             assert log.following, (log.scroll_y, log.max_scroll_y)
             assert "⏸" not in output_label(app)
 
+
+def footer_keys(app) -> dict[str, str]:
+    return {k.key: k.description for k in app.screen.query("FooterKey")}
+
+
+async def test_a_local_file_opens_with_the_focus_in_the_editor_and_the_footer_says_how_to_leave(tmp_path):
+    local = tmp_path / "app.py"
+    local.write_text("print('on disk')\n")
+    app = make_app(tmp_path)
+    app.open_path = local
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.focused is app.screen.editor and app.screen.editor.text == "print('on disk')\n"
+        keys = footer_keys(app)
+        assert keys.get("escape") == "Leave editor" and keys.get("f1") == "Help"
+        help_key = next(k for k in app.screen.query("FooterKey") if k.key == "f1")
+        assert help_key.region.right <= 80  # still on screen at 80 columns
+
+
+async def test_tab_indents_in_the_editor_and_esc_or_shift_tab_leave_it(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        editor = app.screen.editor
+        editor.load("")
+        editor.focus()
+        await pilot.pause()
+        await pilot.press("tab", "tab")
+        assert app.focused is editor and editor.text == " " * 8  # Tab indents, focus stays
+        for leave in ("escape", "shift+tab"):
+            editor.focus()
+            await pilot.pause()
+            assert footer_keys(app).get("escape") == "Leave editor"
+            await pilot.press(leave)
+            await pilot.pause()
+            assert app.focused is not editor, leave
+            assert "escape" not in footer_keys(app)  # said only where it applies

@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import TextArea
 
@@ -32,6 +33,10 @@ class EditorPane(CodeEditor):
     if TYPE_CHECKING:  # Textual types self.app as a plain App; msc's panes are shown by MscApp
         app = getters.app(MscApp)
 
+    # Tab indents here, so the footer says how the focus leaves (TextArea itself moves it on Esc;
+    # shift+tab goes back to the table).
+    BINDINGS = [Binding("escape", "leave", "Leave editor", id="editor.leave")]
+
     filename: reactive[str] = reactive("main.py")
     # A local file (msc FILE, or ctrl+o's local path): ctrl+s saves it where it is, and F5
     # runs it with its project mirrored into the session, as `msc run FILE` does.
@@ -48,6 +53,9 @@ class EditorPane(CodeEditor):
         editor = cls.code_editor(STARTER_CODE, language="python", id="editor")
         assert isinstance(editor, cls)  # (Textual types the result as a TextArea; it is made by cls)
         return editor
+
+    def action_leave(self) -> None:
+        self.screen.focus_next()
 
     # -- the title: which file, where it runs, unsaved, how to leave --------------------------------
     def _title(self) -> None:

@@ -91,12 +91,21 @@ class MainScreen(Screen):
             with TabbedContent(id="side"):
                 yield self.output
                 yield self.packages
-        yield Footer(compact=True)
+        self.footer = Footer(compact=True)
+        yield self.footer
 
     def on_mount(self) -> None:
-        if self.opening:
+        if self.opening:  # `msc app.py`: to edit it first
             self.editor.open_local(str(self.opening))
+            self.editor.focus()
         self.set_interval(0.05, self._flush_logs)
+        self.watch(self.editor, "has_focus", self._editor_focus)
+
+    def _editor_focus(self, focused: bool) -> None:
+        """The editor keeps Tab (it indents), so its Esc is in the footer: in the room of the palette's
+        hint, which 80 columns have not for both (ctrl+p still opens the palette; F1 lists it)."""
+        self.footer.show_command_palette = not focused
+        self.refresh_bindings()
 
     def _flush_logs(self) -> None:
         self.log_view.flush()
