@@ -74,3 +74,19 @@ async def test_tab_indents_in_the_editor_and_esc_or_shift_tab_leave_it(tmp_path)
             await pilot.pause()
             assert app.focused is not editor, leave
             assert "escape" not in footer_keys(app)  # said only where it applies
+
+
+async def test_ctrl_end_follows_the_output_again_from_any_pane(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await run_many_lines(pilot)
+        log, editor = app.screen.log_view, app.screen.editor
+        log.focus()
+        await pilot.press("home")
+        await pilot.pause()
+        assert not log.following and "⏸ End" in output_label(app)  # said at once, with no poll
+        editor.focus()
+        await pilot.pause()
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert log.following and "⏸" not in output_label(app) and app.focused is editor

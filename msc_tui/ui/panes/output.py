@@ -152,6 +152,26 @@ class OutputPane(TabPane):
             self.controls.eof()
             self.log_view.meta("(end of input sent)")
 
+    # -- sessions made or restored: their progress in the log -----------------------------------------
+    async def create_session(self, code: str, app_type: str | None = None) -> SessionRecord:
+        """A new session (of the app type detected in `code` when none is given)."""
+        self.log_view.meta("creating a session...")
+        record = await self.app.core.sessions.create(app_type, code=code, on_log=self._build_line)
+        self.log_view.meta(f"created {record.container_name} ({record.app_type}, {record.image})")
+        return record
+
+    async def restore_session(self, session: str, on_install: Callable[[str, str], None]) -> SessionRecord:
+        """A removed session made again: its files back, its packages reinstalled (shown by `on_install`)."""
+        self.log_view.meta(f"restoring session {session}...")
+        record = await self.app.core.restore(session, self._build_line, on_install)
+        self.log_view.meta(f"restored {record.container_name}: files back, "
+                           f"{plural(len(record.installed_packages), 'package')} reinstalled")
+        return record
+
+    def _build_line(self, line: str) -> None:
+        if line.startswith("Step "):
+            self.log_view.meta(line)
+
     # -- runs anyone starts in the session -----------------------------------------------------------
     def follow(self, container: str) -> None:
         self.container = container

@@ -18,7 +18,6 @@ from textual.widgets import Footer, TabbedContent
 from ...core.apptypes import detect_app_type
 from ...core.state import SessionRecord
 from ...errors import MscError
-from ...formatting import plural
 from ..panes.editor import EditorPane
 from ..panes.output import OutputPane
 from ..panes.packages import PackagesPane
@@ -68,6 +67,10 @@ class MainScreen(Screen):
                 show=False, priority=True),
         Binding("ctrl+l", "load_other", "Load the code someone else ran or saved under this file name",
                 id="main.load_other", show=False, priority=True),
+        # End does it in the output; End means something else in the other panes (enabled only
+        # while the output does not follow: else ctrl+end is the focused widget's)
+        Binding("ctrl+end", "follow_output", "Output: follow the end again, from any pane", id="main.follow",
+                show=False, priority=True),
     ]
 
     # The session the editor, the output and the packages work in (its watcher tells the panes).
@@ -84,11 +87,12 @@ class MainScreen(Screen):
         self.editor = EditorPane.make()
         self.output = OutputPane(self.editor)
         self.packages = PackagesPane()
+        self.side = TabbedContent(id="side")
         self.table, self.log_view = self.sessions.table, self.output.log_view
         yield self.sessions
         with Horizontal(id="work"):
             yield self.editor
-            with TabbedContent(id="side"):
+            with self.side:
                 yield self.output
                 yield self.packages
         self.footer = Footer(compact=True)
@@ -113,16 +117,14 @@ class MainScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """F6 and F9 are shown dimmed while they cannot act (nothing to stop, nothing to install):
-        the panes' reactives re-ask this when that changes."""
+        the panes' reactives re-ask this when that changes. ctrl+end acts only when there is a tail to follow."""
         if action == "cancel_run":
             return True if self.output.stoppable else None
         if action == "install_proposed":
             return True if self.packages.proposed else None
+        if action == "follow_output":
+            return None if self.log_view.follows else True
         return True
-
-    @property
-    def side(self) -> TabbedContent:
-        return self.query_one("#side", TabbedContent)
 
     # -- sessions ------------------------------------------------------------------------------
     def watch_current(self, record: SessionRecord | None) -> None:
@@ -165,28 +167,14 @@ class MainScreen(Screen):
                 record = sessions.resolve(choice.session)
                 await sessions.ensure_running(record)
             elif choice.action == "restore":
-                self.log_view.meta(f"restoring session {choice.session}...")
-                record = await self.app.core.restore(choice.session, self._build_line,
-                                                     self.packages.panel.log_view.feed)
-                self.log_view.meta(f"restored {record.container_name}: files back, "
-                                   f"{plural(len(record.installed_packages), 'package')} reinstalled")
+                record = await self.output.restore_session(choice.session, self.packages.panel.log_view.feed)
             else:
-                record = await self.create_session(choice.app_type)
+                record = await self.output.create_session(self.editor.text, choice.app_type)
         except MscError as exc:
             self.log_view.meta(f"x {exc}")
             return
         self.use_session(record)
         await self.sessions.relist()
-
-    async def create_session(self, app_type: str | None = None) -> SessionRecord:
-        self.log_view.meta("creating a session...")
-        record = await self.app.core.sessions.create(app_type, code=self.editor.text, on_log=self._build_line)
-        self.log_view.meta(f"created {record.container_name} ({record.app_type}, {record.image})")
-        return record
-
-    def _build_line(self, line: str) -> None:
-        if line.startswith("Step "):
-            self.log_view.meta(line)
 
     def action_toggle_all(self) -> None:
         self.sessions.toggle_all()
@@ -210,7 +198,7 @@ class MainScreen(Screen):
     async def _session_for_run(self) -> SessionRecord:
         """The current session; with none, a new one that the editor's text and file name go into."""
         if self.current is None:
-            self.use_session(await self.create_session(), keep_editor=True)
+            self.use_session(await self.output.create_session(self.editor.text), keep_editor=True)
             assert self.current is not None  # use_session made it current
         return self.current
 
@@ -237,6 +225,10 @@ class MainScreen(Screen):
             return
         self.side.active = "packages-tab"
         self.packages.panel.query_one("#specs").focus()
+
+    def action_follow_output(self) -> None:
+        self.side.active = "output-tab"
+        self.log_view.action_follow()
 
     def action_get_results(self) -> None:
         self.output.get_results()

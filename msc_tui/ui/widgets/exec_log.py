@@ -30,8 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.terminal_text import visible
-from ..dialogs import AskText
-from .log_actions import ask_and_save, find_match
+from .log_actions import ask_and_save, ask_search, show_next_match
 
 _PLAIN = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f-\x9f]*\Z")  # nothing a terminal would interpret (tab aside)
 _MATCH = Style(reverse=True)
@@ -256,32 +255,11 @@ class ExecLog(ScrollView, can_focus=True):
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def action_search(self) -> None:
-        self.app.push_screen(AskText("Search the output", "text to find (n: next, N: previous)", self.search_term),
-                             self._search)
-
-    def _search(self, term: str | None) -> None:
-        if term:
-            self.search_term, self.match_id = term, None
-            self.action_next_match(1)
+        ask_search(self)
 
     def action_next_match(self, step: int = 1) -> None:
         """The next (or previous) line holding the search term, shown in the middle."""
-        if not self.search_term:
-            self.notify("nothing to find yet: / searches", severity="information")
-            return
-        top = self.rows[min(int(self.scroll_y), len(self.rows) - 1)][0] if self.rows else 0
-        found = find_match(self.plain_lines(), self.first_id, self.search_term, self.match_id, top, step)
-        if found is None:
-            self.match_id = None
-            self.notify(f"{self.search_term!r} is not in the output", severity="warning")
-            self.refresh()
-            return
-        self.match_id, ids = found
-        row = next(n for n, (i, _start) in enumerate(self.rows) if i == self.match_id)
-        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 2), animate=False, immediate=True,
-                       force=True)
-        self.notify(f"match {ids.index(self.match_id) + 1} of {len(ids)} for {self.search_term!r}")
-        self.refresh()
+        show_next_match(self, step)
 
     # -- rendering -------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
