@@ -25,7 +25,8 @@ PACKAGE_DIR = Path(protocol.__file__).parent
 
 # Run by root in the session (`python3 -S -c PLACE PATH SOURCES`): standard library only. Each
 # module's bytecode is compiled here, by the interpreter that will import it, under the name its
-# tracebacks show; unchecked hash-based .pyc files, as the zip never changes under its name.
+# tracebacks show; unchecked hash-based .pyc files, as the zip never changes under its name. Fixed
+# dates (a placing at the same time writes the same layout); stored, so an import needs no zlib.
 PLACE = """\
 import base64, importlib.util, io, marshal, os, sys, zipfile
 path = sys.argv[1]
@@ -34,10 +35,10 @@ os.makedirs(os.path.dirname(path), exist_ok=True)
 with zipfile.ZipFile(io.BytesIO(base64.b64decode(sys.argv[2]))) as sources, zipfile.ZipFile(temp, "w") as placed:
     for name in sources.namelist():
         source = sources.read(name)
-        placed.writestr(name, source)
         code = compile(source, f"{path}/{name}", "exec", dont_inherit=True)
         header = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + importlib.util.source_hash(source)
-        placed.writestr(name + "c", header + marshal.dumps(code))
+        for entry, data in ((name, source), (name + "c", header + marshal.dumps(code))):
+            placed.writestr(zipfile.ZipInfo(entry, date_time=(1980, 1, 1, 0, 0, 0)), data)
 os.chmod(temp, 0o644)
 os.replace(temp, path)
 """

@@ -15,7 +15,7 @@ runs every mode); the others as the session's user:
 
 A run's whole process tree carries the exec's tag (TAG_VARIABLE) in its environment, so a kill
 finds daemons too; processes are frozen before they are killed so that a fork bomb cannot
-outrun the kill.
+outrun the kill. Each mode imports only its own modules (every exec pays for what it imports).
 """
 
 from __future__ import annotations
@@ -24,12 +24,8 @@ import os
 import sys
 
 from . import process
-from .commands import follow_command, history_command, logs_command, stop_command
 from .paths import PROGRAM_USER
 from .protocol import LEGACY_EXIT
-from .recorder import record
-from .run import run_command
-from .server import Server
 from .users import enable_site, program_account
 
 
@@ -40,15 +36,23 @@ def main(argv: list[str]) -> int:
         if process.account is None:
             return LEGACY_EXIT
         if mode != "stop":
+            from .recorder import record
+
             os._exit(record(argv))
     process.legacy_writer = os.getuid() != 0 and mode in ("run", "serve")
     if process.legacy_writer and sys.flags.no_site:
         enable_site(user_site=True)
     if mode == "run":
+        from .run import run_command
+
         run_command()
     if mode == "serve":
+        from .server import Server
+
         code = Server(argv).serve()
         os._exit(code)  # the preloaded modules' atexit handlers are not the server's to run
+    from .commands import follow_command, history_command, logs_command, stop_command
+
     if mode == "follow":
         return follow_command(argv[1:])
     if mode == "logs":

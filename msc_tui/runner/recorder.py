@@ -19,7 +19,6 @@ from .paths import RECORDS_DIR
 from .protocol import BEGIN, FINISH, RESTART, STARTED, STDERR, STDOUT, FrameReader, frame, literal_frame, read_literal
 from .relay import Watching
 from .run import exited_frame, run_command
-from .server import Server
 from .tags import kill_tree
 from .users import as_program_user, become, enable_site
 
@@ -36,6 +35,8 @@ def record(argv: list[str]) -> int:
 def _work(argv: list[str]) -> int:
     """The worker's part, as the program's user: the runner's own mode."""
     if argv[0] == "serve":
+        from .server import Server
+
         return Server(argv).serve()
     run_command()
 
