@@ -259,3 +259,37 @@ def test_the_recorder_keeps_records_the_program_cannot_touch(root):
     runs = root / "var/lib/msc/runs"
     assert runs.stat().st_uid == 0 and (runs / "000001" / "meta").stat().st_uid == 0
     assert ast.literal_eval((runs / "000001" / "meta").read_text())["exit_code"] == 3
+
+
+def test_every_file_a_run_leaves_names_its_format(root):
+    serve = Runner(root, "serve", "tester@here", "test")
+    serve.config("import packaging, time\nprint('going', flush=True)\ntime.sleep(60)\n")
+    going = serve.until(R.STARTED)
+    runs = root / "var/lib/msc/runs" if os.getuid() == 0 else root / "home/appuser/.msc/runs"
+    marker = ast.literal_eval((runs / "going" / str(going["id"])).read_text())
+    assert marker["format"] in (1, 2) and marker["id"] == going["id"] and marker["by"] == "tester@here"
+    serve.send(R.KILL)
+    serve._exited_collecting()
+    done, _, _ = serve.run("import packaging\n")  # a successful run's imports: a preload hint
+    assert serve.close() == 0 and done["exit_code"] == 0
+    meta = ast.literal_eval((runs / f"{done['id']:06d}" / "meta").read_text())
+    assert meta["format"] == marker["format"]
+    hints = ast.literal_eval((runs / f"{done['id']:06d}" / "imports").read_text())
+    assert hints == [1, "packaging"]
+
+
+def test_readers_take_what_they_know_of_the_warm_files(tmp_path, monkeypatch):
+    from msc_tui.runner import warming
+
+    for content, names in (("[1, 'numpy', 'pandas']", ["numpy", "pandas"]), ("['numpy']", ["numpy"]),
+                           ("[2, {'new': 'kind'}, 'numpy']", ["numpy"]), ("{'format': 1}", []), ("not a literal", [])):
+        (tmp_path / "hint").write_text(content)
+        assert warming.read_import_hints(str(tmp_path / "hint")) == names, content
+    monkeypatch.setattr(warming, "UNSAFE_FILE", str(tmp_path / "warm-unsafe"))
+    (tmp_path / "warm-unsafe").write_text("{'grpc': 'not fork-safe'}")  # as versions before the format wrote it
+    assert warming.unsafe_modules() == {"grpc": "not fork-safe"}
+    warming.write_unsafe_modules({**warming.unsafe_modules(), "zmq": "opens a socket at import"})
+    written = ast.literal_eval((tmp_path / "warm-unsafe").read_text())
+    assert written == {"format": 1, "grpc": "not fork-safe", "zmq": "opens a socket at import"}
+    (tmp_path / "warm-unsafe").write_text(repr({**written, "format": 7, "later": {"a": 1}}))
+    assert warming.unsafe_modules() == {"grpc": "not fork-safe", "zmq": "opens a socket at import"}
