@@ -266,7 +266,12 @@ def test_every_file_a_run_leaves_names_its_format(root):
     serve.config("import packaging, time\nprint('going', flush=True)\ntime.sleep(60)\n")
     going = serve.until(R.STARTED)
     runs = root / "var/lib/msc/runs" if os.getuid() == 0 else root / "home/appuser/.msc/runs"
-    marker = ast.literal_eval((runs / "going" / str(going["id"])).read_text())
+    marker_file = runs / "going" / str(going["id"])
+    deadline = time.monotonic() + 30
+    while not marker_file.exists():  # (written just after STARTED goes out)
+        assert time.monotonic() < deadline, "no going marker"
+        time.sleep(0.05)
+    marker = ast.literal_eval(marker_file.read_text())
     assert marker["format"] in (1, 2) and marker["id"] == going["id"] and marker["by"] == "tester@here"
     serve.send(R.KILL)
     serve._exited_collecting()
