@@ -29,7 +29,6 @@ class _Tail:
         self.offset = 0
         self.reader = FrameReader()
         self.head_sent = False
-        self.checked = 0.0
 
     def read(self) -> list[tuple[bytes, bytes]]:
         frames: list[tuple[bytes, bytes]] = []

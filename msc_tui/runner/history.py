@@ -13,7 +13,7 @@ from . import process
 from .paths import LEGACY_RUNS_DIR, RECORDS_DIR
 from .protocol import BEGIN, WARNING, frame, literal_frame, read_literal
 
-TYPE_CHECKING = False  # the type checker's imports only: typing is not loaded at start, nor `signal`
+TYPE_CHECKING = False  # what only the type checker imports (typing, enum-based signal: milliseconds per run)
 if TYPE_CHECKING:
     from typing import Any
 

@@ -17,7 +17,7 @@ from .paths import APP_DIR
 from .tags import retag
 from .users import add_user_site, set_dumpable
 
-TYPE_CHECKING = False  # the type checker's imports only: typing is not loaded at start, nor `signal`
+TYPE_CHECKING = False  # what only the type checker imports (typing, enum-based signal: milliseconds per run)
 if TYPE_CHECKING:
     import signal
     from types import CodeType, ModuleType, TracebackType

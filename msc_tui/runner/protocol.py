@@ -12,7 +12,7 @@ Imports only what the interpreter has loaded at start: a run must cost what a ba
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # the type checker's imports only: typing is not loaded at start, nor `signal`
+TYPE_CHECKING = False  # what only the type checker imports (typing, enum-based signal: milliseconds per run)
 if TYPE_CHECKING:
     from typing import Any
 

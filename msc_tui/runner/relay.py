@@ -13,7 +13,7 @@ from . import process
 from .protocol import EOF, INPUT, KILL, RESIZE, SIGNAL, STDERR, STDOUT, FrameReader, frame
 from .tags import kill_tree
 
-TYPE_CHECKING = False  # the type checker's imports only: typing is not loaded at start, nor `signal`
+TYPE_CHECKING = False  # what only the type checker imports (typing, enum-based signal: milliseconds per run)
 if TYPE_CHECKING:
     import signal
 

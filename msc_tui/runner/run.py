@@ -14,7 +14,7 @@ from .program import become_program
 from .protocol import CONFIG, EXITED, FINISH, STARTED, TAG_VARIABLE, WARNING, FrameReader, frame, literal_frame
 from .relay import Relay, open_streams
 
-TYPE_CHECKING = False  # the type checker's imports only: typing is not loaded at start, nor `signal`
+TYPE_CHECKING = False  # what only the type checker imports (typing, enum-based signal: milliseconds per run)
 if TYPE_CHECKING:
     import signal
     from typing import Callable, NoReturn

@@ -28,7 +28,7 @@ from .warming import (
     write_unsafe_modules,
 )
 
-TYPE_CHECKING = False  # the type checker's imports only: typing is not loaded at start, nor `signal`
+TYPE_CHECKING = False  # what only the type checker imports (typing, enum-based signal: milliseconds per run)
 if TYPE_CHECKING:
     from typing import NoReturn
 

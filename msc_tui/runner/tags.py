@@ -8,7 +8,7 @@ import time
 
 from .protocol import TAG_VARIABLE
 
-TYPE_CHECKING = False  # the type checker's imports only: typing is not loaded at start, nor `signal`
+TYPE_CHECKING = False  # what only the type checker imports (typing, enum-based signal: milliseconds per run)
 if TYPE_CHECKING:
     import signal
 else:

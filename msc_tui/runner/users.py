@@ -15,7 +15,7 @@ import sys
 from . import process
 from .paths import PROGRAM_USER
 
-TYPE_CHECKING = False  # the type checker's imports only: typing is not loaded at start, nor `signal`
+TYPE_CHECKING = False  # what only the type checker imports (typing, enum-based signal: milliseconds per run)
 if TYPE_CHECKING:
     import pwd
     from typing import Callable
