@@ -14,7 +14,7 @@ from typing import Annotated, Any, Awaitable, Callable
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from ..errors import MscError
 from .calls import Progress, Send, detached
@@ -60,8 +60,25 @@ async def _call(ctx: Context, what: str, work: ToolWork) -> dict[str, Any]:
         raise ToolError(f"unexpected error: {type(exc).__name__}: {exc}") from None
 
 
+class _Server(MCPServer):
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        """The SDK's own refusal of arguments that fail the schema, as one line too."""
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(bad_arguments(name, exc.__cause__)) from None
+            raise
+
+
+def bad_arguments(tool: str, error: ValidationError) -> str:
+    """'bad arguments to run_code: timeout: Input should be a valid number; session: Field required'"""
+    problems = [f"{'.'.join(str(part) for part in e['loc']) or 'arguments'}: {e['msg']}" for e in error.errors()]
+    return f"bad arguments to {tool}: {'; '.join(problems)}"
+
+
 def build(tools: Tools) -> MCPServer:
-    server: MCPServer = MCPServer("msc", instructions=INSTRUCTIONS, log_level="WARNING")
+    server = _Server("msc", instructions=INSTRUCTIONS, log_level="WARNING")
     reading = ToolAnnotations(read_only_hint=True)
 
     @server.tool(description="Make a new session (a container with its own venv and /app). Returns its id: "

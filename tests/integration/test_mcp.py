@@ -184,5 +184,4 @@ async def test_a_run_that_outlives_its_request_is_killed(msc_home, docker_client
             assert (await call(client, "run_history", session=sid, limit=1))["runs"][0]["cancelled"] is True
     if how == "client gone":  # the client closed the server's stdin with the call pending
         await until(lambda: not sleeping(), "the program outlived its client")
-        with pytest.raises(BaseException):
-            pending.result()
+        assert pending.done()  # (ended with its client, unanswered)
