@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import sys
 import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from mcp import ClientSession
@@ -93,6 +95,17 @@ async def test_auto_install_streams_apart_exit_code_and_stdin(msc_home, docker_c
         assert echoed["stdout"] == "LINE ONE\nLINE TWO\n"
         empty = await call(client, "run_code", session=sid, code="import sys\nprint(repr(sys.stdin.read()))\n")
         assert empty["stdout"] == "''\n"
+
+        notes: list[tuple[float, str | None]] = []
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            notes.append((progress, message))
+
+        slow = await client.call_tool("run_code", {"session": sid, "code": "import time\nprint('begun', flush=True)\n"
+                                                   "time.sleep(3.5)\n"}, progress_callback=on_progress)
+        assert slow.structured_content["success"] and len(notes) >= 2, notes
+        assert [p for p, _ in notes] == sorted(p for p, _ in notes)  # progress only grows
+        assert any("begun" in (m or "") for _, m in notes), notes
 
 
 async def test_a_long_output_is_capped_and_read_whole_with_run_output(msc_home, new_session):
@@ -185,3 +198,17 @@ async def test_a_run_that_outlives_its_request_is_killed(msc_home, docker_client
     if how == "client gone":  # the client closed the server's stdin with the call pending
         await until(lambda: not sleeping(), "the program outlived its client")
         assert pending.done()  # (ended with its client, unanswered)
+
+
+async def test_the_documented_client_configuration_works(msc_home, new_session):
+    """docs/mcp.md's entry: `msc` with args ["mcp"] and msc's settings in `env`, nothing else
+    but the small environment the SDK gives every server."""
+    sid = new_session()
+    msc_command = shutil.which("msc", path=str(Path(sys.executable).parent))
+    assert msc_command, "the msc script is installed beside this interpreter"
+    env = {key: os.environ[key] for key in ("MSC_HOME", "MSC_BASE_IMAGE", "MSC_CA_BUNDLE") if key in os.environ}
+    params = StdioServerParameters(command=msc_command, args=["mcp"], env=env)
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
+        await client.initialize()
+        assert [s["session"] for s in (await call(client, "list_sessions"))["sessions"]] == [sid]
+        assert (await call(client, "run_code", session=sid, code="print(6 * 7)"))["stdout"] == "42\n"
