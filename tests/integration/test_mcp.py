@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from contextlib import asynccontextmanager
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
+
+from tests.conftest import remove_home_objects
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -169,6 +172,25 @@ async def test_remove_session_needs_confirm(msc_home, docker_client, new_session
         assert (await call(client, "remove_session", session=sid, confirm=True))["removed"] == name
     assert not docker_client.containers.list(all=True, filters={"name": name})
     assert json.loads(msc("ls", "--json").stdout) == []
+
+
+async def test_a_pairs_session_follows_the_clis_rule(msc_home, docker_client, tmp_path, base_image):
+    """Another home's session: run in it and read it as `msc run -s` can; never removed."""
+    pair_env = {**os.environ, "MSC_HOME": str(tmp_path / "pair-home"), "MSC_BASE_IMAGE": base_image, "MSC_AGENT": "0"}
+    try:
+        made = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"], input="print(1)",
+                              text=True, capture_output=True, timeout=300, env=pair_env)
+        assert made.returncode == 0, made.stderr
+        sid = json.loads(made.stdout)["session"]
+        async with connected() as client:
+            assert (await call(client, "list_sessions"))["sessions"] == []  # this home's only
+            ran = await call(client, "run_code", session=sid, code="print('in their session')")
+            assert ran["stdout"] == "in their session\n", ran["stderr"]
+            line = await refused(client, "remove_session", session=sid, confirm=True)
+            assert "another msc home" in line and "removes only this home's sessions" in line
+        assert docker_client.containers.get(f"msc-dev-session-{sid}").status == "running"
+    finally:
+        remove_home_objects(docker_client, tmp_path / "pair-home")
 
 
 @pytest.mark.parametrize("how", ["cancelled", "client gone"])
