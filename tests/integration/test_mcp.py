@@ -241,3 +241,21 @@ async def test_the_documented_client_configuration_works(msc_home, new_session):
         await client.initialize()
         assert [s["session"] for s in (await call(client, "list_sessions"))["sessions"]] == [sid]
         assert (await call(client, "run_code", session=sid, code="print(6 * 7)"))["stdout"] == "42\n"
+
+
+async def test_stop_run_stops_the_run_another_call_is_waiting_for(msc_home, docker_client, new_session):
+    sid = new_session()
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    async with connected() as client, connected() as other:
+        assert (await call(other, "stop_run", session=sid))["stopped"] == []  # nothing going
+        pending = asyncio.ensure_future(call(client, "run_code", session=sid,
+                                             code="import subprocess\nsubprocess.run(['sleep', '353'])\n"))
+        deadline = time.monotonic() + 60
+        while not any(p[-1] == "sleep 353" for p in container.top()["Processes"]):
+            assert time.monotonic() < deadline, "the program did not start"
+            await asyncio.sleep(0.1)
+        stopped = await call(other, "stop_run", session=sid)
+        result = await asyncio.wait_for(pending, 60)
+        assert stopped["stopped"] == [result["run_id"]]
+        assert result["cancelled"] and result["stopped_by"] and not result["success"]
+    assert not any(p[-1] == "sleep 353" for p in container.top()["Processes"])
