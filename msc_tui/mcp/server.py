@@ -8,12 +8,13 @@ error (isError) with msc's one line, never a protocol error or a traceback.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Annotated, Any, Awaitable, Callable
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 
 from ..errors import MscError
@@ -47,10 +48,11 @@ def _sender(ctx: Context) -> Send | None:
     return send
 
 
-async def _call(ctx: Context, what: str, work: ToolWork) -> dict[str, Any]:
+async def _call(ctx: Context, what: str, work: ToolWork) -> CallToolResult:
+    """The tool's dict as structured content, and as compact JSON text for clients that read only text."""
     progress = Progress(_sender(ctx), what)
     try:
-        return await detached(work(progress), progress)
+        result = await detached(work(progress), progress)
     except MscError as exc:
         raise ToolError(" ".join(str(exc).split())) from None
     except asyncio.CancelledError:
@@ -58,6 +60,7 @@ async def _call(ctx: Context, what: str, work: ToolWork) -> dict[str, Any]:
     except Exception as exc:  # a bug: still one line for the model, the traceback on stderr
         log.exception("msc mcp: %s failed", what)
         raise ToolError(f"unexpected error: {type(exc).__name__}: {exc}") from None
+    return CallToolResult(content=[TextContent(type="text", text=json.dumps(result, ensure_ascii=False))], structured_content=result)
 
 
 class _Server(MCPServer):
@@ -91,14 +94,14 @@ def build(tools: Tools) -> MCPServer:
             task: Annotated[str | None, Field(description="what the code is for, to choose the app type")] = None,
             network: Annotated[str | None, Field(description="network policy: install-only (the default: "
                                                              "only installs reach the package index), "
-                                                             "full or none")] = None) -> dict[str, Any]:
+                                                             "full or none")] = None) -> CallToolResult:
         return await _call(ctx, "create_session",
                            lambda progress: tools.create_session(app_type, task, network, progress))
 
     @server.tool(description="This msc home's sessions, the most recently used first: id (`session`), "
                              "container name, status, app type, packages count, last run.",
                  annotations=reading)
-    async def list_sessions(ctx: Context) -> dict[str, Any]:
+    async def list_sessions(ctx: Context) -> CallToolResult:
         return await _call(ctx, "list_sessions", lambda _: tools.list_sessions())
 
     @server.tool(description="Run Python code in a session; it waits for the program to end. The result: "
@@ -120,7 +123,7 @@ def build(tools: Tools) -> MCPServer:
             auto_install: Annotated[bool, Field(description="install missing packages and rerun, round "
                                                             "after round, until the imports resolve")] = False,
             filename: Annotated[str | None, Field(description="the file name the code runs as under /app "
-                                                              "(default main.py)")] = None) -> dict[str, Any]:
+                                                              "(default main.py)")] = None) -> CallToolResult:
         return await _call(ctx, "run_code", lambda progress: tools.run_code(
             session, code, path, stdin, timeout, auto_install, filename, progress))
 
@@ -129,20 +132,20 @@ def build(tools: Tools) -> MCPServer:
     async def install_packages(
             ctx: Context, session: SESSION,
             packages: Annotated[list[str], Field(description="requirement specs, e.g. the run's "
-                                                             "missing_packages")]) -> dict[str, Any]:
+                                                             "missing_packages")]) -> CallToolResult:
         return await _call(ctx, "install_packages",
                            lambda progress: tools.install_packages(session, packages, progress))
 
     @server.tool(description="The packages a session really has (name==version) and those asked for.",
                  annotations=reading)
-    async def list_packages(ctx: Context, session: SESSION) -> dict[str, Any]:
+    async def list_packages(ctx: Context, session: SESSION) -> CallToolResult:
         return await _call(ctx, "list_packages", lambda _: tools.list_packages(session))
 
     @server.tool(description="Files in a session's folder (/app by default; /app and /tmp only): "
                              "path, size, modified.", annotations=reading)
     async def list_files(
             ctx: Context, session: SESSION,
-            path: Annotated[str | None, Field(description="a folder inside /app or /tmp")] = None) -> dict[str, Any]:
+            path: Annotated[str | None, Field(description="a folder inside /app or /tmp")] = None) -> CallToolResult:
         return await _call(ctx, "list_files", lambda _: tools.list_files(session, path))
 
     @server.tool(description="Read a file of a session (inside /app or /tmp; relative paths are under /app). "
@@ -150,14 +153,14 @@ def build(tools: Tools) -> MCPServer:
     async def read_file(
             ctx: Context, session: SESSION, path: Annotated[str, Field(description="the file's path")],
             max_bytes: Annotated[int | None, Field(description="at most this many bytes (default 65536)")] = None,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         return await _call(ctx, "read_file", lambda _: tools.read_file(session, path, max_bytes))
 
     @server.tool(description="Write a text file into a session (inside /app or /tmp; relative paths are under "
                              "/app; folders are made), e.g. data or modules the code reads.")
     async def write_file(
             ctx: Context, session: SESSION, path: Annotated[str, Field(description="the file's path")],
-            content: Annotated[str, Field(description="the whole file")]) -> dict[str, Any]:
+            content: Annotated[str, Field(description="the whole file")]) -> CallToolResult:
         return await _call(ctx, "write_file", lambda _: tools.write_file(session, path, content))
 
     @server.tool(description="A session's recent runs, anyone's, oldest first: id, by, face, file, state "
@@ -165,7 +168,7 @@ def build(tools: Tools) -> MCPServer:
     async def run_history(
             ctx: Context, session: SESSION,
             limit: Annotated[int | None, Field(description="the last this many runs (default 20)")] = None,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         return await _call(ctx, "run_history", lambda _: tools.run_history(session, limit))
 
     @server.tool(description="A slice of one run's whole output, for a result whose stdout or stderr was "
@@ -176,19 +179,19 @@ def build(tools: Tools) -> MCPServer:
             stream: Annotated[str, Field(description="stdout or stderr")] = "stdout",
             offset: Annotated[int, Field(description="byte offset to start at")] = 0,
             max_bytes: Annotated[int | None, Field(description="at most this many bytes (default 65536)")] = None,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         return await _call(ctx, "run_output", lambda _: tools.run_output(session, run, stream, offset, max_bytes))
 
     @server.tool(description="Stop the runs going in a session (whoever started them); their process trees "
                              "are killed. Returns the run ids stopped.")
-    async def stop_run(ctx: Context, session: SESSION) -> dict[str, Any]:
+    async def stop_run(ctx: Context, session: SESSION) -> CallToolResult:
         return await _call(ctx, "stop_run", lambda _: tools.stop_run(session))
 
     @server.tool(description="Remove a session: its container and everything in it. Does nothing unless "
                              "confirm is true.", annotations=ToolAnnotations(destructive_hint=True))
     async def remove_session(
             ctx: Context, session: SESSION,
-            confirm: Annotated[bool, Field(description="true to really remove it")] = False) -> dict[str, Any]:
+            confirm: Annotated[bool, Field(description="true to really remove it")] = False) -> CallToolResult:
         return await _call(ctx, "remove_session", lambda _: tools.remove_session(session, confirm))
 
     return server
