@@ -60,7 +60,8 @@ async def _call(ctx: Context, what: str, work: ToolWork) -> CallToolResult:
     except Exception as exc:  # a bug: still one line for the model, the traceback on stderr
         log.exception("msc mcp: %s failed", what)
         raise ToolError(f"unexpected error: {type(exc).__name__}: {exc}") from None
-    return CallToolResult(content=[TextContent(type="text", text=json.dumps(result, ensure_ascii=False))], structured_content=result)
+    text = json.dumps(result, ensure_ascii=False)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=result)
 
 
 class _Server(MCPServer):
