@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Annotated, Any, Awaitable, Callable
+from typing import Annotated, Any, Awaitable, Callable, cast
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.stdio import stdio_server
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 
 from ..errors import MscError
 from .calls import Progress, Send, detached
+from .pipes import piped, stdio_pipes
 from .tools import Tools
 
 INSTRUCTIONS = """\
@@ -73,6 +75,14 @@ class _Server(MCPServer):
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(bad_arguments(name, exc.__cause__)) from None
             raise
+
+    async def run_stdio_async(self) -> None:
+        """The SDK's, on asyncio's pipes (pipes.py) when stdin and stdout are pipes, as clients start us."""
+        if not (piped(0) and piped(1)):
+            return await super().run_stdio_async()
+        async with stdio_pipes() as (lines, output), stdio_server(cast(Any, lines), cast(Any, output)) as (read, write):
+            server = self._lowlevel_server  # what the SDK's own run_stdio_async runs, on other streams
+            await server.run(read, write, server.create_initialization_options())
 
 
 def bad_arguments(tool: str, error: ValidationError) -> str:

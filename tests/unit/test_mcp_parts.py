@@ -125,3 +125,30 @@ def test_other_commands_do_not_import_the_mcp_sdk():
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_protocol_pipes_keep_stray_output_off_the_wire():
+    """While serving, fd 0 and fd 1 are diverted: a stray print goes to stderr, never into the
+    protocol's output, and nothing else reads the protocol's input."""
+    code = """
+import asyncio, os, sys
+from msc_tui.mcp.pipes import piped, stdio_pipes
+
+async def main():
+    assert piped(0) and piped(1)
+    async with stdio_pipes() as (lines, output):
+        print("stray print", flush=True)
+        os.write(1, b"stray write\\n")
+        assert sys.stdin.read() == ""  # fd 0 reads /dev/null now
+        async for line in lines:
+            await output.write("echo " + line)
+            await output.flush()
+    print("restored", flush=True)
+
+asyncio.run(main())
+"""
+    done = subprocess.run([sys.executable, "-c", code], input="one\ntwo\n", capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "echo one\necho two\nrestored\n"
+    assert "stray print\nstray write\n" in done.stderr
