@@ -97,7 +97,16 @@ def test_the_kept_outputs_drop_the_oldest_past_their_limit():
     assert kept.get("c1", 1) is None and kept.get("c1", 2) == {"stdout": "bbbb", "stderr": ""}
     assert kept.get("c2", 1)["stdout"] == "cccc"
     kept.keep("c9", 1, "x" * 50, "")  # larger than the limit alone: still kept, the rest goes
-    assert kept.get("c9", 1) and kept.get("c1", 2) is None
+    assert kept.get("c9", 1) and kept.get("c1", 2) is None and kept.size == 50
+    kept.keep("c9", 1, "y", "")  # the same run again (a restored session's ids start over)
+    assert kept.get("c9", 1) == {"stdout": "y", "stderr": ""} and kept.size == 1
+
+
+def test_the_kept_outputs_keep_at_most_so_many_runs():
+    kept = KeptOutputs(runs=3)
+    for run_id in range(1, 6):
+        kept.keep("c", run_id, "o", "e")
+    assert [run_id for run_id in range(1, 6) if kept.get("c", run_id)] == [3, 4, 5] and kept.size == 6
 
 
 async def test_arguments_that_fail_the_schema_are_one_line_tool_errors():
