@@ -159,6 +159,8 @@ async def test_files_in_and_out_stay_inside_app_and_tmp(msc_home, docker_client,
         assert (await call(client, "run_code", session=sid, path="/app/tool.py"))["stdout"] == "from a file\n"
 
         assert "refused" in await refused(client, "read_file", session=sid, path="/etc/shadow")
+        await call(client, "run_code", session=sid, code="import os\nos.symlink('/etc/shadow', 'link')\n")
+        assert "not a regular file" in await refused(client, "read_file", session=sid, path="link")
         assert "refused" in await refused(client, "read_file", session=sid, path="../etc/passwd")
         assert "refused" in await refused(client, "write_file", session=sid, path="/etc/cron.d/x", content="x")
         assert "refused" in await refused(client, "list_files", session=sid, path="/root")
