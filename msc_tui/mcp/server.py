@@ -41,8 +41,7 @@ log = logging.getLogger("msc.mcp")
 
 def _sender(ctx: Context) -> Send | None:
     """Progress goes out only when the client gave a token for this request."""
-    meta: Any = ctx.request_context.meta or {}
-    if meta.get("progress_token") is None and meta.get("progressToken") is None:
+    if (ctx.request_context.meta or {}).get("progress_token") is None:
         return None
 
     async def send(progress: float, message: str) -> None:
