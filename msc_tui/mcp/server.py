@@ -55,14 +55,16 @@ async def _call(ctx: Context, what: str, work: ToolWork) -> CallToolResult:
     try:
         result = await detached(work(progress), progress)
     except MscError as exc:
-        raise ToolError(" ".join(str(exc).split())) from None
-    except asyncio.CancelledError:
-        raise
+        raise ToolError(_one_line(str(exc))) from None
     except Exception as exc:  # a bug: still one line for the model, the traceback on stderr
         log.exception("msc mcp: %s failed", what)
-        raise ToolError(f"unexpected error: {type(exc).__name__}: {exc}") from None
+        raise ToolError(_one_line(f"unexpected error: {type(exc).__name__}: {exc}")) from None
     text = json.dumps(result, ensure_ascii=False)
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=result)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 class _Server(MCPServer):
