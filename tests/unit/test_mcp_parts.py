@@ -161,3 +161,21 @@ asyncio.run(main())
     assert done.returncode == 0, done.stderr
     assert done.stdout == "echo one\necho two\nrestored\n"
     assert "stray print\nstray write\n" in done.stderr
+
+
+async def test_an_engine_that_does_not_answer_is_each_calls_one_line(tmp_path):
+    """The server starts without an engine and says so per call (a client shows a dead server
+    poorly); nothing on the wire but the protocol."""
+    from mcp import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    env = {"MSC_HOME": str(tmp_path / "home"), "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "msc_tui", "mcp"], env=env)
+    with open(tmp_path / "stderr", "w") as errors:
+        async with stdio_client(params, errlog=errors) as (read, write), ClientSession(read, write) as client:
+            await client.initialize()
+            for _ in range(2):
+                result = await client.call_tool("list_sessions", {})
+                text = result.content[0].text
+                assert result.is_error and "no-engine.sock" in text and "\n" not in text, text
+    assert "Traceback" not in (tmp_path / "stderr").read_text()
