@@ -134,7 +134,7 @@ class Agent:
         finally:
             writer.close()
 
-    async def _run(self, args, request: dict, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
+    async def _run(self, args, request: dict, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int | None:
         err = _Stream(writer, b"e")
         relayed = _RelayedInput(err)
         code_in: list[bytes] = []  # `msc run -`: the code is all of stdin
@@ -145,7 +145,7 @@ class Agent:
 
         use(console)  # this connection's task, and the two below
 
-        async def answer() -> int:
+        async def answer() -> int | None:
             if args.file == "-":
                 await stdin_done.wait()
             try:

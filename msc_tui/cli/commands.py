@@ -93,7 +93,7 @@ async def _choose_session(msc: Msc, args, code: str):
     return record
 
 
-async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int:
+async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int | None:
     """`msc run`; the run agent passes its open core and the asking process's folder."""
     if args.session is not None and not args.session.strip():
         raise UsageError("empty session name (msc ls lists the sessions; --new makes one)")
@@ -129,44 +129,32 @@ async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int:
                                    size=terminal_size() if args.tty else None, on_notice=_notice)
         finally:
             program_input.stop()
-    if result["disk_exceeded"]:
-        print(f"msc: stopped: the session has written {size(result['disk_exceeded'])}, over [limits] disk "
-              f"({msc.settings.disk}); remove what it wrote, or start a new session", file=stderr())
+    stop = result.stop_notice(msc.settings.disk)
+    if stop:
+        print(f"msc: {stop}", file=stderr())
         if not args.json:
-            return 137
-    elif result["cancelled"]:
-        who = f"stopped by {result['stopped_by']}" if result["stopped_by"] else "interrupted"
-        print(f"msc: {who}; the program's process tree was killed", file=stderr())
-        if not args.json:
-            return 130
+            return result.stopped_exit
     if args.json:
-        print_json(result)
-    else:
-        for hint in result["hints"]:
-            print(f"msc: hint: {hint}", file=stderr())
-        if result["changed_files"]:
-            shown = ", ".join(result["changed_files"][:5]) + (" ..." if len(result["changed_files"]) > 5 else "")
-            print(f"msc: the program wrote {shown} (msc cp {record.id}:/app/PATH . brings one back)",
-                  file=stderr())
-        if result["auto_installed"]:
-            print(f"msc: installed {' '.join(result['auto_installed'])}", file=stderr())
-        if result["install_error"]:
-            print(f"msc: {visible(result['install_error'])}", file=stderr())
-        if args.auto_install and result["auto_install_stopped"] and not result["success"]:
-            print(f"msc: auto-install stopped: {result['auto_install_stopped']}", file=stderr())
-        elif result["missing_packages"]:
-            print(f"msc: missing packages: {' '.join(result['missing_packages'])} "
-                  f"(msc install {record.id} {' '.join(result['missing_packages'])}, or run with --auto-install)",
-                  file=stderr())
-        if result["oom_killed"]:
-            print(f"msc: killed: out of memory (the session's limit is {msc.settings.memory or 'none'}; "
-                  "[limits] memory raises it for new sessions)", file=stderr())
-        elif result["exit_code"] == 137 and not result["timed_out"] and not result["cancelled"]:
-            print("msc: killed (SIGKILL) from outside the program", file=stderr())
-        if result["timed_out"]:
-            print(f"msc: timed out after {args.timeout or msc.settings.run_timeout}s; the program was killed",
-                  file=stderr())
-    return result["exit_code"]
+        print_json(result.as_dict())
+        return result.exit_code
+    for hint in result.hints:
+        print(f"msc: hint: {hint}", file=stderr())
+    if result.changed_files:
+        shown = ", ".join(result.changed_files[:5]) + (" ..." if len(result.changed_files) > 5 else "")
+        print(f"msc: the program wrote {shown} (msc cp {record.id}:/app/PATH . brings one back)", file=stderr())
+    if result.auto_installed:
+        print(f"msc: installed {' '.join(result.auto_installed)}", file=stderr())
+    if result.install_error:
+        print(f"msc: {visible(result.install_error)}", file=stderr())
+    if args.auto_install and result.auto_install_stopped and not result.success:
+        print(f"msc: auto-install stopped: {result.auto_install_stopped}", file=stderr())
+    elif result.missing_packages:
+        print(f"msc: missing packages: {' '.join(result.missing_packages)} "
+              f"(msc install {record.id} {' '.join(result.missing_packages)}, or run with --auto-install)",
+              file=stderr())
+    for notice in result.end_notices(msc.settings.memory, args.timeout or msc.settings.run_timeout):
+        print(f"msc: {notice}", file=stderr())
+    return result.exit_code
 
 
 async def _package_action(args, action: str) -> int:

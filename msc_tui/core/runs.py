@@ -33,9 +33,8 @@ from ..engine.execs import ExecChannel
 from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
 from . import runner
 from .files import APP_DIR
-from .imports import analyze
 from .manifest import ProjectStale
-from .returned_files import inside_app
+from .results import RunResult, run_result
 from .sessions import Sessions, container_gone, current_user
 from .state import SessionRecord
 
@@ -46,8 +45,6 @@ WARM_PER_SESSION = 2  # warm servers a client keeps per session (concurrent runs
 
 OnOutput = Callable[[str, str], None]  # ("stdout" | "stderr", text)
 OnNotice = Callable[[str, dict], None]  # ("started" | "warning", details)
-_EXCEPTION = re.compile(r"^(\w+(?:\.\w+)*(?:Error|Exception|Interrupt|Exit|Warning)|\w+Error): ?(.*)$")
-_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 
 
 @cache
@@ -159,64 +156,6 @@ class _Capture:
         return "".join(self.texts[name]) + tail
 
 
-def structured_error(stderr: str) -> dict | None:
-    """The last exception of the output as {name, value, traceback} (E2B-style).
-
-    A traceback's last exception, or a SyntaxError report (Python prints no traceback header)."""
-    marker = "Traceback (most recent call last)"
-    if marker in stderr:
-        block = stderr[stderr.rindex(marker):]
-    elif any(f"\n{name}: " in f"\n{stderr}" for name in _SYNTAX_ERRORS):
-        block = stderr
-    else:
-        return None
-    for line in reversed(block.strip().splitlines()):
-        match = _EXCEPTION.match(line)
-        if match:
-            return {"name": match[1], "value": match[2], "traceback": block.rstrip()}
-    return {"name": "Error", "value": block.strip().splitlines()[-1], "traceback": block.rstrip()}
-
-
-def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: str, stderr: str,
-               duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True,
-               local=(), run_id: int | None = None, cancelled: bool = False,
-               stopped_by: str | None = None, warm: int | None = None, oom_killed: bool = False,
-               changed: list[str] | None = None, disk_exceeded: int | None = None) -> dict:
-    """A run's result dictionary, keys in docs/api.md (the CLI's --json and the Python API return it as is).
-    `warm`: how many modules a warm server had preloaded (None: the run took the exec path)."""
-    analysis = analyze(stderr, record.session_files, local) if exit_code else None
-    return {
-        "success": exit_code == 0,
-        "exit_code": exit_code,
-        "stdout": stdout,
-        "stderr": stderr,
-        "duration_s": round(duration_s, 4),
-        "timed_out": timed_out,
-        "oom_killed": oom_killed,  # the kernel killed it for memory (exit 137)
-        "disk_exceeded": disk_exceeded,  # bytes written when msc stopped it past [limits] disk, else None
-        "cancelled": cancelled,
-        "stopped_by": stopped_by,  # user@host of whoever stopped the run from elsewhere
-        "run_id": run_id,
-        "run_path": "exec" if warm is None else "warm",
-        "preloaded_modules": warm or 0,
-        "container_available": container_available,
-        "container_supports_pip_install": container_available and record.network != "none",
-        "installed_packages": list(record.installed_packages),
-        "container_name": record.container_name,
-        "session": record.id,
-        "file": path,
-        "changed_files": inside_app(changed),  # what the program wrote under /app; session-named, so checked
-        "error": structured_error(stderr) if exit_code and container_available else None,
-        "missing_packages": analysis.distributions if analysis else [],
-        "unresolved_imports": analysis.unresolved if analysis else [],
-        "suggestions": analysis.suggestions if analysis else {},
-        "hints": analysis.hints if analysis else [],
-        "auto_installed": [],
-        "auto_install_stopped": None,
-        "install_error": None,
-    }
-
-
 DISK_POLL_S = 2.0  # how often a run's session is weighed against [limits] disk
 REMOVAL_SETTLE_S = 1.0  # a container that stopped under a run: time to see whether it is being removed
 ENGINE_GRACE_S = 15.0  # past a run's timeout, how long msc waits for an engine that went quiet
@@ -271,7 +210,7 @@ class Runs:
                       timeout: float | None = None, on_output: OnOutput | None = None, local=(), *,
                       stdin: RunInput | None = None, face: str = "api", tty: bool = False,
                       size: dict | None = None, on_notice: OnNotice | None = None, cwd: str = "",
-                      project: str | None = None) -> dict:
+                      project: str | None = None) -> RunResult:
         """Run code as /app/<filename>, in /app/<cwd>; without `stdin` its stdin is empty; `project`:
         the fingerprint /app's project must have, else ProjectStale (the program never starts)."""
         check_filename(filename)

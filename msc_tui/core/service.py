@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from ..config import Settings, load_settings
@@ -19,6 +20,7 @@ from .packages import Packages
 from .project import Project, companions as local_imports
 from .project_notes import project_notes
 from .recipe import render
+from .results import RunResult
 from .runs import OnNotice, OnOutput, RunInput, Runs
 from .sessions import Sessions
 from .state import SessionRecord, StateStore
@@ -101,7 +103,7 @@ class Msc:
                   on_output: OnOutput | None = None, rounds: int | None = None, local=(),
                   companions: dict[str, str] | None = None, stdin: RunInput | bytes | str | None = None,
                   face: str = "api", tty: bool = False, size: dict | None = None,
-                  on_notice: OnNotice | None = None, project: Project | None = None) -> dict:
+                  on_notice: OnNotice | None = None, project: Project | None = None) -> RunResult:
         """Run code; with auto_install, the correction flow: run, find every missing import,
         install them all (verified), rerun, while rounds make progress (core/correction.py).
 
@@ -138,14 +140,12 @@ class Msc:
                 for line in project_notes(sent, project, self.runs.by):
                     on_notice("project", {"text": line})
             result = await execute()
-        if auto_install and not result["success"]:
+        if auto_install and not result.success:
             rounds = self.settings.auto_install_rounds if rounds is None else rounds
             result = await Correction(self.packages, rounds).fix(
                 record, result, [code, *(companions or {}).values(), *self._project_modules(project)],
                 local, execute, on_output)
-        result["installed_packages"] = list(record.installed_packages)
-        result["project"] = sent
-        return result
+        return replace(result, installed_packages=list(record.installed_packages), project=sent)
 
     @staticmethod
     def _project_modules(project: Project | None) -> list[str]:
