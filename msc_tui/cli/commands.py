@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
 import sys
 import time
 from contextlib import asynccontextmanager, nullcontext
@@ -21,10 +18,10 @@ from ..core.packages import validate_specs
 from ..core.project import MAX_SOURCE, decode_source, read_source, scan_project
 from ..core.recipe import render
 from ..core.runs import RunInput, check_filename
-from ..core.service import Msc
+from ..core.service import Msc, chosen_endpoint
 from ..core.sessions import parse_duration
 from ..core.terminal_text import visible, visible_name
-from ..errors import EngineUnreachable, MscError, NotFound, UsageError
+from ..errors import EngineUnreachable, NotFound, UsageError
 from ..formatting import plural, size
 from .console import current, stderr, stdout
 from .program_input import terminal_size
@@ -372,12 +369,8 @@ async def restore(args) -> int:
 async def shell(args) -> int:
     async with opened() as msc:
         record = (await session_arg(msc, args.session, args)).session
-        env = msc.engine.cli_environment(dict(os.environ))
-    docker = shutil.which("docker")
-    if docker is None:
-        raise MscError("msc shell needs the docker command-line client on PATH")
-    argv = msc.sessions.shell_argv(record, docker, interactive=sys.stdin.isatty())
-    return subprocess.call(argv, env=env)
+        shell = await msc.shell(record, interactive=sys.stdin.isatty())
+    return shell.call()
 
 
 async def doctor(args) -> int:
@@ -388,14 +381,10 @@ async def doctor(args) -> int:
               "state_dir": str(settings.state_dir), "config_file": str(settings.config_file),
               "ca_bundle": settings.ca_bundle or None, "error": None}
     try:
-        from ..engine import resolve_endpoint
-
-        chosen = resolve_endpoint(settings.docker_host, settings.docker_context)
+        chosen = chosen_endpoint(settings)
         report.update(endpoint=chosen.host, context=chosen.context, chosen_by=chosen.how)
         async with opened() as msc:
-            report["engine_version"] = msc.engine.info.get("Version")
-            report["api_version"] = msc.engine.info.get("ApiVersion")
-            report["base_image_present"] = await msc.engine.images.exists(settings.base_image)
+            report.update(await msc.engine_facts())
             report["ok"] = True
     except EngineUnreachable as exc:
         report["error"] = str(exc)

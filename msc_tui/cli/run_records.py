@@ -67,9 +67,7 @@ async def _removed(msc, container: str) -> bool:
     """After a follower's stream broke: was the container removed? A removal kills it first,
     so for a moment it may still be listed, even as running."""
     for _ in range(30):
-        try:
-            await msc.engine.containers.inspect(container)
-        except NotFound:
+        if not await msc.container_exists(container):
             return True
         await asyncio.sleep(0.1)
     return False
