@@ -24,7 +24,7 @@ from ..config import load_settings
 from ..core.runs import RunInput
 from ..core.service import Msc
 from ..errors import MscError
-from . import commands, failed
+from . import failed, msc_run
 from .agent_client import HEADER, frame
 from .agent_core import FreshCores
 from .agent_place import address, open_file, peer_uid, private
@@ -152,7 +152,7 @@ class Agent:
                 async with self.cores.request() as (msc, warnings):
                     for warning in warnings:
                         print(f"msc: {warning}", file=stderr())
-                    return await commands.run(args, msc, Path(request["cwd"]))
+                    return await msc_run.run(args, msc, Path(request["cwd"]))
             except MscError as exc:
                 return failed(args, str(exc), exc.exit_code)
             except Exception as exc:  # a bug: one line, as the usual path says it

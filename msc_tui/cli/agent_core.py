@@ -5,7 +5,7 @@ msc would use: per request the endpoint is resolved again (DOCKER_HOST, the dock
 current context, [engine] host), and a different one gets a new connection; the home is
 checked again as at every msc's start (core/service.py's check_home: records re-read, install
 windows a killed install left open closed, unrecorded containers adopted). The session's
-container and its identity are checked by the run itself (cli/commands.py, core/runs.py).
+container and its identity are checked by the run itself (cli/msc_run.py, core/runs.py).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import sys
 from ..core.terminal_text import visible_name
 from ..errors import MscError, NotFound, NotRunning
 from ..formatting import clock, number, run_closing, run_header, run_outcome
-from .commands import opened
+from .command_core import opened
 from .render import print_json, table
 from .safe_output import SafeStreams
 from .targets import session_arg
