@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from ..config import load_settings
-from ..core.runs import RunInput
+from ..core.run_input import RunInput
 from ..core.service import Msc
 from ..errors import MscError
 from . import failed, msc_run

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..config import load_settings
 from ..core.imports import local_modules
 from ..core.project import MAX_SOURCE, decode_source, read_source, scan_project
-from ..core.runs import RunInput, check_filename
+from ..core.run_input import RunInput, check_filename
 from ..core.service import Msc
 from ..core.terminal_text import visible, visible_name
 from ..errors import UsageError

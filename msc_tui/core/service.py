@@ -24,7 +24,9 @@ from .project import Project, companions as local_imports
 from .project_notes import project_notes
 from .recipe import render
 from .results import RunResult
-from .runs import OnNotice, OnOutput, RunInput, Runs
+from .run_capture import OnOutput
+from .run_input import RunInput
+from .runs import OnNotice, Runs
 from .sessions import Sessions
 from .shell import ShellCommand
 from .state import SessionRecord, StateStore

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from msc_tui.core.results import RunResult
-from msc_tui.core.runs import RunInput
+from msc_tui.core.run_input import RunInput
 from msc_tui.core.service import Msc
 
 SITE = "/opt/venv/lib/python3.11/site-packages"
