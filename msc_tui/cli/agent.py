@@ -1,7 +1,7 @@
 """The run agent: one long-lived msc that runs `msc run -s ...` for short-lived `msc` processes.
 
 It keeps what a new process would pay for again: msc's imports, the engine connection, and a
-warm server in each session (core/runs.py), so a run from the command line is one warm run
+warm server in each session (core/warm_servers.py), so a run from the command line is one warm run
 plus a process start. It keeps no truth of its own: each request is checked as a fresh msc
 would check it (cli/agent_core.py). Each request is the CLI's own `run` command, with the asking process's
 folder and streams (relayed by cli/agent_client.py). Started by agent_client.start_agent;

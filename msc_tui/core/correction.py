@@ -115,7 +115,7 @@ class Correction:
                            else "nothing to install: the failure is not a missing import")
                 break
             rounds -= 1
-            round_notes = _Notes(result.hints, result.install_error)
+            round_notes = RoundNotes(result.hints, result.install_error)
             try:
                 verified = await self._install_verified(record, wanted, analysis.provides, round_notes, on_output)
             except InstallFailed as exc:
@@ -134,7 +134,7 @@ class Correction:
         return replace(result, auto_installed=installed, auto_install_stopped=stopped)
 
     async def _install_verified(self, record: SessionRecord, wanted: list[str], provides: dict[str, str],
-                                notes: _Notes, on_output) -> list[str]:
+                                notes: RoundNotes, on_output) -> list[str]:
         """One installer call for all; then each must make its module importable. When one does
         not, everything the round added is uninstalled and the rest installed again."""
         before = {p.split("==")[0].lower() for p in record.installed_packages}
@@ -155,7 +155,7 @@ class Correction:
 
 
 @dataclass
-class _Notes:
+class RoundNotes:
     """What a round's installs add to the result (hints, the installer's failure) as they go."""
 
     hints: list[str]

@@ -1,4 +1,4 @@
-"""Msc: the one core every face uses (CLI, TUI, Python API). All methods are coroutines."""
+"""Msc: the one core every face uses (CLI, TUI, Python API); what reaches the engine is a coroutine."""
 
 from __future__ import annotations
 

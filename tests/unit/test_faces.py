@@ -17,3 +17,12 @@ def test_the_cli_the_api_and_the_ui_go_through_msc():
              for path in faces if path not in PENDING
              for number, line in enumerate(path.read_text().splitlines(), 1) if REACHING_IN.search(line)]
     assert found == []
+
+
+def test_the_shell_hand_off_runs_its_command_with_its_environment():
+    import sys
+
+    from msc_tui.core.shell import ShellCommand
+
+    code = "import os, sys; sys.exit(int(os.environ['MSC_TEST_CODE']))"
+    assert ShellCommand([sys.executable, "-c", code], {"MSC_TEST_CODE": "7"}).call() == 7
