@@ -44,7 +44,7 @@ def core_run(loop, msc: Msc, record, where: Path, project_root: Path):
     def run() -> None:
         scanned = scan_project(where / "app.py", 200, 20000, cwd=where)
         result = loop.run_until_complete(msc.run(record, CODE, filename="app.py", project=scanned))
-        assert result["success"] and (where != project_root or result["project"]["sent_files"] == 0), result
+        assert result.success and (where != project_root or result.project["sent_files"] == 0), result
     return run
 
 

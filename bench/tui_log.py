@@ -62,7 +62,7 @@ async def without_ui() -> float:
         record = next(r for r in msc.sessions.records().values())
         started = time.monotonic()
         result = await msc.run(record, CODE, on_output=lambda stream, text: None)
-        assert result["success"]
+        assert result.success
         return time.monotonic() - started
     finally:
         await msc.close()

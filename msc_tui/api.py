@@ -11,7 +11,7 @@ import asyncio
 import threading
 
 from .config import Settings
-from .core.runs import run_result
+from .core.results import run_result
 from .core.service import Msc
 from .errors import ContainerGone, MscError
 
@@ -84,10 +84,11 @@ class DockerManager:
         try:
             if files:
                 self.put_files(container_name, files)
-            return self._call(self._msc.run(record, code, filename=filename, timeout=timeout,
-                                            auto_install=auto_install, stdin=stdin, face="api"))
+            result = self._call(self._msc.run(record, code, filename=filename, timeout=timeout,
+                                              auto_install=auto_install, stdin=stdin, face="api"))
         except ContainerGone as exc:
-            return run_result(record, f"/app/{filename}", None, "", str(exc), container_available=False)
+            result = run_result(record, f"/app/{filename}", None, "", str(exc), container_available=False)
+        return result.as_dict()
 
     def put_files(self, container_name: str, files: dict) -> None:
         """Write {path: bytes or str} into the session's /app (relative paths, folders made;

@@ -1,7 +1,7 @@
 """The run agent: one long-lived msc that runs `msc run -s ...` for short-lived `msc` processes.
 
 It keeps what a new process would pay for again: msc's imports, the engine connection, and a
-warm server in each session (core/runs.py), so a run from the command line is one warm run
+warm server in each session (core/warm_servers.py), so a run from the command line is one warm run
 plus a process start. It keeps no truth of its own: each request is checked as a fresh msc
 would check it (cli/agent_core.py). Each request is the CLI's own `run` command, with the asking process's
 folder and streams (relayed by cli/agent_client.py). Started by agent_client.start_agent;
@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 
 from ..config import load_settings
-from ..core.runs import RunInput
+from ..core.run_input import RunInput
 from ..core.service import Msc
 from ..errors import MscError
 from ..runner.protocol import HEADER_SIZE, frame, read_header
-from . import commands, failed
+from . import failed, msc_run
 from .agent_core import FreshCores
 from .agent_place import address, open_file, peer_uid, private
 from .console import Console, stderr, use
@@ -134,7 +134,7 @@ class Agent:
         finally:
             writer.close()
 
-    async def _run(self, args, request: dict, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
+    async def _run(self, args, request: dict, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int | None:
         err = _Stream(writer, b"e")
         relayed = _RelayedInput(err)
         code_in: list[bytes] = []  # `msc run -`: the code is all of stdin
@@ -145,14 +145,14 @@ class Agent:
 
         use(console)  # this connection's task, and the two below
 
-        async def answer() -> int:
+        async def answer() -> int | None:
             if args.file == "-":
                 await stdin_done.wait()
             try:
                 async with self.cores.request() as (msc, warnings):
                     for warning in warnings:
                         print(f"msc: {warning}", file=stderr())
-                    return await commands.run(args, msc, Path(request["cwd"]))
+                    return await msc_run.run(args, msc, Path(request["cwd"]))
             except MscError as exc:
                 return failed(args, str(exc), exc.exit_code)
             except Exception as exc:  # a bug: one line, as the usual path says it

@@ -5,7 +5,7 @@ msc would use: per request the endpoint is resolved again (DOCKER_HOST, the dock
 current context, [engine] host), and a different one gets a new connection; the home is
 checked again as at every msc's start (core/service.py's check_home: records re-read, install
 windows a killed install left open closed, unrecorded containers adopted). The session's
-container and its identity are checked by the run itself (cli/commands.py, core/runs.py).
+container and its identity are checked by the run itself (cli/msc_run.py, core/runs.py).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 from ..config import Settings
-from ..core.service import Msc
-from ..engine.client import resolve_endpoint
+from ..core.service import Msc, chosen_endpoint
 
 
 class FreshCores:
@@ -32,8 +31,7 @@ class FreshCores:
     async def request(self) -> AsyncIterator[tuple[Msc, list[str]]]:
         """(the core, the warnings a fresh msc would print at its start) for one request."""
         async with self._switching:
-            endpoint = resolve_endpoint(self.settings.docker_host, self.settings.docker_context)
-            if endpoint != self.current.engine.chosen:
+            if chosen_endpoint(self.settings) != self.current.endpoint:
                 await self._switch()
             msc = self.current
             self._users[msc] += 1

@@ -6,7 +6,7 @@ import argparse
 
 from .. import __version__
 from ..config import APP_TYPES, NETWORK_POLICIES
-from . import commands, run_records
+from . import cleanup_commands, engine_commands, msc_run, package_commands, run_records, session_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="pass escape sequences from the session to this terminal as they are "
                             "(by default they are shown as text, like cat -v)")
 
-    p = command("run", commands.run, "run a Python file (or - for stdin) in a dev session")
+    p = command("run", msc_run.run, "run a Python file (or - for stdin) in a dev session")
     p.add_argument("file", help="the Python file to run, or - to read the code from stdin")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--session", "-s", metavar="NAME", help="session id or container name to run in")
@@ -59,38 +59,38 @@ def build_parser() -> argparse.ArgumentParser:
     raw_flag(p)
     json_flag(p)
 
-    p = command("install", commands.install, "install packages into a session")
+    p = command("install", package_commands.install, "install packages into a session")
     p.add_argument("session")
     p.add_argument("specs", nargs="+", metavar="SPEC", help="requirement specs, e.g. pandas 'numpy>=2'")
     json_flag(p)
 
-    p = command("uninstall", commands.uninstall, "uninstall packages from a session")
+    p = command("uninstall", package_commands.uninstall, "uninstall packages from a session")
     p.add_argument("session")
     p.add_argument("specs", nargs="+", metavar="NAME")
     json_flag(p)
 
-    p = command("packages", commands.packages, "list the packages a session really has")
+    p = command("packages", package_commands.packages, "list the packages a session really has")
     p.add_argument("session")
     p.add_argument("--requirements", action="store_true", help="print them as requirements.txt")
     json_flag(p)
 
-    p = command("ls", commands.ls, "list sessions and their containers")
+    p = command("ls", session_commands.ls, "list sessions and their containers")
     p.add_argument("--all", action="store_true", help="also containers msc did not create")
     p.add_argument("--size", action="store_true",
                    help="also each container's disk size and its warm servers' memory (slower)")
     json_flag(p)
 
-    p = command("rm", commands.rm, "remove sessions' containers (and their records)")
+    p = command("rm", session_commands.rm, "remove sessions' containers (and their records)")
     p.add_argument("sessions", nargs="+", metavar="SESSION")
     p.add_argument("--keep-record", action="store_true", help="keep the record so `msc restore` works")
     p.add_argument("--force", action="store_true",
                    help="also another MSC_HOME's session or a container msc did not make")
     json_flag(p)
 
-    p = command("df", commands.df, "what msc uses on this engine and in MSC_HOME, and what is reclaimable")
+    p = command("df", cleanup_commands.df, "what msc uses on this engine and in MSC_HOME, and what is reclaimable")
     json_flag(p)
 
-    p = command("clean", commands.clean, "remove this home's old sessions, unused images, cache, stale records")
+    p = command("clean", cleanup_commands.clean, "remove this home's old sessions, unused images, cache, stale records")
     p.add_argument("--sessions", action="store_true", help="this home's sessions (the default kind)")
     p.add_argument("--images", action="store_true",
                    help="images msc built that no container uses, keeping per app type the newest "
@@ -107,29 +107,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     json_flag(p)
 
-    p = command("cp", commands.cp, "copy files between here and a session (S:/app/path), like docker cp")
+    p = command("cp", session_commands.cp, "copy files between here and a session (S:/app/path), like docker cp")
     p.add_argument("source", metavar="SRC", help="a local path, or SESSION:PATH (inside /app or /tmp)")
     p.add_argument("target", metavar="DST", help="a local path, or SESSION:PATH (inside /app or /tmp)")
     json_flag(p)
 
-    p = command("files", commands.files, "list the files in a session's /app")
+    p = command("files", session_commands.files, "list the files in a session's /app")
     p.add_argument("session")
     json_flag(p)
 
-    p = command("build", commands.build, "build (once) the image for an app type")
+    p = command("build", engine_commands.build, "build (once) the image for an app type")
     p.add_argument("--app-type", choices=APP_TYPES, default=None, help="default: the configured one")
     p.add_argument("--dockerfile", action="store_true", help="print the rendered Dockerfile and exit")
     json_flag(p)
 
-    p = command("restore", commands.restore, "recreate a session whose container was removed")
+    p = command("restore", session_commands.restore, "recreate a session whose container was removed")
     p.add_argument("session")
     json_flag(p)
 
-    p = command("shell", commands.shell, "open an interactive shell in a session as appuser")
+    p = command("shell", session_commands.shell, "open an interactive shell in a session as appuser")
     p.add_argument("session")
 
-    command("mcp", commands.mcp, "serve msc's tools to an AI agent over the Model Context Protocol (stdio)")
+    command("mcp", engine_commands.mcp, "serve msc's tools to an AI agent over the Model Context Protocol (stdio)")
 
-    p = command("doctor", commands.doctor, "check the engine, the base image and msc's paths")
+    p = command("doctor", engine_commands.doctor, "check the engine, the base image and msc's paths")
     json_flag(p)
     return parser

@@ -14,7 +14,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-from ..core.runs import RunInput
+from ..core.run_input import RunInput
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite

@@ -14,7 +14,7 @@ import sys
 from ..core.terminal_text import visible_name
 from ..errors import MscError, NotFound, NotRunning
 from ..formatting import clock, number, run_closing, run_header, run_outcome
-from .commands import opened
+from .command_core import opened
 from .render import print_json, table
 from .safe_output import SafeStreams
 from .targets import session_arg
@@ -67,9 +67,7 @@ async def _removed(msc, container: str) -> bool:
     """After a follower's stream broke: was the container removed? A removal kills it first,
     so for a moment it may still be listed, even as running."""
     for _ in range(30):
-        try:
-            await msc.engine.containers.inspect(container)
-        except NotFound:
+        if not await msc.container_exists(container):
             return True
         await asyncio.sleep(0.1)
     return False

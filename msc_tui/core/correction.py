@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import ast
 import json
+from dataclasses import dataclass, replace
 from typing import Awaitable, Callable
 
 from ..errors import InstallFailed
 from .imports import CURATED, NAMESPACES, analyze, missing_modules
 from .packages import Packages
+from .results import RunResult
 from .state import SessionRecord
 
 _HANDLED = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
@@ -89,12 +91,12 @@ class Correction:
             raise InstallFailed(f"could not check imports in {record.container_name}: {err.strip()[-200:]}")
         return json.loads(out)
 
-    async def fix(self, record: SessionRecord, result: dict, sources: list[str], local,
-                  execute: Callable[[], Awaitable[dict]], on_output=None) -> dict:
+    async def fix(self, record: SessionRecord, result: RunResult, sources: list[str], local,
+                  execute: Callable[[], Awaitable[RunResult]], on_output=None) -> RunResult:
         """Install what the failed run and its code miss, rerun; round after round."""
         installed: list[str] = []
         rounds, stopped = self.rounds, None
-        while not result["success"]:
+        while not result.success:
             if rounds <= 0:
                 stopped = "bound reached: run.auto_install_rounds"
                 break
@@ -102,37 +104,37 @@ class Correction:
                 stopped = "network policy none: nothing can be installed"
                 break
             probed = list(dict.fromkeys(_probe_name(m) for m in code_imports(sources)))
-            missing = [*missing_modules(result["stderr"]), *await self.not_importable(record, probed)]
+            missing = [*missing_modules(result.stderr), *await self.not_importable(record, probed)]
             analysis = analyze("", record.session_files, local, modules=list(dict.fromkeys(missing)))
-            result.update(missing_packages=analysis.distributions, unresolved_imports=analysis.unresolved,
-                          suggestions=analysis.suggestions)
-            result["hints"] = list(dict.fromkeys([*result["hints"], *analysis.hints]))
+            result = replace(result, missing_packages=analysis.distributions, unresolved_imports=analysis.unresolved,
+                             suggestions=analysis.suggestions,
+                             hints=list(dict.fromkeys([*result.hints, *analysis.hints])))
             wanted = [d for d in analysis.distributions if d not in installed]
             if not wanted:
                 stopped = ("no progress: nothing left that msc can install" if installed or missing
                            else "nothing to install: the failure is not a missing import")
                 break
             rounds -= 1
+            round_notes = RoundNotes(result.hints, result.install_error)
             try:
-                verified = await self._install_verified(record, wanted, analysis.provides, result, on_output)
+                verified = await self._install_verified(record, wanted, analysis.provides, round_notes, on_output)
             except InstallFailed as exc:
-                result["install_error"] = str(exc)
+                result = replace(result, hints=round_notes.hints, install_error=str(exc))
                 stopped = "install failed"
                 break
+            result = replace(result, hints=round_notes.hints, install_error=round_notes.install_error)
             if not verified:
                 stopped = "no progress: the installs did not provide the missing modules"
                 break
             installed += verified
-            carried = {k: result[k] for k in ("hints", "install_error")}
+            carried = result
             result = await execute()
-            result["hints"] = list(dict.fromkeys([*carried["hints"], *result["hints"]]))
-            result["install_error"] = result["install_error"] or carried["install_error"]
-        result["auto_installed"] = installed
-        result["auto_install_stopped"] = stopped
-        return result
+            result = replace(result, hints=list(dict.fromkeys([*carried.hints, *result.hints])),
+                             install_error=result.install_error or carried.install_error)
+        return replace(result, auto_installed=installed, auto_install_stopped=stopped)
 
     async def _install_verified(self, record: SessionRecord, wanted: list[str], provides: dict[str, str],
-                                result: dict, on_output) -> list[str]:
+                                notes: RoundNotes, on_output) -> list[str]:
         """One installer call for all; then each must make its module importable. When one does
         not, everything the round added is uninstalled and the rest installed again."""
         before = {p.split("==")[0].lower() for p in record.installed_packages}
@@ -144,9 +146,17 @@ class Correction:
         added = [p.split("==")[0] for p in record.installed_packages if p.split("==")[0].lower() not in before]
         await self.packages.uninstall(record, added, on_output)
         reports = [f"{d} does not provide {provides[d]}" for d in wrong]
-        result["install_error"] = "; ".join(reports)
-        result["hints"] = [*result["hints"], *reports]
+        notes.install_error = "; ".join(reports)
+        notes.hints = [*notes.hints, *reports]
         kept = [d for d in wanted if d not in wrong]
         if kept:
             await self.packages.install(record, kept, on_output)
         return kept
+
+
+@dataclass
+class RoundNotes:
+    """What a round's installs add to the result (hints, the installer's failure) as they go."""
+
+    hints: list[str]
+    install_error: str | None

@@ -1,4 +1,4 @@
-"""Running code in a session through its runner, and reading the session's run history.
+"""Running code in a session through its runner (the history it keeps: core/run_history.py).
 
 A run goes through the session runner (msc_tui/runner/, placed in the container the first
 time it is needed). The code, the program's input and signals travel as frames on an exec's
@@ -16,12 +16,9 @@ serve, with no difference but speed.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import marshal
-import re
 import secrets
 import socket
-from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable
 
 from ..engine import Engine
@@ -31,21 +28,19 @@ from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
 from ..runner import protocol as runner
 from . import runner_ship
 from .files import APP_DIR
-from .imports import analyze
 from .manifest import ProjectStale
-from .returned_files import inside_app
+from .results import RunResult, run_result
+from .run_capture import Capture, OnOutput
+from .run_history import RunEvent, RunHistory
+from .run_input import RunInput, check_filename
 from .sessions import Sessions, container_gone, current_user
 from .state import SessionRecord
+from .warm_servers import WarmServers
 
-CAPTURE_LIMIT = 8 * 1024 * 1024  # per stream kept for the result; streaming shows everything
 RUNNER_DIR = "/opt/msc"
 KILL_GRACE_S = 5  # how long a cancelled run's runner gets to report before msc kills from outside
-WARM_PER_SESSION = 2  # warm servers a client keeps per session (concurrent runs beyond take the exec path)
 
-OnOutput = Callable[[str, str], None]  # ("stdout" | "stderr", text)
 OnNotice = Callable[[str, dict], None]  # ("started" | "warning", details)
-_EXCEPTION = re.compile(r"^(\w+(?:\.\w+)*(?:Error|Exception|Interrupt|Exit|Warning)|\w+Error): ?(.*)$")
-_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 
 
 def runner_argv(*args: str) -> list[str]:
@@ -67,133 +62,27 @@ def identity() -> str:
     return f"{current_user()}@{socket.gethostname()}"
 
 
-MAX_FILENAME = 200
-
-
-def check_filename(name: str) -> str:
-    """Every face's check of a session file name: a relative path ending in .py, inside /app."""
-    if len(name) > MAX_FILENAME:
-        raise UsageError(f"session file name too long ({len(name)} characters; at most {MAX_FILENAME})")
-    if not re.fullmatch(r"[\w.-]+(/[\w.-]+)*\.py", name) or ".." in name.split("/"):
-        raise UsageError(f"bad session file name {name!r} (a relative path ending in .py)")
-    return name
-
-
-class RunInput:
-    """What a run's caller sends while it goes: the program's input, EOF, signals, a kill.
-
-    Safe to call before the run has started (frames wait) and after it ended (dropped)."""
-
-    def __init__(self, data: bytes | str | None = None, eof: bool = False):
-        self.frames: asyncio.Queue[bytes] = asyncio.Queue()
-        if data:
-            self.send(data)
-        if eof:
-            self.eof()
-
-    def send(self, data: bytes | str) -> None:
-        self.frames.put_nowait(runner.frame(runner.INPUT, data.encode() if isinstance(data, str) else data))
-
-    def eof(self) -> None:
-        self.frames.put_nowait(runner.frame(runner.EOF))
-
-    def interrupt(self) -> None:
-        """Ctrl-C: SIGINT to the program's process group (KeyboardInterrupt in Python)."""
-        self.frames.put_nowait(runner.frame(runner.SIGNAL, b"2"))
-
-    def kill(self) -> None:
-        """End the program's whole process tree."""
-        self.frames.put_nowait(runner.frame(runner.KILL))
-
-    def resize(self, rows: int, cols: int) -> None:
-        self.frames.put_nowait(runner.frame(runner.RESIZE, marshal.dumps({"rows": rows, "cols": cols}, 4)))
-
-
-@dataclass
-class _Capture:
-    """Decodes output incrementally (a UTF-8 char can span frames) and keeps a bounded copy."""
-
-    on_output: OnOutput | None
-    texts: dict[str, list[str]] = field(default_factory=lambda: {"stdout": [], "stderr": []})
-    sizes: dict[str, int] = field(default_factory=lambda: {"stdout": 0, "stderr": 0})
-
-    def __post_init__(self):
-        self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in self.texts}
-
-    def __call__(self, name: str, data: bytes) -> None:
-        text = self.decoders[name].decode(data)
-        if self.sizes[name] < CAPTURE_LIMIT:
-            self.texts[name].append(text)
-            self.sizes[name] += len(text)
-        if self.on_output and text:
-            self.on_output(name, text)
-
-    def result(self, name: str) -> str:
-        tail = self.decoders[name].decode(b"", final=True)
-        return "".join(self.texts[name]) + tail
-
-
-def structured_error(stderr: str) -> dict | None:
-    """The last exception of the output as {name, value, traceback} (E2B-style).
-
-    A traceback's last exception, or a SyntaxError report (Python prints no traceback header)."""
-    marker = "Traceback (most recent call last)"
-    if marker in stderr:
-        block = stderr[stderr.rindex(marker):]
-    elif any(f"\n{name}: " in f"\n{stderr}" for name in _SYNTAX_ERRORS):
-        block = stderr
-    else:
-        return None
-    for line in reversed(block.strip().splitlines()):
-        match = _EXCEPTION.match(line)
-        if match:
-            return {"name": match[1], "value": match[2], "traceback": block.rstrip()}
-    return {"name": "Error", "value": block.strip().splitlines()[-1], "traceback": block.rstrip()}
-
-
-def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: str, stderr: str,
-               duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True,
-               local=(), run_id: int | None = None, cancelled: bool = False,
-               stopped_by: str | None = None, warm: int | None = None, oom_killed: bool = False,
-               changed: list[str] | None = None, disk_exceeded: int | None = None) -> dict:
-    """A run's result dictionary, keys in docs/api.md (the CLI's --json and the Python API return it as is).
-    `warm`: how many modules a warm server had preloaded (None: the run took the exec path)."""
-    analysis = analyze(stderr, record.session_files, local) if exit_code else None
-    return {
-        "success": exit_code == 0,
-        "exit_code": exit_code,
-        "stdout": stdout,
-        "stderr": stderr,
-        "duration_s": round(duration_s, 4),
-        "timed_out": timed_out,
-        "oom_killed": oom_killed,  # the kernel killed it for memory (exit 137)
-        "disk_exceeded": disk_exceeded,  # bytes written when msc stopped it past [limits] disk, else None
-        "cancelled": cancelled,
-        "stopped_by": stopped_by,  # user@host of whoever stopped the run from elsewhere
-        "run_id": run_id,
-        "run_path": "exec" if warm is None else "warm",
-        "preloaded_modules": warm or 0,
-        "container_available": container_available,
-        "container_supports_pip_install": container_available and record.network != "none",
-        "installed_packages": list(record.installed_packages),
-        "container_name": record.container_name,
-        "session": record.id,
-        "file": path,
-        "changed_files": inside_app(changed),  # what the program wrote under /app; session-named, so checked
-        "error": structured_error(stderr) if exit_code and container_available else None,
-        "missing_packages": analysis.distributions if analysis else [],
-        "unresolved_imports": analysis.unresolved if analysis else [],
-        "suggestions": analysis.suggestions if analysis else {},
-        "hints": analysis.hints if analysis else [],
-        "auto_installed": [],
-        "auto_install_stopped": None,
-        "install_error": None,
-    }
-
-
 DISK_POLL_S = 2.0  # how often a run's session is weighed against [limits] disk
 REMOVAL_SETTLE_S = 1.0  # a container that stopped under a run: time to see whether it is being removed
 ENGINE_GRACE_S = 15.0  # past a run's timeout, how long msc waits for an engine that went quiet
+
+
+async def _watch_disk(engine: Engine, container: str, disk: str, controls: RunInput, overrun: dict) -> None:
+    """Stop the run (as a second Ctrl-C would) once the session's writable layer passes
+    `[limits] disk`: overlay2 on this kind of host has no per-container quota to enforce it."""
+    limit = parse_memory(disk)
+    if not limit:
+        return
+    while True:
+        await asyncio.sleep(DISK_POLL_S)
+        try:
+            size = (await engine.containers.inspect(container, size=True)).size_rw or 0
+        except MscError:
+            continue
+        if size > limit:
+            overrun["size"] = size
+            controls.kill()
+            return
 
 
 class _RunnerMissing(Exception):
@@ -209,17 +98,6 @@ class _WarmLost(Exception):
     """A warm server ended before it took the run (idle exit, restart): the run has not begun."""
 
 
-@dataclass
-class RunEvent:
-    """What a follower sees: a run starts (meta, with its code), prints, or ends (meta)."""
-
-    kind: str  # "start" | "output" | "end" | "changed" (a session file, meta: file, mtime)
-    run_id: int
-    meta: dict = field(default_factory=dict)
-    stream: str = ""
-    text: str = ""
-
-
 class Runs:
     def __init__(self, engine: Engine, sessions: Sessions, warm: bool = True):
         self.engine = engine
@@ -227,25 +105,20 @@ class Runs:
         self.client = secrets.token_hex(6)  # tells this msc's runs from others' in followers
         self.by = identity()
         self.warm = warm
-        self._idle: dict[str, list[ExecChannel]] = {}  # warm servers waiting, per container
-        self._serving: dict[str, int] = {}  # warm servers open (idle or busy), per container
-        self._cold: set[str] = set()  # containers whose runner cannot serve warm
+        self.servers = WarmServers()
         self._legacy: set[str] = set()  # containers whose runner cannot start as root (older sessions)
-        self._ids: dict[str, str] = {}  # container name -> the ID its warm servers run in
+        self.records = RunHistory(engine, runner_argv, self.place_runner)
 
     async def close(self) -> None:
-        """End this client's warm servers (each exits when its stream closes)."""
-        idle, self._idle = self._idle, {}
-        for channels in idle.values():
-            for channel in channels:
-                await self._release(channel, reuse=False)
+        """End this client's warm servers."""
+        await self.servers.close()
 
     # -- running ------------------------------------------------------------------------------------
     async def execute(self, record: SessionRecord, code: str, filename: str = "main.py",
                       timeout: float | None = None, on_output: OnOutput | None = None, local=(), *,
                       stdin: RunInput | None = None, face: str = "api", tty: bool = False,
                       size: dict | None = None, on_notice: OnNotice | None = None, cwd: str = "",
-                      project: str | None = None) -> dict:
+                      project: str | None = None) -> RunResult:
         """Run code as /app/<filename>, in /app/<cwd>; without `stdin` its stdin is empty; `project`:
         the fingerprint /app's project must have, else ProjectStale (the program never starts)."""
         check_filename(filename)
@@ -256,7 +129,7 @@ class Runs:
         config = {"code": code, "file": filename, "timeout": timeout, "by": self.by, "face": face,
                   "client": self.client, "tty": tty, "size": size, "warm_imports": settings.warm_imports,
                   "idle_s": settings.warm_idle or None, "cwd": cwd, "project": project}
-        capture = _Capture(on_output)
+        capture = Capture(on_output)
         # The host-side bookkeeping (file kept under MSC_HOME, record touched) overlaps with
         # the run, off its critical path.
         bookkeeping = asyncio.get_running_loop().run_in_executor(None, self._keep, record, filename, code)
@@ -287,11 +160,12 @@ class Runs:
         that has gone replaced (then the exec path taken), and it goes again."""
         warm_tries = 2 if self.warm else 0
         await self.sessions.ensure_verified(record)
-        await self._forget_if_replaced(record.container_name, self.sessions.verified[record.container_name])
+        name = record.container_name
+        await self.servers.forget_if_replaced(name, self.sessions.verified[name])
         for _ in range(5):
             try:
-                channel = await self._warm_channel(record.container_name) if warm_tries else None
-                return await self._run_once(record.container_name, config, controls, capture, on_notice, channel)
+                channel = await self.servers.take(name, lambda: self._start_warm(name)) if warm_tries else None
+                return await self._run_once(name, config, controls, capture, on_notice, channel)
             except NotRunning:
                 await self.sessions.ensure_running(record)
             except _RunnerMissing:
@@ -304,36 +178,9 @@ class Runs:
                 raise container_gone(record) from None
         raise EngineError(f"session {record.id}: its runner could not be started")
 
-    async def _forget_if_replaced(self, name: str, container_id: str) -> None:
-        """A session removed and restored keeps its name, not its ID: the old container's warm
-        servers (and what was learnt about its runner) are dropped."""
-        if self._ids.setdefault(name, container_id) == container_id:
-            return
-        self._ids[name] = container_id
-        self._cold.discard(name)
-        for channel in self._idle.pop(name, []):
-            await self._release(channel, reuse=False)
-        self._serving.pop(name, None)
-
-    async def _warm_channel(self, container: str) -> ExecChannel | None:
-        """A warm server for this run: an idle one, a new one, or None (take the exec path)."""
-        if container in self._cold:
-            return None
-        if self._idle.get(container):
-            return self._idle[container].pop()
-        if self._serving.get(container, 0) >= WARM_PER_SESSION:
-            return None
-        channel = await self.engine.execs.open(container, runner_argv("serve", self.by, "warm"),
-                                               user=self._runner_user(container), workdir=APP_DIR)
-        self._serving[container] = self._serving.get(container, 0) + 1
-        return channel
-
-    async def _release(self, channel: ExecChannel, reuse: bool) -> None:
-        if reuse:
-            self._idle.setdefault(channel.container, []).append(channel)
-            return
-        self._serving[channel.container] = max(0, self._serving.get(channel.container, 0) - 1)
-        await channel.close()
+    async def _start_warm(self, container: str) -> ExecChannel:
+        return await self.engine.execs.open(container, runner_argv("serve", self.by, "warm"),
+                                            user=self._runner_user(container), workdir=APP_DIR)
 
     async def place_runner(self, container: str) -> None:
         """Copy this version's runner into the container (root-owned, compiled once)."""
@@ -361,7 +208,8 @@ class Runs:
 
         writer = asyncio.create_task(forward_controls())
         overrun: dict = {}
-        watcher = asyncio.create_task(self._watch_disk(container, controls, overrun))
+        watcher = asyncio.create_task(_watch_disk(self.engine, container, self.sessions.settings.disk, controls,
+                                                     overrun))
         timeout = config["timeout"]
         reuse = False
         try:
@@ -399,7 +247,7 @@ class Runs:
             writer.cancel()
             watcher.cancel()
             if warm is not None:
-                await self._release(channel, reuse)
+                await self.servers.release(channel, reuse)
             else:
                 await channel.close()
         if outcome is None:
@@ -410,7 +258,7 @@ class Runs:
                 raise _Legacy()
             if warm is not None and not started and code is not None:
                 if code == runner.WARM_UNAVAILABLE:
-                    self._cold.add(container)
+                    self.servers.cold.add(container)
                 raise _WarmLost()
             # Removed or stopped under the run? (A program that had started is never run twice.)
             if started:  # `docker rm -f` and `docker stop` kill first: let the container's state settle
@@ -425,23 +273,6 @@ class Runs:
         outcome["id"] = started.get("id")
         outcome["disk_exceeded"] = overrun.get("size")
         return outcome
-
-    async def _watch_disk(self, container: str, controls: RunInput, overrun: dict) -> None:
-        """Stop the run (as a second Ctrl-C would) once the session's writable layer passes
-        `[limits] disk`: overlay2 on this kind of host has no per-container quota to enforce it."""
-        limit = parse_memory(self.sessions.settings.disk)
-        if not limit:
-            return
-        while True:
-            await asyncio.sleep(DISK_POLL_S)
-            try:
-                size = (await self.engine.containers.inspect(container, size=True)).size_rw or 0
-            except MscError:
-                continue
-            if size > limit:
-                overrun["size"] = size
-                controls.kill()
-                return
 
     async def _cancel(self, channel, started: dict) -> None:
         """Ask the runner to kill the tree; if it cannot answer, kill the tagged processes from outside."""
@@ -472,22 +303,7 @@ class Runs:
         self.sessions.files.save(record, filename, code)
         self.sessions.touch(record, filename)
 
-    # -- the history ----------------------------------------------------------------------------------
-    async def _runner_output(self, container: str, *args: str) -> str:
-        for _ in range(2):
-            code, out, err = await self.engine.execs.output(container, runner_argv(*args), user="appuser")
-            if code == runner.MISSING_EXIT:
-                await self.place_runner(container)
-                continue
-            if code != 0:
-                raise EngineError(f"msc's runner failed in {container}: {err.strip()[-200:]}")
-            return out
-        raise EngineError(f"msc's runner could not be placed in {container}")
-
-    async def history(self, container: str) -> list[dict]:
-        """Every recorded run of the session, oldest first (state: going, finished or lost)."""
-        return runner.read_literal((await self._runner_output(container, "history") or "[]").encode())
-
+    # -- stopping, and the history (core/run_history.py) ---------------------------------------------
     async def stop(self, container: str, run_id: int) -> bool:
         """Stop a run whoever started it; False when it was not going."""
         if container not in self.sessions.verified:  # (a follower's msc may not have looked yet)
@@ -502,49 +318,14 @@ class Runs:
             return False
         return code == 0
 
-    async def follow(self, container: str, last: bool = False) -> AsyncIterator[RunEvent]:
-        """Runs as they happen: those going now (from their start), then every new one.
-        With `last`, the latest run too when none is going."""
-        async for event in self._events(container, "follow", *(["--last"] if last else [])):
-            yield event
+    async def history(self, container: str) -> list[dict]:
+        """Every recorded run of the session, oldest first (state: going, finished or lost)."""
+        return await self.records.history(container)
 
-    async def logs(self, container: str, run: str = "latest", follow: bool = False) -> AsyncIterator[RunEvent]:
+    def follow(self, container: str, last: bool = False) -> AsyncIterator[RunEvent]:
+        """Runs as they happen: those going now (from their start), then every new one."""
+        return self.records.follow(container, last)
+
+    def logs(self, container: str, run: str = "latest", follow: bool = False) -> AsyncIterator[RunEvent]:
         """One run's record and output; following, until it ends."""
-        async for event in self._events(container, "logs", run, *(["--follow"] if follow else [])):
-            if event.kind == "end" and event.meta.get("state") == "unknown":
-                raise NotFound(f"no run {run} in {container} (msc history lists its runs)")
-            yield event
-
-    async def _events(self, container: str, *args: str) -> AsyncIterator[RunEvent]:
-        for _ in range(2):
-            channel = await self.engine.execs.open(container, runner_argv(*args), user="appuser")
-            reader = runner.FrameReader()
-            decoders: dict[tuple[int, str], codecs.IncrementalDecoder] = {}
-            try:
-                while (message := await channel.read()) is not None:
-                    if message[0] != 1:
-                        continue
-                    for kind, payload in reader.feed(message[1]):
-                        event = _event(kind, payload, decoders)
-                        if event:
-                            yield event
-            finally:
-                await channel.close()
-            code = await channel.exit_code()
-            if code != runner.MISSING_EXIT:
-                return
-            await self.place_runner(container)
-
-
-def _event(kind: bytes, payload: bytes, decoders: dict) -> RunEvent | None:
-    if kind in (runner.OUT_OF, runner.ERR_OF):
-        run_id = int.from_bytes(payload[:4], "big")
-        stream = "stdout" if kind == runner.OUT_OF else "stderr"
-        decoder = decoders.setdefault((run_id, stream), codecs.getincrementaldecoder("utf-8")("replace"))
-        return RunEvent("output", run_id, stream=stream, text=decoder.decode(payload[4:]))
-    if kind == runner.CHANGED:
-        return RunEvent("changed", 0, meta=runner.read_literal(payload))
-    if kind in (runner.HEAD, runner.END):
-        meta = runner.read_literal(payload)
-        return RunEvent("start" if kind == runner.HEAD else "end", meta.get("id") or 0, meta=meta)
-    return None
+        return self.records.logs(container, run, follow)

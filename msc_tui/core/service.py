@@ -1,12 +1,16 @@
-"""Msc: the one core every face uses (CLI, TUI, Python API). All methods are coroutines."""
+"""Msc: the one core every face uses (CLI, TUI, Python API); what reaches the engine is a coroutine."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from dataclasses import replace
 from typing import Callable
 
 from ..config import Settings, load_settings
-from ..engine import Engine
-from ..errors import MscError
+from ..engine import Engine, resolve_endpoint
+from ..engine.client import Endpoint
+from ..errors import MscError, NotFound
 from .activity import look
 from .cleanup import Cleanup
 from .copying import Copying
@@ -19,10 +23,20 @@ from .packages import Packages
 from .project import Project, companions as local_imports
 from .project_notes import project_notes
 from .recipe import render
-from .runs import OnNotice, OnOutput, RunInput, Runs
+from .results import RunResult
+from .run_capture import OnOutput
+from .run_input import RunInput
+from .runs import OnNotice, Runs
 from .sessions import Sessions
+from .shell import ShellCommand
 from .state import SessionRecord, StateStore
 from .views import SessionView
+
+
+def chosen_endpoint(settings: Settings) -> Endpoint:
+    """Where the settings send msc (DOCKER_HOST, the docker CLI's context, [engine] host) and
+    how that was chosen, without connecting (msc doctor; the run agent, per request)."""
+    return resolve_endpoint(settings.docker_host, settings.docker_context)
 
 
 class Msc:
@@ -82,6 +96,43 @@ class Msc:
     def warnings(self) -> list[str]:
         return self.store.warnings
 
+    # -- the engine, as the faces name it ---------------------------------------------------------
+    @property
+    def endpoint(self) -> Endpoint:
+        """The engine this core is connected to, and how it was chosen."""
+        return self.engine.chosen
+
+    @property
+    def endpoint_description(self) -> str:
+        """'unix:///var/run/docker.sock', or 'context build-box (ssh://...)'."""
+        return self.engine.description
+
+    async def engine_facts(self) -> dict:
+        """What msc doctor reports of the engine: its versions, and whether the base image is here."""
+        return {"engine_version": self.engine.info.get("Version"), "api_version": self.engine.info.get("ApiVersion"),
+                "base_image_present": await self.engine.images.exists(self.settings.base_image)}
+
+    async def container_exists(self, name: str) -> bool:
+        """Whether the engine still has this container (running or not)."""
+        try:
+            await self.engine.containers.inspect(name)
+        except NotFound:
+            return False
+        return True
+
+    async def shell(self, record: SessionRecord, interactive: bool = True) -> ShellCommand:
+        """The docker CLI command handing the terminal to a shell in the session (started first)."""
+        docker = shutil.which("docker")
+        if docker is None:
+            raise MscError("msc shell needs the docker command-line client on PATH")
+        await self.sessions.ensure_running(record)
+        return ShellCommand(self.sessions.shell_argv(record, docker, interactive),
+                            self.engine.cli_environment(dict(os.environ)))
+
+    def session_file(self, record: SessionRecord, filename: str) -> str:
+        """The session file as this machine keeps it (MSC_HOME); NotFound when it has none."""
+        return self.sessions.files.read(record, filename)
+
     async def listing(self, include_all: bool = False, size: bool = False) -> list[SessionView]:
         """The sessions (msc ls, the API's list), the most recently used first; each running one
         with its last run and runs going, from its own run records (whoever made them)."""
@@ -101,7 +152,7 @@ class Msc:
                   on_output: OnOutput | None = None, rounds: int | None = None, local=(),
                   companions: dict[str, str] | None = None, stdin: RunInput | bytes | str | None = None,
                   face: str = "api", tty: bool = False, size: dict | None = None,
-                  on_notice: OnNotice | None = None, project: Project | None = None) -> dict:
+                  on_notice: OnNotice | None = None, project: Project | None = None) -> RunResult:
         """Run code; with auto_install, the correction flow: run, find every missing import,
         install them all (verified), rerun, while rounds make progress (core/correction.py).
 
@@ -138,14 +189,12 @@ class Msc:
                 for line in project_notes(sent, project, self.runs.by):
                     on_notice("project", {"text": line})
             result = await execute()
-        if auto_install and not result["success"]:
+        if auto_install and not result.success:
             rounds = self.settings.auto_install_rounds if rounds is None else rounds
             result = await Correction(self.packages, rounds).fix(
                 record, result, [code, *(companions or {}).values(), *self._project_modules(project)],
                 local, execute, on_output)
-        result["installed_packages"] = list(record.installed_packages)
-        result["project"] = sent
-        return result
+        return replace(result, installed_packages=list(record.installed_packages), project=sent)
 
     @staticmethod
     def _project_modules(project: Project | None) -> list[str]:

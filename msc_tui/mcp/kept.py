@@ -1,6 +1,6 @@
 """The whole output of this server's recent runs, for run_output.
 
-A session keeps about the last MiB of each run's output (core/runner.py); a run's result
+A session keeps about the last MiB of each run's output (msc_tui/runner/history.py); a run's result
 carries each stream whole (up to core/runs.py's CAPTURE_LIMIT). The server keeps those of its
 last runs, so a capped result's every byte stays readable; older runs are read from the session.
 """

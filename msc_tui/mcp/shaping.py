@@ -7,7 +7,7 @@ import posixpath
 
 from ..core.copying import confined
 from ..core.files import APP_DIR
-from ..core.runs import check_filename
+from ..core.run_input import check_filename
 from ..errors import UsageError
 
 HEAD_BYTES = TAIL_BYTES = 32 * 1024  # per stream, what a result shows of a long output

@@ -85,8 +85,8 @@ class Tools:
                                auto_install=auto_install, stdin=stdin, face="mcp", on_output=progress.output,
                                on_notice=progress.notice)
         if target.container is not None:
-            self.kept.keep(target.container.id, result["run_id"], result["stdout"], result["stderr"])
-        return shape_run(result, record.id)
+            self.kept.keep(target.container.id, result.run_id, result.stdout, result.stderr)
+        return shape_run(result.as_dict(), record.id)
 
     async def run_history(self, session: str, limit: int | None) -> dict:
         if limit is not None and limit < 1:

@@ -88,7 +88,7 @@ def test_auto_install_never_installs_a_misspelling_and_says_why_it_stopped(msc, 
 
 
 def test_an_install_that_does_not_provide_its_module_is_undone(msc_home, new_session, docker_client):
-    from msc_tui.core.correction import Correction
+    from msc_tui.core.correction import Correction, RoundNotes
     from msc_tui.core.service import Msc
 
     sid = new_session()
@@ -97,15 +97,16 @@ def test_an_install_that_does_not_provide_its_module_is_undone(msc_home, new_ses
         msc = await Msc.open(warm=False)
         try:
             record = msc.sessions.resolve(sid)
-            result = {"hints": [], "install_error": None}
+            notes = RoundNotes(hints=[], install_error=None)
             kept = await Correction(msc.packages, 3)._install_verified(
-                record, ["six", "tabulate"], {"six": "six", "tabulate": "not_tabulate"}, result, None)
-            return kept, result, record
+                record, ["six", "tabulate"], {"six": "six", "tabulate": "not_tabulate"}, notes, None)
+            return kept, notes, record
         finally:
             await msc.close()
 
-    kept, result, record = asyncio.run(body())
-    assert kept == ["six"] and result["install_error"] == "tabulate does not provide not_tabulate"
+    kept, notes, record = asyncio.run(body())
+    assert kept == ["six"] and notes.install_error == "tabulate does not provide not_tabulate"
+    assert notes.hints == ["tabulate does not provide not_tabulate"]
     listed = pip_list(docker_client, sid)
     assert "six" in listed and "tabulate" not in listed
     assert record.requested_packages == ["six"]

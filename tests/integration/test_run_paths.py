@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from msc_tui.core.runs import RunInput
+from msc_tui.core.results import RunResult
+from msc_tui.core.run_input import RunInput
 from msc_tui.core.service import Msc
 
 SITE = "/opt/venv/lib/python3.11/site-packages"
@@ -43,13 +44,13 @@ def test_streams_exit_codes_user_and_input(path):
     async def body(msc, record):
         ran = await msc.run(record, "import os, sys\nprint('out', os.getuid(), input())\n"
                                     "print('err', file=sys.stderr)\nsys.exit(3)\n", stdin="typed\n")
-        assert (ran["stdout"], ran["stderr"], ran["exit_code"]) == ("out 1000 typed\n", "err\n", 3)
-        assert ran["run_path"] == path
+        assert (ran.stdout, ran.stderr, ran.exit_code) == ("out 1000 typed\n", "err\n", 3)
+        assert ran.run_path == path
         failed = await msc.run(record, "def f():\n    raise ValueError('bad')\nf()\n")
-        assert failed["exit_code"] == 1 and failed["error"]["name"] == "ValueError"
-        assert 'File "/app/main.py", line 2, in f' in failed["stderr"] and "msc_runner" not in failed["stderr"]
+        assert failed.exit_code == 1 and failed.error["name"] == "ValueError"
+        assert 'File "/app/main.py", line 2, in f' in failed.stderr and "msc_runner" not in failed.stderr
         empty = await msc.run(record, "import sys\nprint(repr(sys.stdin.read()))\n")
-        assert empty["stdout"] == "''\n"
+        assert empty.stdout == "''\n"
 
     with_session(path == "warm", body)
 
@@ -62,10 +63,10 @@ def test_a_timeout_kills_the_run_whole_tree_and_the_next_run_goes(path, docker_c
 
     async def body(msc, record):
         ran = await msc.run(record, spawn, timeout=3)
-        assert ran["exit_code"] == 124 and ran["timed_out"] and ran["stdout"] == "up\n"
+        assert ran.exit_code == 124 and ran.timed_out and ran.stdout == "up\n"
         assert leftovers(docker_client, record.container_name, "sleep 471") == []
         again = await msc.run(record, "print('next')")
-        assert again["stdout"] == "next\n" and again["run_path"] == path
+        assert again.stdout == "next\n" and again.run_path == path
 
     with_session(path == "warm", body)
 
@@ -86,7 +87,7 @@ def test_cancelling_a_run_kills_its_whole_tree(path, docker_client):
                 break
             await asyncio.sleep(0.1)
         assert leftovers(docker_client, record.container_name, "sleep 4713") == []
-        assert (await msc.run(record, "print(2)"))["stdout"] == "2\n"
+        assert (await msc.run(record, "print(2)")).stdout == "2\n"
 
     with_session(path == "warm", body)
 
@@ -113,11 +114,11 @@ def test_runs_are_followed_live_and_kept_in_the_history(path):
         kinds = [e.kind for e in seen if e.kind != "changed"]
         assert kinds[0] == "start" and kinds[-1] == "end" and set(kinds[1:-1]) == {"output"}
         assert "".join(e.text for e in seen if e.kind == "output") == "kept\n"
-        assert seen[-1].run_id == ran["run_id"] and seen[-1].meta["exit_code"] == 0
+        assert seen[-1].run_id == ran.run_id and seen[-1].meta["exit_code"] == 0
         runs = await msc.runs.history(record.container_name)
-        assert [r["id"] for r in runs][-1] == ran["run_id"]
+        assert [r["id"] for r in runs][-1] == ran.run_id
         assert runs[-1]["state"] == "finished" and runs[-1]["exit_code"] == 0
-        events = [e async for e in msc.runs.logs(record.container_name, str(ran["run_id"]))]
+        events = [e async for e in msc.runs.logs(record.container_name, str(ran.run_id))]
         assert "".join(e.text for e in events if e.kind == "output") == "kept\n"
 
     with_session(path == "warm", body)
@@ -126,7 +127,7 @@ def test_runs_are_followed_live_and_kept_in_the_history(path):
 def test_no_network_means_only_loopback(path):
     async def body(msc, record):
         ran = await msc.run(record, "import os\nprint(sorted(os.listdir('/sys/class/net')))")
-        assert ran["stdout"] == "['lo']\n"
+        assert ran.stdout == "['lo']\n"
 
     with_session(path == "warm", body, network="none")
 
@@ -146,19 +147,19 @@ def test_concurrent_runs_each_get_their_own_output(path):
     async def body(msc, record):
         runs = [msc.run(record, BARRIER, filename=f"c{n}.py") for n in range(3)]
         results = await asyncio.gather(*runs)
-        assert [r["stdout"] for r in results] == ["0\n", "1\n", "2\n"], [r["stderr"] for r in results]
+        assert [r.stdout for r in results] == ["0\n", "1\n", "2\n"], [r.stderr for r in results]
 
     with_session(path == "warm", body)
 
 
 # -- the warm path only ---------------------------------------------------------------------------
-async def warm_start_modules(msc, record, module: str, deadline_s: float = 60) -> dict:
+async def warm_start_modules(msc, record, module: str, deadline_s: float = 60) -> RunResult:
     """Rerun until a run starts with `module` already imported (the server preloads between runs)."""
     probe = f"import sys\nprint({module!r} in sys.modules)\n"
     deadline = time.monotonic() + deadline_s
     while True:
         ran = await msc.run(record, probe)
-        if ran["stdout"] == "True\n" or time.monotonic() > deadline:
+        if ran.stdout == "True\n" or time.monotonic() > deadline:
             return ran
         await asyncio.sleep(0.5)
 
@@ -166,16 +167,16 @@ async def warm_start_modules(msc, record, module: str, deadline_s: float = 60) -
 def test_warm_runs_preload_what_runs_used_yet_share_nothing(msc_home):
     async def body(msc, record):
         first = await msc.run(record, "import setuptools\nsetuptools.LEFT_BY_RUN_1 = 1\nopen('/tmp/f', 'w')\n")
-        assert first["success"] and first["run_path"] == "warm"
+        assert first.success and first.run_path == "warm"
         ran = await warm_start_modules(msc, record, "setuptools")
-        assert ran["stdout"] == "True\n" and ran["preloaded_modules"] >= 1
+        assert ran.stdout == "True\n" and ran.preloaded_modules >= 1
         fresh = await msc.run(record, "import setuptools\nprint(hasattr(setuptools, 'LEFT_BY_RUN_1'))\n"
                                       "print('first' in globals())")
-        assert fresh["stdout"] == "False\nFalse\n"
+        assert fresh.stdout == "False\nFalse\n"
         # A local module of the same name shadows the preloaded one, as it would in a cold python3.
         shadow = await msc.run(record, "import setuptools\nprint(setuptools.__file__)",
                                companions={"setuptools.py": "X = 1\n"})
-        assert shadow["stdout"] == "/app/setuptools.py\n"
+        assert shadow.stdout == "/app/setuptools.py\n"
 
     with_session(True, body)
 
@@ -193,11 +194,11 @@ def test_a_module_that_starts_a_thread_at_import_is_never_preloaded(msc_home, do
             if container.exec_run(["test", "-s", f"{SITE}/mscthreadprobe.py"]).exit_code == 0:
                 break
             await asyncio.sleep(0.1)
-        assert (await msc.run(record, "import mscthreadprobe, setuptools"))["success"]
+        assert (await msc.run(record, "import mscthreadprobe, setuptools")).success
         ran = await warm_start_modules(msc, record, "setuptools")
-        assert ran["stdout"] == "True\n"
+        assert ran.stdout == "True\n"
         check = await msc.run(record, "import sys\nprint('mscthreadprobe' in sys.modules)")
-        assert check["stdout"] == "False\n"
+        assert check.stdout == "False\n"
         unsafe = container.exec_run(["cat", "/home/appuser/.msc/warm-unsafe"], user="appuser").output.decode()
         assert "mscthreadprobe" in unsafe and "thread" in unsafe
 
@@ -207,13 +208,13 @@ def test_a_module_that_starts_a_thread_at_import_is_never_preloaded(msc_home, do
 def test_a_package_change_rebuilds_the_warm_imports(msc_home, docker_client):
     async def body(msc, record):
         await msc.run(record, "import setuptools")
-        assert (await warm_start_modules(msc, record, "setuptools"))["stdout"] == "True\n"
+        assert (await warm_start_modules(msc, record, "setuptools")).stdout == "True\n"
         container = docker_client.containers.get(record.container_name)
         # what any install does to the environment: an entry appears in site-packages
         assert container.exec_run(["mkdir", f"{SITE}/msc_new_dist-1.0.dist-info"], user="installer").exit_code == 0
         after = await msc.run(record, "import sys\nprint('setuptools' in sys.modules)")
-        assert after["stdout"] == "False\n" and after["preloaded_modules"] == 0
-        assert (await warm_start_modules(msc, record, "setuptools"))["stdout"] == "True\n"
+        assert after.stdout == "False\n" and after.preloaded_modules == 0
+        assert (await warm_start_modules(msc, record, "setuptools")).stdout == "True\n"
 
     with_session(True, body)
 
@@ -230,15 +231,15 @@ def test_a_warm_server_that_died_or_a_missing_runner_costs_only_speed(msc_home, 
 
     async def body(msc, record):
         container = docker_client.containers.get(record.container_name)
-        assert (await msc.run(record, "print(1)"))["run_path"] == "warm"
+        assert (await msc.run(record, "print(1)")).run_path == "warm"
         # (root: the warm server is root's recorder and the worker it started)
         assert container.exec_run(["python3", "-c", kill_servers], user="root").exit_code == 0
         ran = await msc.run(record, "print(2)")
-        assert ran["stdout"] == "2\n" and ran["run_path"] == "warm"
+        assert ran.stdout == "2\n" and ran.run_path == "warm"
         await msc.runs.close()
         assert container.exec_run(["sh", "-c", "rm -f /opt/msc/msc_runner_*"], user="root").exit_code == 0
         again = await msc.run(record, "print(3)")
-        assert again["stdout"] == "3\n"
+        assert again.stdout == "3\n"
         assert container.exec_run(["sh", "-c", "ls /opt/msc/msc_runner_*.zip"]).exit_code == 0
 
     with_session(True, body)
@@ -255,7 +256,7 @@ def test_warm_memory_is_reported_and_an_idle_server_exits(msc_home, msc, docker_
         return [int(p[1]) * 1024 for p in top if "msc_runner_" in p[2] and " serve " in p[2]]
 
     async def body(msc_core, record):
-        assert (await msc_core.run(record, "print(1)"))["run_path"] == "warm"
+        assert (await msc_core.run(record, "print(1)")).run_path == "warm"
         listed = await asyncio.to_thread(msc, "ls", "--size", "--json")
         row = next(r for r in json.loads(listed.stdout) if r["name"] == record.container_name)
         measured = serve_rss(record.container_name)  # root's recorder and the worker it started
@@ -265,7 +266,7 @@ def test_warm_memory_is_reported_and_an_idle_server_exits(msc_home, msc, docker_
             await asyncio.sleep(0.5)
         assert serve_rss(record.container_name) == []  # idle for warm_idle seconds: gone
         again = await msc_core.run(record, "print(2)")
-        assert again["stdout"] == "2\n" and again["run_path"] == "warm"
+        assert again.stdout == "2\n" and again.run_path == "warm"
 
     async def main():
         settings = dataclasses.replace(load_settings(), warm_idle=8.0)

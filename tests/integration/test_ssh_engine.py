@@ -76,7 +76,7 @@ def test_more_streams_than_sshd_allows_per_connection_all_finish(ssh_box, msc_ho
             record = await msc.sessions.create("basic_app")
             results = await asyncio.gather(*(msc.run(record, f"import time\ntime.sleep(1)\nprint({i})\n")
                                              for i in range(12)))
-            return [(r["exit_code"], r["stdout"]) for r in results]
+            return [(r.exit_code, r.stdout) for r in results]
         finally:
             await msc.close()
 

@@ -48,12 +48,12 @@ def test_unreadable_state_and_config_are_one_line(tmp_path):
 
 def test_an_unexpected_error_is_still_one_line(monkeypatch, capsys):
     from msc_tui import cli
-    from msc_tui.cli import commands
+    from msc_tui.cli import session_commands
 
     async def broken(args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(commands, "ls", broken)
+    monkeypatch.setattr(session_commands, "ls", broken)
     monkeypatch.delenv("MSC_DEBUG", raising=False)
     assert cli.main(["ls"]) == 1
     assert capsys.readouterr().err == "msc: unexpected error: RuntimeError: a bug (MSC_DEBUG=1 shows the traceback)\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from msc_tui.cli import commands, failed
+from msc_tui.cli import failed, msc_run
 from msc_tui.cli.render import table
 from msc_tui.cli.safe_output import SafeStreams
 
@@ -19,8 +19,8 @@ def test_table_cells_show_control_characters_unless_raw():
 
 
 def test_a_note_about_anothers_run_shows_its_forged_fields(capsys):
-    commands._notice("started", {"others": [{"id": 3, "by": f"eve{TITLE}", "face": "cli", "file": "\x1b[2Jx.py"}]})
-    commands._notice("warning", {"text": f"disk{TITLE}"})
+    msc_run._notice("started", {"others": [{"id": 3, "by": f"eve{TITLE}", "face": "cli", "file": "\x1b[2Jx.py"}]})
+    msc_run._notice("warning", {"text": f"disk{TITLE}"})
     err = capsys.readouterr().err
     assert "run 3 by eve^[]0;pwned^G (cli, ^[[2Jx.py)" in err and "warning: disk^[]0;pwned^G" in err
     assert "\x1b" not in err and "\x07" not in err

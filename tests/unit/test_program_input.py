@@ -5,7 +5,7 @@ import io
 
 from msc_tui.cli.agent import _RelayedInput
 from msc_tui.cli.program_input import ProgramInput
-from msc_tui.core.runs import RunInput
+from msc_tui.core.run_input import RunInput
 from msc_tui.runner import protocol as runner
 
 

@@ -37,9 +37,9 @@ def test_saving_resolves_against_the_folder_and_refuses_what_leaves_it(tmp_path)
 
 def test_a_runs_result_carries_only_the_safe_names():
     """The one place every face (CLI, API, TUI) gets changed_files from."""
-    from msc_tui.core.runs import run_result
+    from msc_tui.core.results import run_result
     from msc_tui.core.state import SessionRecord
 
     record = SessionRecord("abc123", "msc-dev-session-abc123", "img", "data_app")
     result = run_result(record, "/app/main.py", 0, "", "", changed=["out.csv", "/tmp/x", "../../../tmp/y", "a\x1bb"])
-    assert result["changed_files"] == ["out.csv"]
+    assert result.changed_files == ["out.csv"] and result.as_dict()["changed_files"] == ["out.csv"]

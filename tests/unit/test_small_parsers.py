@@ -2,7 +2,8 @@ import pytest
 
 from msc_tui.cli.render import table
 from msc_tui.core.packages import validate_specs
-from msc_tui.core.runs import check_filename, structured_error
+from msc_tui.core.results import structured_error
+from msc_tui.core.run_input import check_filename
 from msc_tui.core.sessions import parse_duration
 from msc_tui.engine.containers import parse_memory
 from msc_tui.errors import UsageError

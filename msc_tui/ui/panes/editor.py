@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import TextArea
 
 from ...core.project import Project, find_root, read_source, scan_project
-from ...core.runs import check_filename
+from ...core.run_input import check_filename
 from ...core.state import SessionRecord
 from ...errors import MscError, NotFound
 from ..dialogs import AskText, Confirm, PickOne, Unsaved
@@ -99,7 +99,7 @@ class EditorPane(CodeEditor):
             return
         self.filename = record.session_files[-1] if record.session_files else "main.py"
         try:
-            self.load(self.app.core.sessions.files.read(record, self.filename))
+            self.load(self.app.core.session_file(record, self.filename))
         except NotFound:
             pass
 
@@ -220,7 +220,7 @@ class EditorPane(CodeEditor):
         elif choice.startswith("session: "):
             self.local_path = None
             self.filename = choice.removeprefix("session: ")
-            self.load(self.app.core.sessions.files.read(self.session, self.filename))  # type: ignore[arg-type]
+            self.load(self.app.core.session_file(self.session, self.filename))  # type: ignore[arg-type]
         else:
             self.open_local(choice)
 

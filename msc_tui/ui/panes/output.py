@@ -16,7 +16,8 @@ from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
 from ...core import returned_files
-from ...core.runs import RunInput
+from ...core.results import RunResult
+from ...core.run_input import RunInput
 from ...core.state import SessionRecord
 from ...errors import MscError
 from ...formatting import plural, run_closing, run_header
@@ -92,7 +93,7 @@ class OutputPane(TabPane):
             tab.label = label
 
     # -- this TUI's run ----------------------------------------------------------------------------
-    async def run(self, session: Callable[[], Awaitable[SessionRecord]]) -> tuple[SessionRecord, dict] | None:
+    async def run(self, session: Callable[[], Awaitable[SessionRecord]]) -> tuple[SessionRecord, RunResult] | None:
         """Run the editor's code in `session()` (made first when there is none), the program's
         input line live meanwhile; the record and the result, or None when it could not run."""
         log, line, screen = self.log_view, self.program_input, self.screen  # (the screen: kept, as it unmounts)
@@ -129,9 +130,9 @@ class OutputPane(TabPane):
         log.flush(final=True)
         for closing in outcome_lines(result, log.total_lines - lines_before, self.app.core.settings):
             log.meta(closing)
-        self.results = (record.container_name, result["changed_files"])
-        if result["changed_files"]:
-            shown = ", ".join(result["changed_files"][:8]) + (" ..." if len(result["changed_files"]) > 8 else "")
+        self.results = (record.container_name, result.changed_files)
+        if result.changed_files:
+            shown = ", ".join(result.changed_files[:8]) + (" ..." if len(result.changed_files) > 8 else "")
             log.meta(f"wrote {shown} - ctrl+g saves them into {Path.cwd()}")
         return record, result
 

@@ -75,7 +75,7 @@ class TablePane(Vertical):
     def status(self, text: str | None = None) -> None:
         """The subtitle: an engine problem, or the endpoint and the row count."""
         if text is None and self.app.msc is not None:
-            text = f"{self.app.core.engine.description} - {self.table.row_count} shown"
+            text = f"{self.app.core.endpoint_description} - {self.table.row_count} shown"
         self.border_subtitle = text or ""
 
     # -- engine: connect, list, follow events ----------------------------------------------------

@@ -3,9 +3,6 @@ session, and routes the keys and the panes' messages between them."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -191,8 +188,8 @@ class MainScreen(Screen):
             return
         record, result = ran
         await self.sessions.refresh_row(record.container_name)
-        self.packages.propose(result["missing_packages"], result["hints"])
-        if result["missing_packages"] or result["hints"]:
+        self.packages.propose(result.missing_packages, result.hints)
+        if result.missing_packages or result.hints:
             self.side.active = "packages-tab"
 
     async def _session_for_run(self) -> SessionRecord:
@@ -274,11 +271,13 @@ class MainScreen(Screen):
     async def action_shell(self) -> None:
         view = self.table.selected
         record = self.current or (view.record if view and view.record else None)
-        docker = shutil.which("docker")
-        if record is None or docker is None:
-            self.notify("select a session (and have the docker CLI on PATH)", severity="warning")
+        if record is None:
+            self.notify("select a session", severity="warning")
             return
-        await self.app.core.sessions.ensure_running(record)
-        env = self.app.core.engine.cli_environment(dict(os.environ))
+        try:
+            shell = await self.app.core.shell(record)
+        except MscError as exc:
+            self.notify(str(exc), severity="warning")
+            return
         with self.app.suspend():
-            subprocess.call(self.app.core.sessions.shell_argv(record, docker), env=env)
+            shell.call()

@@ -1,0 +1,82 @@
+"""`msc df` and `msc clean`: what msc uses on the engine and in MSC_HOME, and removing what is old."""
+
+from __future__ import annotations
+
+import sys
+
+from ..core.cleanup import CACHE, IMAGES, KINDS, RECORDS, SESSIONS
+from ..core.sessions import parse_duration
+from ..errors import UsageError
+from ..formatting import size
+from .command_core import ask, opened
+from .render import print_json, table
+
+
+async def df(args) -> int:
+    async with opened() as msc:
+        inventory = await msc.cleanup.survey()
+    summary = inventory.summary()
+    if args.json:
+        print_json({**summary, "items": [i.as_dict() for i in inventory.items]})
+        return 0
+    print(table([{"kind": kind, **row} for kind, row in summary.items()], ["kind", "count", "size", "reclaimable"]))
+    images = [i.as_dict() for i in inventory.of(IMAGES)]
+    if images:
+        print()
+        print(table([{**i, "image": i["name"], "app_type": i["detail"], "used_by": i["users"]} for i in images],
+                    ["image", "app_type", "size", "frees", "used_by", "last_used"]))
+    return 0
+
+
+NOUNS = {SESSIONS: "session", IMAGES: "image", CACHE: "cache", RECORDS: "record"}
+
+
+async def clean(args) -> int:
+    older = parse_duration(args.older_than) if args.older_than else None
+    kinds = {k for k in KINDS if getattr(args, k)} or {SESSIONS}
+    if args.everything:
+        kinds = set(KINDS)
+    if args.all_images:
+        kinds.add(IMAGES)
+    async with opened() as msc:
+        chosen = msc.cleanup.choose(await msc.cleanup.survey(), kinds, older, args.stopped, args.all_images)
+        frees = sum(i.frees for i in chosen)
+        if not args.dry_run and chosen and not args.yes:
+            if args.json or not sys.stdin.isatty():
+                raise UsageError(f"would remove {len(chosen)} objects ({size(frees)}); "
+                                 "pass --yes to confirm (or --dry-run)")
+            print(table([i.as_dict() for i in chosen], ["kind", "name", "detail", "frees", "last_used"]))
+            if ask(f"Remove these {len(chosen)} ({size(frees)})? [y/N] ").lower() not in ("y", "yes"):
+                print("nothing removed")
+                return 1
+        removed, errors = [], []
+        if not args.dry_run and chosen:
+            progress = None if args.json or not sys.stderr.isatty() else _clean_progress(len(chosen))
+            removed, errors = await msc.cleanup.remove(chosen, progress)
+    if args.json:
+        print_json({"dry_run": args.dry_run, "candidates": [i.name for i in chosen],
+                    "items": [i.as_dict() for i in chosen],
+                    "removed": [i.name for i in removed], "frees": frees,
+                    "freed": sum(i.frees for i in removed), "errors": errors})
+    else:
+        for item in (chosen if args.dry_run else removed):
+            verb = "would remove" if args.dry_run else "removed"
+            print(f"{verb} {NOUNS[item.kind]} {item.name} ({size(item.frees)})")
+        for error in errors:
+            print(f"msc: {error}", file=sys.stderr)
+        if chosen:
+            freed = frees if args.dry_run else sum(i.frees for i in removed)
+            print(f"{'would free' if args.dry_run else 'freed'} {size(freed)}")
+        else:
+            print("nothing to clean")
+    return 4 if errors else 0
+
+
+def _clean_progress(total: int):
+    done = 0
+
+    def report(item, error) -> None:
+        nonlocal done
+        done += 1
+        print(f"\rremoving: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    return report

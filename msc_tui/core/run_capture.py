@@ -1,0 +1,35 @@
+"""A run's output as it comes: shown to the caller, and a bounded copy kept for the result."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from typing import Callable
+
+CAPTURE_LIMIT = 8 * 1024 * 1024  # per stream kept for the result; streaming shows everything
+
+OnOutput = Callable[[str, str], None]  # ("stdout" | "stderr", text)
+
+
+@dataclass
+class Capture:
+    """Decodes output incrementally (a UTF-8 char can span frames) and keeps a bounded copy."""
+
+    on_output: OnOutput | None
+    texts: dict[str, list[str]] = field(default_factory=lambda: {"stdout": [], "stderr": []})
+    sizes: dict[str, int] = field(default_factory=lambda: {"stdout": 0, "stderr": 0})
+
+    def __post_init__(self):
+        self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in self.texts}
+
+    def __call__(self, name: str, data: bytes) -> None:
+        text = self.decoders[name].decode(data)
+        if self.sizes[name] < CAPTURE_LIMIT:
+            self.texts[name].append(text)
+            self.sizes[name] += len(text)
+        if self.on_output and text:
+            self.on_output(name, text)
+
+    def result(self, name: str) -> str:
+        tail = self.decoders[name].decode(b"", final=True)
+        return "".join(self.texts[name]) + tail

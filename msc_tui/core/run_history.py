@@ -1,0 +1,95 @@
+"""A session's run history, read through its runner: every run's record, one run's output,
+and runs as they happen (whoever started them)."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Awaitable, Callable
+
+from ..engine import Engine
+from ..errors import EngineError, NotFound
+from ..runner import protocol as runner
+
+
+@dataclass
+class RunEvent:
+    """What a follower sees: a run starts (meta, with its code), prints, or ends (meta)."""
+
+    kind: str  # "start" | "output" | "end" | "changed" (a session file, meta: file, mtime)
+    run_id: int
+    meta: dict = field(default_factory=dict)
+    stream: str = ""
+    text: str = ""
+
+
+class RunHistory:
+    """Reads as the session's user. `argv`: the runner's command line for these arguments;
+    `place`: puts this version's runner into a container that lacks it."""
+
+    def __init__(self, engine: Engine, argv: Callable[..., list[str]], place: Callable[[str], Awaitable[None]]):
+        self.engine = engine
+        self.argv = argv
+        self.place_runner = place
+
+    async def _runner_output(self, container: str, *args: str) -> str:
+        for _ in range(2):
+            code, out, err = await self.engine.execs.output(container, self.argv(*args), user="appuser")
+            if code == runner.MISSING_EXIT:
+                await self.place_runner(container)
+                continue
+            if code != 0:
+                raise EngineError(f"msc's runner failed in {container}: {err.strip()[-200:]}")
+            return out
+        raise EngineError(f"msc's runner could not be placed in {container}")
+
+    async def history(self, container: str) -> list[dict]:
+        """Every recorded run of the session, oldest first (state: going, finished or lost)."""
+        return runner.read_literal((await self._runner_output(container, "history") or "[]").encode())
+
+    async def follow(self, container: str, last: bool = False) -> AsyncIterator[RunEvent]:
+        """Runs as they happen: those going now (from their start), then every new one.
+        With `last`, the latest run too when none is going."""
+        async for event in self._events(container, "follow", *(["--last"] if last else [])):
+            yield event
+
+    async def logs(self, container: str, run: str = "latest", follow: bool = False) -> AsyncIterator[RunEvent]:
+        """One run's record and output; following, until it ends."""
+        async for event in self._events(container, "logs", run, *(["--follow"] if follow else [])):
+            if event.kind == "end" and event.meta.get("state") == "unknown":
+                raise NotFound(f"no run {run} in {container} (msc history lists its runs)")
+            yield event
+
+    async def _events(self, container: str, *args: str) -> AsyncIterator[RunEvent]:
+        for _ in range(2):
+            channel = await self.engine.execs.open(container, self.argv(*args), user="appuser")
+            reader = runner.FrameReader()
+            decoders: dict[tuple[int, str], codecs.IncrementalDecoder] = {}
+            try:
+                while (message := await channel.read()) is not None:
+                    if message[0] != 1:
+                        continue
+                    for kind, payload in reader.feed(message[1]):
+                        event = _event(kind, payload, decoders)
+                        if event:
+                            yield event
+            finally:
+                await channel.close()
+            code = await channel.exit_code()
+            if code != runner.MISSING_EXIT:
+                return
+            await self.place_runner(container)
+
+
+def _event(kind: bytes, payload: bytes, decoders: dict) -> RunEvent | None:
+    if kind in (runner.OUT_OF, runner.ERR_OF):
+        run_id = int.from_bytes(payload[:4], "big")
+        stream = "stdout" if kind == runner.OUT_OF else "stderr"
+        decoder = decoders.setdefault((run_id, stream), codecs.getincrementaldecoder("utf-8")("replace"))
+        return RunEvent("output", run_id, stream=stream, text=decoder.decode(payload[4:]))
+    if kind == runner.CHANGED:
+        return RunEvent("changed", 0, meta=runner.read_literal(payload))
+    if kind in (runner.HEAD, runner.END):
+        meta = runner.read_literal(payload)
+        return RunEvent("start" if kind == runner.HEAD else "end", meta.get("id") or 0, meta=meta)
+    return None
