@@ -203,7 +203,7 @@ def new_session(msc_home):
             try:
                 record = await msc.sessions.create(network=network)
                 ran = await msc.run(record, "print('ready')", face="cli")
-                assert ran["stdout"] == "ready\n", ran["stderr"]
+                assert ran.stdout == "ready\n", ran.stderr
                 return record.id
             finally:
                 await msc.close()
