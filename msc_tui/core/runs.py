@@ -24,8 +24,8 @@ import socket
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable
 
+from ..config import parse_size
 from ..engine import Engine
-from ..engine.containers import parse_memory
 from ..engine.execs import ExecChannel
 from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
 from ..runner import protocol as runner
@@ -429,7 +429,7 @@ class Runs:
     async def _watch_disk(self, container: str, controls: RunInput, overrun: dict) -> None:
         """Stop the run (as a second Ctrl-C would) once the session's writable layer passes
         `[limits] disk`: overlay2 on this kind of host has no per-container quota to enforce it."""
-        limit = parse_memory(self.sessions.settings.disk)
+        limit = parse_size(self.sessions.settings.disk, "disk size")
         if not limit:
             return
         while True:

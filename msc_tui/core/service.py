@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..config import Settings, load_settings
+from ..config import Settings, load_settings, seconds
 from ..engine import Engine
 from ..errors import MscError
 from .activity import look
@@ -115,7 +115,7 @@ class Msc:
         """
         if companions:
             await self.sessions.save(record, companions)
-        timeout = timeout or self.settings.run_timeout or None
+        timeout = seconds(timeout, "timeout") or self.settings.run_timeout or None
 
         def execute(expected: str | None = None):
             given = stdin if isinstance(stdin, RunInput) else RunInput(stdin, eof=True)
