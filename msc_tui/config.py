@@ -6,12 +6,14 @@ Otherwise config lives in $XDG_CONFIG_HOME/msc and state in $XDG_STATE_HOME/msc.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
 
 APP_TYPES = ("basic_app", "gui_app", "data_app", "web_app")
 NETWORK_POLICIES = ("normal", "install-only", "none")
@@ -109,6 +111,53 @@ _KIND = {str: "a string", int: "an integer", float: "a number", bool: "true or f
 _CHOICES = {"default_app_type": APP_TYPES, "network": NETWORK_POLICIES, "installer": INSTALLERS}
 
 
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
+MAX_SECONDS = 10_000_000.0  # about 115 days: more is a typo (and overflows the runner's clocks)
+MIN_CPUS = 0.01  # Docker's smallest CPU share; less fails only when the container starts
+
+
+def parse_size(text: str, what: str = "size") -> int:
+    """'512m', '2g', '1024' -> bytes; '' or '0' means no limit (0)."""
+    match = _SIZE.match(text or "0")
+    if not match:
+        raise UsageError(f"bad {what} {text!r} (use e.g. 512m or 2g)")
+    number, unit = match.groups()
+    return int(float(number) * 1024 ** " kmg".index(unit.lower() or " "))
+
+
+def seconds(value, where: str) -> float | None:
+    """A duration given by a user (`--timeout`, the API's `timeout`): a finite number of seconds
+    from 0 (none) up to MAX_SECONDS; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{where} must be a number of seconds, not {value!r}")
+    if not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
+        raise UsageError(f"{where} must be between 0 and {MAX_SECONDS:.0f} seconds, not {value!r}")
+    return float(value)
+
+
+def _in_range(name: str, value, bad: str):
+    """The checks a type cannot say: finite numbers, limits Docker would refuse only later."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(bad + f"must be a finite number, not {value!r}")
+    if isinstance(value, (int, float)) and value < 0:
+        raise ConfigError(bad + f"must not be negative, not {value!r}")
+    if name in ("run_timeout", "connect_timeout", "call_timeout", "warm_idle") and value > MAX_SECONDS:
+        raise ConfigError(bad + f"must be at most {MAX_SECONDS:.0f} seconds, not {value!r}")
+    if name == "connect_timeout" and value == 0:
+        raise ConfigError(bad + "must be more than 0 seconds")
+    if name == "cpus" and 0 < value < MIN_CPUS:
+        raise ConfigError(bad + f"must be 0 (all but one of the engine's) or at least {MIN_CPUS}, not {value!r}")
+    if name == "pids_limit" and value < 16:
+        raise ConfigError(bad + f"must be at least 16 (a Python program and pip need a few), not {value!r}")
+    if name in ("memory", "disk"):
+        try:
+            parse_size(value)
+        except UsageError:
+            raise ConfigError(bad + f"must be a size such as 512m or 2g (0: no limit), not {value!r}") from None
+
+
 def _coerce(name: str, value, where: str):
     default = Settings.__dataclass_fields__[name].default
     key = next((".".join(k) for k, v in _TOML_KEYS.items() if v == name), name)
@@ -122,8 +171,7 @@ def _coerce(name: str, value, where: str):
             value = float(value)
         else:
             raise ConfigError(bad + f"must be {_KIND[type(default)]}, not {value!r}")
-    if isinstance(value, (int, float)) and value < 0:
-        raise ConfigError(bad + f"must not be negative, not {value!r}")
+    _in_range(name, value, bad)
     if name in _CHOICES and value not in _CHOICES[name]:
         raise ConfigError(bad + f"must be one of {', '.join(_CHOICES[name])}, not {value!r}")
     return value

@@ -5,8 +5,17 @@ from __future__ import annotations
 import argparse
 
 from .. import __version__
-from ..config import APP_TYPES, NETWORK_POLICIES
+from ..config import APP_TYPES, NETWORK_POLICIES, seconds
+from ..errors import UsageError
 from . import cleanup_commands, engine_commands, msc_run, package_commands, run_records, session_commands
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        return seconds(float(text), "--timeout")
+    except (ValueError, UsageError) as exc:
+        said = str(exc).removeprefix("--timeout ") if isinstance(exc, UsageError) else ""
+        raise argparse.ArgumentTypeError(said or f"must be a number of seconds, not {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--app-type", choices=APP_TYPES, help="app type of a new session (default: detected)")
     p.add_argument("--task", help="what the code is for, to detect the app type of a new session")
     p.add_argument("--network", choices=NETWORK_POLICIES, help="network policy of a new session")
-    p.add_argument("--timeout", type=float, metavar="S", help="kill the program after S seconds (exit 124)")
+    p.add_argument("--timeout", type=_seconds, metavar="S", help="kill the program after S seconds (exit 124)")
     p.add_argument("--auto-install", action="store_true",
                    help="install missing modules and rerun (the correction flow)")
     p.add_argument("--name", metavar="FILE.py", help="session file name (default: the file's name or main.py)")

@@ -207,7 +207,7 @@ def scan_project(script: Path, max_mb: int, max_files: int, cwd: Path | None = N
                         outside.append(name)  # never follow a link out of the project
                         continue
                     info = os.stat(path)
-            except OSError:  # gone meanwhile, or a dangling link
+            except (OSError, RuntimeError):  # gone meanwhile, a dangling link, a loop of links (pathlib's RuntimeError)
                 continue
         if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) not in outputs:
             files[name] = (info.st_size, info.st_mtime_ns, info.st_mode & 0o777)

@@ -21,8 +21,8 @@ import secrets
 import socket
 from typing import AsyncIterator, Callable
 
+from ..config import parse_size
 from ..engine import Engine
-from ..engine.containers import parse_memory
 from ..engine.execs import ExecChannel
 from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
 from ..runner import protocol as runner
@@ -70,7 +70,7 @@ ENGINE_GRACE_S = 15.0  # past a run's timeout, how long msc waits for an engine 
 async def _watch_disk(engine: Engine, container: str, disk: str, controls: RunInput, overrun: dict) -> None:
     """Stop the run (as a second Ctrl-C would) once the session's writable layer passes
     `[limits] disk`: overlay2 on this kind of host has no per-container quota to enforce it."""
-    limit = parse_memory(disk)
+    limit = parse_size(disk, "disk size")
     if not limit:
         return
     while True:

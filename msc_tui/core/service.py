@@ -7,7 +7,7 @@ import shutil
 from dataclasses import replace
 from typing import Callable
 
-from ..config import Settings, load_settings
+from ..config import Settings, load_settings, seconds
 from ..engine import Engine, resolve_endpoint
 from ..engine.client import Endpoint
 from ..errors import MscError, NotFound
@@ -166,7 +166,7 @@ class Msc:
         """
         if companions:
             await self.sessions.save(record, companions)
-        timeout = timeout or self.settings.run_timeout or None
+        timeout = seconds(timeout, "timeout") or self.settings.run_timeout or None
 
         def execute(expected: str | None = None):
             given = stdin if isinstance(stdin, RunInput) else RunInput(stdin, eof=True)

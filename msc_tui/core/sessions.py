@@ -37,6 +37,7 @@ from .views import SessionView
 RUNNER_CAPABILITIES = ("SETUID", "SETGID", "KILL")
 LABEL_RUNNER = "msc.runner"  # "recorder": made so that msc's runner starts as root (older sessions: none)
 WHEELHOUSE_PATH = "/wheelhouse"
+CONTAINER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}")  # Docker's grammar for names (and ids)
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 
 
@@ -111,6 +112,10 @@ class Sessions:
         ref = ref.strip()
         if not ref.removeprefix(PREFIX):
             raise UsageError("empty session name (msc ls lists the sessions)")
+        if not CONTAINER_NAME.fullmatch(ref):  # (it goes into the engine's URLs)
+            shown = ref if len(ref) <= 40 else ref[:40] + "…"
+            raise UsageError(f"no session {shown!r}: session ids and container names are letters, digits, "
+                             "'_', '.' and '-' (msc ls lists the sessions)")
         try:
             record = self.resolve(ref)
         except NotFound:

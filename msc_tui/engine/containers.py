@@ -10,19 +10,9 @@ from datetime import datetime
 
 import aiodocker
 
-from ..errors import NotFound, UsageError
+from ..config import parse_size
+from ..errors import NotFound
 from .errors import engine_errors
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
-
-
-def parse_memory(text: str) -> int:
-    """'512m', '2g', '1024' -> bytes; '' or '0' means no limit (0)."""
-    match = _SIZE.match(text or "0")
-    if not match:
-        raise UsageError(f"bad memory size {text!r} (use e.g. 512m or 2g)")
-    number, unit = match.groups()
-    return int(float(number) * 1024 ** " kmg".index(unit.lower() or " "))
 
 
 @dataclass
@@ -53,7 +43,7 @@ class ContainerSpec:
             "SecurityOpt": ["no-new-privileges"],
             "Init": True,
             "PidsLimit": self.pids_limit or None,
-            "Memory": parse_memory(self.memory),
+            "Memory": parse_size(self.memory, "memory size"),
             "NetworkMode": self.network,
             "Mounts": [{"Type": "volume", "Source": s, "Target": t, "VolumeOptions": {"Labels": self.volume_labels}}
                        for s, t in self.volumes.items()],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import json
 import os
@@ -424,3 +425,44 @@ def test_a_multi_file_script_runs_like_python_would_run_it(msc, msc_home, tmp_pa
     assert done.stdout == "42\n" and f"msc: project {project} (the script's folder): sent 4 of 4 files" in done.stderr
     (sid, record), = records(msc_home).items()
     assert record["session_files"] == ["app.py"]  # the project's other files live in the project
+
+
+def test_malformed_session_names_and_timeouts_are_refused_before_anything_happens(msc, msc_home, docker_client):
+    for args, words in [
+        (("run", "-s", "../", "-"), "no session '../'"),
+        (("run", "-s", "a;rm -rf /", "-"), "no session 'a;rm -rf /'"),
+        (("rm", "x" * 10_000), "no session '" + "x" * 40 + "…'"),  # never echoed whole
+        (("cp", "%2e%2e:/app/x", "."), "no session '%2e%2e'"),
+    ]:
+        done = msc(*args, input="print(1)")
+        assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, (args, done.stderr)
+        assert words in done.stderr and "unexpected" not in done.stderr, (args, done.stderr)
+    for value in ("nan", "-5", "1e999", "soon"):
+        done = msc("run", "--new", "--timeout", value, "-", input="print(1)")
+        assert done.returncode == 2 and "Traceback" not in done.stderr, (value, done.stderr)
+        assert done.stderr.splitlines()[-1].startswith("msc run: error: argument --timeout: must be"), done.stderr
+    assert not docker_client.containers.list(all=True, filters={"label": f"msc.home={msc_home}"})
+
+
+def test_a_session_whose_container_cannot_start_leaves_nothing_behind(msc_home, docker_client):
+    """The engine takes a CPU share below its minimum at create and refuses it only at start
+    (config.toml refuses it first; the core must not leave a Created container either way)."""
+    import dataclasses
+
+    from msc_tui.config import load_settings
+    from msc_tui.core.service import Msc
+    from msc_tui.errors import MscError
+
+    async def create() -> str:
+        msc = await Msc.open(dataclasses.replace(load_settings(), cpus=0.001), warm=False)
+        try:
+            await msc.sessions.create()
+        except MscError as exc:
+            return str(exc)
+        finally:
+            await msc.close()
+        return "created"
+
+    said = asyncio.run(create())
+    assert said != "created" and "\n" not in said
+    assert not docker_client.containers.list(all=True, filters={"label": f"msc.home={msc_home}"})

@@ -1,7 +1,7 @@
 import pytest
 
-from msc_tui.config import load_settings
-from msc_tui.errors import ConfigError
+from msc_tui.config import load_settings, seconds
+from msc_tui.errors import ConfigError, UsageError
 
 
 @pytest.fixture
@@ -37,6 +37,15 @@ def test_xdg_paths_without_msc_home(monkeypatch, tmp_path):
     ('[limits]\nmemory = 5\n', "limits.memory must be a string, not 5"),
     ('[session]\nnetwork = "wide"\n', "session.network must be one of normal, install-only, none, not 'wide'"),
     ('[limits]\npids = -1\n', "limits.pids must not be negative"),
+    ('[limits]\ncpus = nan\n', "limits.cpus must be a finite number, not nan"),
+    ('[limits]\ncpus = 0.001\n', "limits.cpus must be 0 (all but one of the engine's) or at least 0.01"),
+    ('[limits]\ndisk = "x"\n', "limits.disk must be a size such as 512m or 2g"),
+    ('[limits]\nmemory = "lots"\n', "limits.memory must be a size such as 512m or 2g"),
+    ('[limits]\npids = 0\n', "limits.pids must be at least 16"),
+    ('[run]\ntimeout = inf\n', "run.timeout must be a finite number, not inf"),
+    ('[run]\ntimeout = 1e300\n', "run.timeout must be at most 10000000 seconds"),
+    ('[engine]\ncall_timeout = nan\n', "engine.call_timeout must be a finite number, not nan"),
+    ('[engine]\nconnect_timeout = 0\n', "engine.connect_timeout must be more than 0 seconds"),
     ('[nope]\nkey = 1\n', "unknown key nope.key"),
     ('this is not toml', "not valid TOML"),
 ])
@@ -45,6 +54,25 @@ def test_bad_values_name_the_key_and_the_file(home, text, message):
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert message in str(caught.value) and str(home / "config.toml") in str(caught.value)
+
+
+def test_sizes_and_durations_at_their_limits_are_taken(home):
+    (home / "config.toml").write_text('[limits]\ncpus = 0.01\nmemory = "0"\ndisk = "1.5g"\npids = 16\n'
+                                      '[run]\ntimeout = 0\n[engine]\ncall_timeout = 0\n')
+    settings = load_settings()
+    assert (settings.cpus, settings.memory, settings.disk, settings.pids_limit) == (0.01, "0", "1.5g", 16)
+    assert (settings.run_timeout, settings.call_timeout) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("value", [None, 0, 2.5, 10_000_000])
+def test_a_given_duration_within_range_is_kept(value):
+    assert seconds(value, "timeout") == (None if value is None else float(value))
+
+
+@pytest.mark.parametrize("value", [-1, float("nan"), float("inf"), 1e999, 1e8, "5", b"5", True, [5]])
+def test_a_given_duration_out_of_range_or_not_a_number_is_a_usage_error(value):
+    with pytest.raises(UsageError, match="^timeout must be"):
+        seconds(value, "timeout")
 
 
 def test_bad_environment_value_and_missing_ca_bundle(home, monkeypatch):

@@ -97,3 +97,15 @@ def test_homes_temp_and_root_never_travel_nor_credentials_nor_msc_own_output(tmp
     (home / "fix.py").write_text("import helpers\n")
     alone = scan_project(home / "fix.py", 200, 100, cwd=home)
     assert alone.alone and alone.why == "your home folder" and sorted(alone.files) == ["fix.py", "helpers.py"]
+
+
+def test_a_loop_of_links_in_the_project_is_skipped_like_a_dangling_one(tmp_path):
+    from msc_tui.core.project import scan_project
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "main.py").write_text("print(1)\n")
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    (tmp_path / "gone").symlink_to("nowhere")
+    scanned = scan_project(tmp_path / "main.py", 200, 100, cwd=tmp_path)
+    assert sorted(scanned.files) == ["main.py", "pyproject.toml"]

@@ -1,11 +1,11 @@
 import pytest
 
 from msc_tui.cli.render import table
+from msc_tui.config import parse_size
 from msc_tui.core.packages import validate_specs
 from msc_tui.core.results import structured_error
 from msc_tui.core.run_input import check_filename
 from msc_tui.core.sessions import parse_duration
-from msc_tui.engine.containers import parse_memory
 from msc_tui.errors import UsageError
 from msc_tui.formatting import when
 
@@ -33,9 +33,9 @@ def test_durations_and_memory_sizes():
     for bad in ("soon", "10", "-1d", "3y"):
         with pytest.raises(UsageError):
             parse_duration(bad)
-    assert parse_memory("512m") == 512 * 1024**2 and parse_memory("2g") == 2 * 1024**3 and parse_memory("") == 0
+    assert parse_size("512m") == 512 * 1024**2 and parse_size("2g") == 2 * 1024**3 and parse_size("") == 0
     with pytest.raises(UsageError):
-        parse_memory("lots")
+        parse_size("lots")
 
 
 def test_file_names_stay_inside_the_session():
