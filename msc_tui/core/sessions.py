@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import hashlib
 import os
@@ -250,9 +251,14 @@ class Sessions:
             user="root", cap_add=list(RUNNER_CAPABILITIES),
         )
         record.container_id = await self.engine.containers.create(spec)
-        await self.engine.containers.start(record.container_name)
-        if record.network == "install-only":
-            await self.engine.containers.disconnect_network(record.container_name)
+        try:
+            await self.engine.containers.start(record.container_name)
+            if record.network == "install-only":
+                await self.engine.containers.disconnect_network(record.container_name)
+        except MscError:  # a session that never started is not left behind (nor listed later)
+            with contextlib.suppress(MscError):
+                await self.engine.containers.remove(record.container_name)
+            raise
 
     async def _default_cpus(self) -> float:
         """All but one of the engine's CPUs (at least one): a runaway program in a session
