@@ -20,6 +20,8 @@ import pytest
 from msc_tui.engine import Engine
 from tests.conftest import TEST_LABEL
 
+pytestmark = pytest.mark.alone  # every container on the engine stops: no other test runs meanwhile
+
 
 def _dockerd_pid() -> int | None:
     found = subprocess.run(["pidof", "dockerd"], capture_output=True, text=True).stdout.split()
