@@ -18,6 +18,8 @@ import pytest
 
 from tests.podman_service import start_podman
 
+pytestmark = pytest.mark.xdist_group("podman")  # one worker, one Podman service for the module
+
 
 @pytest.fixture(scope="module")
 def podman_service(base_image):
