@@ -24,8 +24,8 @@ from ..config import load_settings
 from ..core.runs import RunInput
 from ..core.service import Msc
 from ..errors import MscError
+from ..runner.protocol import HEADER_SIZE, frame, read_header
 from . import commands, failed
-from .agent_client import HEADER, frame
 from .agent_core import FreshCores
 from .agent_place import address, open_file, peer_uid, private
 from .console import Console, stderr, use
@@ -209,7 +209,7 @@ class Agent:
 
 
 async def _read(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
-    kind, length = HEADER.unpack(await reader.readexactly(HEADER.size))
+    kind, length = read_header(await reader.readexactly(HEADER_SIZE))
     return kind, (await reader.readexactly(length) if length else b"")
 
 

@@ -20,26 +20,22 @@ import json
 import os
 import signal
 import socket
-import struct
 import sys
 import threading
 
+from ..runner.protocol import HEADER_SIZE, frame, read_header
 from .agent_place import NotPrivate, address, open_file, open_folder, peer_uid
 
-HEADER = struct.Struct(">cI")  # frame: one type byte, the payload's length
+# Frames as the session runner's (one implementation, msc_tui/runner/protocol.py), these kinds:
 # client -> agent: R request (JSON), I stdin data, E stdin ended, S signal ("int")
 # agent -> client: A accepted, F take the usual path, O stdout, e stderr, X exit code (JSON)
 
 
-def frame(kind: bytes, payload: bytes = b"") -> bytes:
-    return HEADER.pack(kind, len(payload)) + payload
-
-
 def read_frame(sock: socket.socket) -> tuple[bytes, bytes] | None:
-    head = _read_exactly(sock, HEADER.size)
+    head = _read_exactly(sock, HEADER_SIZE)
     if head is None:
         return None
-    kind, length = HEADER.unpack(head)
+    kind, length = read_header(head)
     payload = _read_exactly(sock, length) if length else b""
     return None if payload is None else (kind, payload)
 

@@ -425,3 +425,9 @@ async def doctor(args) -> int:
     else:
         print(f"msc doctor: {report['error']}", file=sys.stderr)
     return 0 if report["ok"] else EngineUnreachable.exit_code
+
+
+async def mcp(args) -> int:
+    from ..mcp.server import serve  # the MCP SDK is imported for this command only
+
+    return await serve()

@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("shell", commands.shell, "open an interactive shell in a session as appuser")
     p.add_argument("session")
 
+    command("mcp", commands.mcp, "serve msc's tools to an AI agent over the Model Context Protocol (stdio)")
+
     p = command("doctor", commands.doctor, "check the engine, the base image and msc's paths")
     json_flag(p)
     return parser

@@ -1,6 +1,6 @@
 """Who runs what in a session, and when it was last used, from the session's own run records.
 
-The runner keeps every run's record in the container (`runner.py history`), whoever started
+The runner keeps every run's record in the container (the runner's `history`), whoever started
 it and however: the CLI's exec path, the run agent's or a TUI's warm servers, the Python API,
 a pair in another MSC_HOME. Engine events see only the exec path, and this home's record sees
 only this home's runs; the history sees them all. One exec per running session per look.

@@ -111,11 +111,12 @@ class Copying:
     async def read(self, container: str, path: str) -> bytes:
         return await self.engine.files.get(container, confined(path))
 
-    async def listing(self, container: str) -> list[dict]:
-        """Every file under /app: path, size, modification time."""
+    async def listing(self, container: str, folder: str = APP_DIR) -> list[dict]:
+        """Every file under a folder (/app unless said; confined): path in it, size, modification time."""
+        folder = confined(folder)
         code, out, err = await self.engine.execs.output(
-            container, ["find", APP_DIR, "-type", "f", "-printf", "%P\\t%s\\t%T@\\n"], user="appuser")
+            container, ["find", folder, "-type", "f", "-printf", "%P\\t%s\\t%T@\\n"], user="appuser")
         if code != 0:
-            raise NotFound(f"{container}: cannot list {APP_DIR} ({err.strip()[-200:]})")
+            raise NotFound(f"{container}: cannot list {folder} ({err.strip()[-200:]})")
         rows = [line.split("\t") for line in out.splitlines() if line.count("\t") == 2]
         return sorted(({"path": p, "size": int(s), "modified": float(t)} for p, s, t in rows), key=lambda r: r["path"])

@@ -1,6 +1,6 @@
 """Running code in a session through its runner, and reading the session's run history.
 
-A run goes through the session runner (core/runner.py, placed in the container the first
+A run goes through the session runner (msc_tui/runner/, placed in the container the first
 time it is needed). The code, the program's input and signals travel as frames on an exec's
 stdin; the program's output and the outcome come back as frames. The runner keeps each run's
 record and output in the container, so any msc that reaches the engine can list, read and
@@ -17,21 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import hashlib
 import marshal
 import re
 import secrets
 import socket
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import AsyncIterator, Callable
 
 from ..engine import Engine
 from ..engine.containers import parse_memory
 from ..engine.execs import ExecChannel
 from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
-from . import runner
+from ..runner import protocol as runner
+from . import runner_ship
 from .files import APP_DIR
 from .imports import analyze
 from .manifest import ProjectStale
@@ -50,34 +48,10 @@ _EXCEPTION = re.compile(r"^(\w+(?:\.\w+)*(?:Error|Exception|Interrupt|Exit|Warni
 _SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 
 
-@cache
-def runner_module() -> tuple[str, str]:
-    """(module name, source): the name carries the source's hash, so versions never mix."""
-    source = (Path(__file__).parent / "runner.py").read_text()
-    return f"msc_runner_{hashlib.sha256(source.encode()).hexdigest()[:12]}", source
-
-
 def runner_argv(*args: str) -> list[str]:
-    module, _ = runner_module()
-    boot = (f"import sys\nsys.path[0] = {RUNNER_DIR!r}\n"
-            f"try:\n    import {module} as runner\nexcept ImportError:\n    sys.exit({runner.MISSING_EXIT})\n"
-            "sys.exit(runner.main(sys.argv[1:]))\n")
     # -S: no site-packages at start, so root (the runner's recorder) never runs a .pth file or
     # sitecustomize from the venv; the runner adds them where the program's user runs
-    return ["python3", "-S", "-c", boot, *args]
-
-
-_PLACE = """\
-import os, sys, py_compile
-path = sys.argv[1]
-temp = f"{path}.{os.getpid()}.tmp"  # runs that start together each place their own copy
-os.makedirs(os.path.dirname(path), exist_ok=True)
-with open(temp, "w") as f:
-    f.write(sys.argv[2])
-os.chmod(temp, 0o644)
-os.replace(temp, path)
-py_compile.compile(path, doraise=True)
-"""
+    return ["python3", "-S", "-c", runner_ship.boot(RUNNER_DIR), *args]
 
 
 def run_exec_owner(action: str) -> str | None:
@@ -363,9 +337,7 @@ class Runs:
 
     async def place_runner(self, container: str) -> None:
         """Copy this version's runner into the container (root-owned, compiled once)."""
-        module, source = runner_module()
-        code, _, err = await self.engine.execs.output(
-            container, ["python3", "-S", "-c", _PLACE, f"{RUNNER_DIR}/{module}.py", source], user="root")
+        code, _, err = await self.engine.execs.output(container, runner_ship.place_argv(RUNNER_DIR), user="root")
         if code != 0:
             raise EngineError(f"could not place msc's runner in {container}: {err.strip().splitlines()[-1:]}")
 

@@ -79,7 +79,8 @@ class Files:
             archive = await self._docker.containers.container(container).get_archive(path)
         with archive:
             member = archive.next()
-            extracted = archive.extractfile(member) if member else None
+            # (a link is not followed: tarfile would look for its target inside this archive)
+            extracted = archive.extractfile(member) if member and member.isfile() else None
             if extracted is None:
                 raise NotFound(f"{container}:{path}: not a regular file")
             return extracted.read()

@@ -70,7 +70,7 @@ class MscApp(App):
     def action_quit_dialog(self) -> None:
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
         if main is not None:
-            main.unsaved_then("quit", lambda: self._ask_quit(main))
+            main.editor.unsaved_then("quit", lambda: self._ask_quit(main))
         else:
             self._ask_quit(None)
 

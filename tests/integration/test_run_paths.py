@@ -239,7 +239,7 @@ def test_a_warm_server_that_died_or_a_missing_runner_costs_only_speed(msc_home, 
         assert container.exec_run(["sh", "-c", "rm -f /opt/msc/msc_runner_*"], user="root").exit_code == 0
         again = await msc.run(record, "print(3)")
         assert again["stdout"] == "3\n"
-        assert container.exec_run(["sh", "-c", "ls /opt/msc/msc_runner_*.py"]).exit_code == 0
+        assert container.exec_run(["sh", "-c", "ls /opt/msc/msc_runner_*.zip"]).exit_code == 0
 
     with_session(True, body)
 

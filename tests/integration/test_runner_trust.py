@@ -178,3 +178,30 @@ def test_a_pth_file_in_the_users_own_site_packages_cannot_reach_the_runner(path,
     ran = run(path, request, msc, manager, sid, "raise SystemExit(3)\n")
     assert ran["exit_code"] == 3 and ran["success"] is False, ran
     assert history_in_container(docker_client, sid)[ran["run_id"]]["exit_code"] == 3
+
+
+REPLACE_RUNNER = r'''
+import glob, os
+placed = glob.glob("/opt/msc/msc_runner_*.zip")
+print(len(placed))
+for attempt in (lambda: open(placed[0], "ab"), lambda: os.replace("/tmp/x", placed[0] + ".tmp"),
+                lambda: os.unlink(placed[0]), lambda: os.mkdir("/opt/msc/__pycache__")):
+    open("/tmp/x", "w").close()
+    try:
+        attempt()
+        print("done")
+    except OSError:
+        print("refused")
+'''
+
+
+def test_the_runner_is_one_file_of_roots_the_program_cannot_replace(msc, new_session, docker_client):
+    sid = new_session()  # its first run placed the runner
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    listed = container.exec_run(["sh", "-c", "stat -c '%n %U %a' /opt/msc /opt/msc/msc_runner_*"], user="root")
+    assert listed.exit_code == 0, listed.output
+    rows = [line.split() for line in listed.output.decode().splitlines()]
+    assert rows[0] == ["/opt/msc", "root", "755"]
+    assert len(rows) == 2 and rows[1][0].endswith(".zip") and rows[1][1:] == ["root", "644"], rows
+    done = msc("run", "-s", sid, "-", input=REPLACE_RUNNER)
+    assert done.stdout.split() == ["1", "refused", "refused", "refused", "refused"], done.stdout + done.stderr

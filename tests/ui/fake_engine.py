@@ -11,21 +11,20 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 from msc_tui.config import Settings
-from msc_tui.core import runner
+from msc_tui.core import runner_ship
 from msc_tui.core.service import Msc
 from msc_tui.core.state import SessionRecord, StateStore
 from msc_tui.engine.containers import ContainerInfo
 from msc_tui.engine.storage import DiskUsage, ImageInfo, VolumeInfo
+from msc_tui.runner import protocol as runner
 
 FROZEN_NOW = 1_790_000_000.0
 DAY = 86400.0
-
-RUNNER_SOURCE = Path(runner.__file__)
 
 
 class FakeContainers:
@@ -66,12 +65,10 @@ class LocalRunner:
 
     async def start(self) -> "LocalRunner":
         (self.root / "app").mkdir(parents=True, exist_ok=True)
-        placed = self.root / "opt" / "msc_runner_local.py"  # placed as in a session: a module of its own
-        if not placed.exists():
-            placed.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(RUNNER_SOURCE, placed)
-        boot = (f"import sys\nsys.path[0] = {str(placed.parent)!r}\nimport msc_runner_local as runner\n"
-                "sys.exit(runner.main(sys.argv[1:]))\n")
+        folder = str(self.root / "opt")  # placed as in a session: one zip, by the same script
+        if not os.path.exists(runner_ship.file_path(folder)):
+            subprocess.run([sys.executable, *runner_ship.place_argv(folder)[1:]], check=True)
+        boot = runner_ship.boot(folder)
         env = {**os.environ, "MSC_RUNNER_ROOT": str(self.root), "MSC_RUNNER_USER": "",
                runner.TAG_VARIABLE: secrets.token_hex(8)}
         self.process = await asyncio.create_subprocess_exec(

@@ -112,3 +112,20 @@ async def test_search_finds_next_and_previous_and_marks_the_match():
         await pilot.press("N")
         await pilot.pause(0.1)
         assert log.entries[log.match_id - log.first_id].plain == "needle 5"
+
+
+async def test_s_saves_the_lines_to_the_file_asked_for(tmp_path):
+    from textual.widgets import Input
+
+    app = LogApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        log = app.query_one(ExecLog)
+        log.feed("stdout", "one\ntwo\n")
+        log.meta("exit 0")
+        log.focus()
+        await pilot.press("s")
+        await pilot.pause(0.1)
+        app.screen.query_one(Input).value = str(tmp_path / "out.txt")
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert (tmp_path / "out.txt").read_text() == "one\ntwo\nexit 0\n"

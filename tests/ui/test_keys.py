@@ -17,7 +17,7 @@ async def test_f4_while_still_connecting_says_so_and_keeps_connecting():
         await pilot.pause(0.3)
         await pilot.press("f4")
         await pilot.pause(0.3)
-        assert app.is_running and app.screen.include_all is False
+        assert app.is_running and app.screen.sessions.include_all is False
         assert any("not connected" in str(n.message) for n in app._notifications)
         assert any(w.group == "engine" and w.is_running for w in app.workers)  # the connect goes on
 
@@ -33,10 +33,15 @@ async def test_f6_and_f9_are_dimmed_while_they_cannot_act(tmp_path):
         assert dimmed("f6") and dimmed("f9")  # nothing runs, nothing to install
         await pilot.press("f9")
         await pilot.pause(0.2)
-        assert app.is_running and app.screen.proposed == []
-        app.screen.proposed = ["pyyaml"]  # as a failed run with a missing module leaves it
-        await pilot.pause(0.8)
+        assert app.is_running and app.screen.packages.proposed == []
+        app.screen.packages.proposed = ["pyyaml"]  # as a failed run with a missing module leaves it
+        await pilot.pause()  # the reactive re-asks check_action: nothing polls it
+        await pilot.pause()
         assert not dimmed("f9") and dimmed("f6")
+        app.screen.packages.proposed = []
+        await pilot.pause()
+        await pilot.pause()
+        assert dimmed("f9")
 
 
 async def test_the_palettes_quit_asks_like_ctrl_q(tmp_path):

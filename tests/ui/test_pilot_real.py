@@ -94,11 +94,11 @@ async def test_missing_module_proposal_installs_and_reruns(app, docker_client):
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: app.msc is not None)
         await run_code(pilot, "import tabulate\nprint(tabulate.tabulate([['ok']]))\n")
-        await until(pilot, lambda: app.screen.proposed == ["tabulate"])
-        assert "tabulate" in str(app.screen.panel.query_one("#proposal").render())
+        await until(pilot, lambda: app.screen.packages.proposed == ["tabulate"])
+        assert "tabulate" in str(app.screen.packages.panel.query_one("#proposal").render())
         await pilot.press("f9")
         await until(pilot, lambda: "ok" in log_lines(pilot), timeout=60)
-        packages = app.screen.panel.query_one("#packages")
+        packages = app.screen.packages.panel.query_one("#packages")
         assert packages.get_row("tabulate")[0] == "tabulate"
         name = app.screen.current.container_name
         out = docker_client.containers.get(name).exec_run(["python3", "-c", "import tabulate"]).exit_code
@@ -111,11 +111,11 @@ async def test_install_panel_input_installs_and_lists(app, docker_client):
         await run_code(pilot, "print(1)")
         await until(pilot, lambda: app.screen.current is not None and "1" in log_lines(pilot))
         await pilot.press("f7")
-        specs = app.screen.panel.query_one("#specs", Input)
+        specs = app.screen.packages.panel.query_one("#specs", Input)
         assert app.focused is specs
         await pilot.press(*"six", "enter")
-        await until(pilot, lambda: "installed" in app.screen.panel.log_view.plain_lines(), timeout=60)
-        assert app.screen.panel.query_one("#packages").get_row("six")[0] == "six"
+        await until(pilot, lambda: "installed" in app.screen.packages.panel.log_view.plain_lines(), timeout=60)
+        assert app.screen.packages.panel.query_one("#packages").get_row("six")[0] == "six"
 
 
 async def test_cancel_kills_the_program_tree(app, docker_client):
@@ -360,7 +360,7 @@ async def test_table_row_follows_runs_and_installs_without_docker_events(app):
         await until(pilot, lambda: app.screen.current is not None and
                     app.screen.current.container_name in app.screen.table.views)
         name = app.screen.current.container_name
-        app.screen.install(["six"])
+        app.screen.packages.install(["six"])
         await until(pilot, lambda: app.screen.table.views[name].as_dict()["packages"] == 1, timeout=60)
         assert app.screen.table.get_cell(name, "packages") == "1"
         await run_code(pilot, "print('a')\nprint('b')\n")
@@ -443,13 +443,13 @@ async def test_the_input_line_feeds_a_waiting_program(app):
         await run_code(pilot, "name = input('who? ')\nprint('hi', name)\nimport sys\nprint(sys.stdin.read() == '')\n")
         # The prompt has no newline: it shows anyway, as in a terminal.
         await until(pilot, lambda: ("stdout", "who? ") in app.screen.log_view.provisional, timeout=60)
-        assert app.focused is app.screen.program_input
+        assert app.focused is app.screen.output.program_input
         await pilot.press(*"zoe", "enter")
         await until(pilot, lambda: "hi zoe" in log_lines(pilot))
         await pilot.press("ctrl+d")
         await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
         assert "True" in log_lines(pilot)
-        assert app.screen.program_input.disabled
+        assert app.screen.output.program_input.disabled
 
 
 async def test_the_runs_view_lists_runs_with_their_code_and_output(app):
@@ -515,7 +515,7 @@ async def test_a_pairs_save_under_the_open_file_name_is_offered_never_forced(app
             await other.sessions.save(record, {"main.py": "print('theirs')\n"})
         finally:
             await other.close()
-        await until(pilot, lambda: app.screen.others_code == "print('theirs')\n", timeout=30)
+        await until(pilot, lambda: app.screen.editor.others_code == "print('theirs')\n", timeout=30)
         assert editor.text == "print('my unsaved edit')\n"  # nothing replaced by itself
         await pilot.press("ctrl+l")
         await until(pilot, lambda: isinstance(app.screen, Confirm))

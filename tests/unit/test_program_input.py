@@ -5,8 +5,8 @@ import io
 
 from msc_tui.cli.agent import _RelayedInput
 from msc_tui.cli.program_input import ProgramInput
-from msc_tui.core import runner
 from msc_tui.core.runs import RunInput
+from msc_tui.runner import protocol as runner
 
 
 def frames(controls: RunInput) -> list[bytes]:

@@ -21,9 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from msc_tui.core import runner as R
+from msc_tui.core import runner_ship
+from msc_tui.runner import protocol as R
+from msc_tui.runner.history import KEEP_RUNS
+from msc_tui.runner.tags import tagged_pids
 
-SOURCE = Path(R.__file__)
+
+def place(folder: Path) -> None:
+    """The runner as msc ships it into a session: one zip, placed by the same script."""
+    argv = runner_ship.place_argv(str(folder))
+    subprocess.run([sys.executable, *argv[1:]], check=True)
 
 
 @pytest.fixture
@@ -33,7 +40,7 @@ def root():
     folder.chmod(0o755)
     (folder / "app").mkdir()
     (folder / "opt").mkdir()
-    shutil.copy(SOURCE, folder / "opt" / "runner_under_test.py")
+    place(folder / "opt")
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -43,8 +50,7 @@ class Runner:
 
     def __init__(self, root: Path, *args: str, user: str = ""):
         self.tag = uuid.uuid4().hex[:16]
-        boot = (f"import sys\nsys.path[0] = {str(root / 'opt')!r}\nimport runner_under_test as runner\n"
-                "sys.exit(runner.main(sys.argv[1:]))\n")
+        boot = runner_ship.boot(str(root / "opt"))
         env = {**os.environ, "MSC_RUNNER_ROOT": str(root), "MSC_RUNNER_USER": user, R.TAG_VARIABLE: self.tag}
         self.process = subprocess.Popen([sys.executable, "-c", boot, *args], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=root)
@@ -124,7 +130,7 @@ def frames_of(data: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def tagged(tag: str) -> list[int]:
-    return R.tagged_pids(tag, {os.getpid()})
+    return tagged_pids(tag, {os.getpid()})
 
 
 def test_a_run_relays_output_input_and_the_exit_code_and_is_recorded(root):
@@ -219,11 +225,11 @@ def test_history_logs_follow_and_stop_read_what_runs_wrote(root):
 
 def test_history_keeps_the_last_runs_only(root, monkeypatch):
     serve = Runner(root, "serve", "tester@here", "test")
-    for _ in range(R.KEEP_RUNS + 3):
+    for _ in range(KEEP_RUNS + 3):
         serve.run("pass")
     assert serve.close() == 0
     ids = [r["id"] for r in ast.literal_eval(command(root, "history").decode())]
-    assert ids == list(range(4, R.KEEP_RUNS + 4))
+    assert ids == list(range(4, KEEP_RUNS + 4))
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="root starts the recorder (as msc does in a session)")
@@ -253,3 +259,42 @@ def test_the_recorder_keeps_records_the_program_cannot_touch(root):
     runs = root / "var/lib/msc/runs"
     assert runs.stat().st_uid == 0 and (runs / "000001" / "meta").stat().st_uid == 0
     assert ast.literal_eval((runs / "000001" / "meta").read_text())["exit_code"] == 3
+
+
+def test_every_file_a_run_leaves_names_its_format(root):
+    serve = Runner(root, "serve", "tester@here", "test")
+    serve.config("import packaging, time\nprint('going', flush=True)\ntime.sleep(60)\n")
+    going = serve.until(R.STARTED)
+    runs = root / "var/lib/msc/runs" if os.getuid() == 0 else root / "home/appuser/.msc/runs"
+    marker_file = runs / "going" / str(going["id"])
+    deadline = time.monotonic() + 30
+    while not marker_file.exists():  # (written just after STARTED goes out)
+        assert time.monotonic() < deadline, "no going marker"
+        time.sleep(0.05)
+    marker = ast.literal_eval(marker_file.read_text())
+    assert marker["format"] in (1, 2) and marker["id"] == going["id"] and marker["by"] == "tester@here"
+    serve.send(R.KILL)
+    serve._exited_collecting()
+    done, _, _ = serve.run("import packaging\n")  # a successful run's imports: a preload hint
+    assert serve.close() == 0 and done["exit_code"] == 0
+    meta = ast.literal_eval((runs / f"{done['id']:06d}" / "meta").read_text())
+    assert meta["format"] == marker["format"]
+    hints = ast.literal_eval((runs / f"{done['id']:06d}" / "imports").read_text())
+    assert hints == [1, "packaging"]
+
+
+def test_readers_take_what_they_know_of_the_warm_files(tmp_path, monkeypatch):
+    from msc_tui.runner import warming
+
+    for content, names in (("[1, 'numpy', 'pandas']", ["numpy", "pandas"]), ("['numpy']", ["numpy"]),
+                           ("[2, {'new': 'kind'}, 'numpy']", ["numpy"]), ("{'format': 1}", []), ("not a literal", [])):
+        (tmp_path / "hint").write_text(content)
+        assert warming.read_import_hints(str(tmp_path / "hint")) == names, content
+    monkeypatch.setattr(warming, "UNSAFE_FILE", str(tmp_path / "warm-unsafe"))
+    (tmp_path / "warm-unsafe").write_text("{'grpc': 'not fork-safe'}")  # as versions before the format wrote it
+    assert warming.unsafe_modules() == {"grpc": "not fork-safe"}
+    warming.write_unsafe_modules({**warming.unsafe_modules(), "zmq": "opens a socket at import"})
+    written = ast.literal_eval((tmp_path / "warm-unsafe").read_text())
+    assert written == {"format": 1, "grpc": "not fork-safe", "zmq": "opens a socket at import"}
+    (tmp_path / "warm-unsafe").write_text(repr({**written, "format": 7, "later": {"a": 1}}))
+    assert warming.unsafe_modules() == {"grpc": "not fork-safe", "zmq": "opens a socket at import"}

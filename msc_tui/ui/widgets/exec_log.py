@@ -25,10 +25,12 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.terminal_text import visible
+from .log_actions import ask_and_save, ask_search, show_next_match
 
 _PLAIN = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f-\x9f]*\Z")  # nothing a terminal would interpret (tab aside)
 _MATCH = Style(reverse=True)
@@ -72,23 +74,33 @@ class ExecLog(ScrollView, can_focus=True):
         Binding("c", "clear", "Output: clear", show=False),
     ]
 
+    # `following` as last seen (the Output tab shows "⏸ End" while it is False): updated on each
+    # scroll, growth and resize, so nothing has to poll it.
+    follows: reactive[bool] = reactive(True, init=False)
+
     def __init__(self, max_lines: int = 10_000, **kwargs):
         super().__init__(**kwargs)
         self.max_lines = max_lines
         self.entries: deque[_Entry] = deque(maxlen=max_lines)
-        self.first_id = 0  # the id (count of lines ever added) of entries[0]
         self.rows: deque[tuple[int, int]] = deque()  # screen rows: (entry id, first cell)
         self.pending: deque[tuple[str, str]] = deque(maxlen=max_lines)  # back-pressure: oldest drop
+        self.wrap = True
+        self._wrap_width = 0  # the width rows were cut for
+        self.search_term = ""
+        self.run_start_id = 0  # the first line of the last run (what y copies)
+        self._empty()
+
+    def _empty(self) -> None:
+        self.entries.clear()
+        self.rows.clear()
+        self.pending.clear()
+        self.first_id = 0  # the id (count of lines ever added) of entries[0]
         self.partial = {"stdout": "", "stderr": ""}
         self.total_lines = 0
-        self.wrap = True
         self._width = 0  # widest line, in cells (when not wrapping)
-        self._wrap_width = 0  # the width rows were cut for
         self.provisional: list[tuple[str, str]] = []  # lines still without their newline (a prompt)
         self._provisional: list[_Entry] = []
-        self.search_term = ""
         self.match_id: int | None = None
-        self.run_start_id = 0  # the first line of the last run (what y copies)
 
     @property
     def lines(self) -> list[tuple[str, str]]:
@@ -97,6 +109,13 @@ class ExecLog(ScrollView, can_focus=True):
     @property
     def following(self) -> bool:
         return self.scroll_y >= self.max_scroll_y - 1
+
+    def _note_following(self) -> None:
+        self.follows = self.following
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._note_following()
 
     # -- input -----------------------------------------------------------------------------
     def feed(self, stream: str, text: str) -> None:
@@ -159,13 +178,17 @@ class ExecLog(ScrollView, can_focus=True):
             self._add_rows(self.first_id + offset, entry)
 
     def on_resize(self) -> None:
-        self._rewrap()
+        # A new size (F10's zoom and back, a terminal resized) never stops the following: a view
+        # that followed the tail before it follows after it, once the scrollbars are settled.
+        following = self.follows
+        self._rewrap(following)
+        self.call_after_refresh(self.action_follow if following else self._note_following)
 
-    def _rewrap(self) -> None:
+    def _rewrap(self, following: bool | None = None) -> None:
         """Rows cut again for the width there is now (a resize, a scrollbar that came or went)."""
         width = max(1, self.scrollable_content_region.width)
         if self.wrap and width != self._wrap_width:
-            following = self.following
+            following = self.following if following is None else following
             self._wrap_width = width
             self._rebuild_rows()
             self._resize(following)
@@ -181,6 +204,7 @@ class ExecLog(ScrollView, can_focus=True):
         self.virtual_size = Size(width, len(self.rows) + extra)
         if following:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+        self._note_following()
         self.refresh()
 
     def _rows_of(self, entry: _Entry) -> int:
@@ -188,16 +212,10 @@ class ExecLog(ScrollView, can_focus=True):
         return 1 if width <= 0 else max(1, -(-entry.cells // width))
 
     def clear(self) -> None:
-        self.entries.clear()
-        self.rows.clear()
-        self.pending.clear()
-        self.partial = {"stdout": "", "stderr": ""}
-        self.provisional, self._provisional = [], []
-        self.total_lines = self._width = 0
-        self.first_id = 0
-        self.match_id = None
+        self._empty()
         self.virtual_size = Size(0, 0)
         self.scroll_to(y=0, animate=False, immediate=True, force=True)
+        self._note_following()
         self.refresh()
 
     def plain_lines(self) -> list[str]:
@@ -228,22 +246,7 @@ class ExecLog(ScrollView, can_focus=True):
         self.notify(f"copied {len(text.splitlines())} lines to the clipboard (OSC 52: the terminal must allow it)")
 
     def action_save(self) -> None:
-        from pathlib import Path
-
-        from ..dialogs import AskText
-
-        def save(path: str | None) -> None:
-            if not path:
-                return
-            target = Path(path).expanduser()
-            try:
-                target.write_text("\n".join(self.plain_lines()) + "\n")
-            except OSError as exc:
-                self.notify(f"{target}: cannot write it ({exc.strerror})", severity="error")
-                return
-            self.notify(f"saved {len(self.entries)} lines to {target}")
-
-        self.app.push_screen(AskText("Save the output to a file", "a path", str(Path.cwd() / "msc-output.txt")), save)
+        ask_and_save(self, self.plain_lines())
 
     def action_clear(self) -> None:
         self.clear()
@@ -252,40 +255,11 @@ class ExecLog(ScrollView, can_focus=True):
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def action_search(self) -> None:
-        from ..dialogs import AskText
-
-        self.app.push_screen(AskText("Search the output", "text to find (n: next, N: previous)", self.search_term),
-                             self._search)
-
-    def _search(self, term: str | None) -> None:
-        if term:
-            self.search_term, self.match_id = term, None
-            self.action_next_match(1)
+        ask_search(self)
 
     def action_next_match(self, step: int = 1) -> None:
         """The next (or previous) line holding the search term, shown in the middle."""
-        if not self.search_term:
-            self.notify("nothing to find yet: / searches", severity="information")
-            return
-        term = self.search_term.lower()
-        ids = [self.first_id + i for i, e in enumerate(self.entries) if term in e.plain.lower()]
-        if not ids:
-            self.match_id = None
-            self.notify(f"{self.search_term!r} is not in the output", severity="warning")
-            self.refresh()
-            return
-        if self.match_id is None:
-            top = self.rows[min(int(self.scroll_y), len(self.rows) - 1)][0] if self.rows else 0
-            after = [i for i in ids if i >= top] if step > 0 else [i for i in ids if i <= top]
-            self.match_id = (after[0] if step > 0 else after[-1]) if after else ids[0 if step > 0 else -1]
-        else:
-            position = next((n for n, i in enumerate(ids) if i >= self.match_id), 0)
-            self.match_id = ids[(position + step) % len(ids)]
-        row = next(n for n, (i, _start) in enumerate(self.rows) if i == self.match_id)
-        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 2), animate=False, immediate=True,
-                       force=True)
-        self.notify(f"match {ids.index(self.match_id) + 1} of {len(ids)} for {self.search_term!r}")
-        self.refresh()
+        show_next_match(self, step)
 
     # -- rendering -------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:

@@ -19,24 +19,26 @@ class InstallPanel(Vertical):
             super().__init__()
             self.specs = specs
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Kept as attributes, not queried: a worker may still report while the screen unmounts.
+        self.proposal = Static("", id="proposal")
+        self.packages: DataTable = DataTable(id="packages", cursor_type="row", zebra_stripes=True)
+        self.log_view = ExecLog(max_lines=2000, id="install-log")
+
     def compose(self) -> ComposeResult:
-        yield Static("", id="proposal")
+        yield self.proposal
         yield Input(placeholder="package specs, e.g. pandas 'numpy>=2' (Enter installs)", id="specs")
-        yield DataTable(id="packages", cursor_type="row", zebra_stripes=True)
-        yield ExecLog(max_lines=2000, id="install-log")
+        yield self.packages
+        yield self.log_view
 
     def on_mount(self) -> None:
-        table = self.query_one("#packages", DataTable)
-        table.add_column("Package", key="name")
-        table.add_column("Version", key="version")
+        self.packages.add_column("Package", key="name")
+        self.packages.add_column("Version", key="version")
         self.propose([])
 
-    @property
-    def log_view(self) -> ExecLog:
-        return self.query_one("#install-log", ExecLog)
-
     def show_packages(self, packages: list[str]) -> None:
-        table = self.query_one("#packages", DataTable)
+        table = self.packages
         table.clear()
         for line in packages:
             name, _, version = line.partition("==")
@@ -45,7 +47,7 @@ class InstallPanel(Vertical):
 
     def propose(self, distributions: list[str], hints: Sequence[str] = ()) -> None:
         """After a failed run: name what would fix it (F9 installs and reruns)."""
-        proposal = self.query_one("#proposal", Static)
+        proposal = self.proposal
         text = []
         if distributions:
             text.append(f"Missing: {' '.join(distributions)} - press F9 to install and rerun")
