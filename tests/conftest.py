@@ -25,9 +25,13 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def pytest_collection_modifyitems(items):
+    side_by_side = "PYTEST_XDIST_WORKER" in os.environ
     for item in items:
         if "/integration/" in str(item.fspath) or "docker_client" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.docker)
+        if side_by_side and item.get_closest_marker("alone"):  # it would pull the engine from under the others
+            item.add_marker(pytest.mark.skip(reason="runs alone, not beside other tests (scripts/test.sh runs it "
+                                                    "after the rest)"))
 
 
 @pytest.hookimpl(hookwrapper=True)

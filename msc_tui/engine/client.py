@@ -142,7 +142,9 @@ class Engine:
                                     f"{', '.join(s + '://' for s in SCHEMES)} only (DOCKER_HOST or [engine] host)")
         # Every call waits at most call_timeout for the engine's answer; aiodocker lifts the read
         # deadline for streams (exec output, events, builds), which answering() watches instead.
-        timeout = aiohttp.ClientTimeout(total=None, connect=self.connect_timeout,
+        # Reaching the engine has connect_timeout; waiting for a pooled connection to free up
+        # (ssh:// keeps a few per connection) has none: it is a turn, not a fault.
+        timeout = aiohttp.ClientTimeout(total=None, connect=None,
                                         sock_connect=self.connect_timeout, sock_read=self.call_timeout or None)
         if self.endpoint.startswith("ssh://"):
             _import_ssh_quietly()

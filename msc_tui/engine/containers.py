@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import json
 import re
@@ -11,8 +12,10 @@ from datetime import datetime
 import aiodocker
 
 from ..config import parse_size
-from ..errors import NotFound
+from ..errors import EngineError, NotFound
 from .errors import engine_errors
+
+DISCONNECT_TRIES = 5
 
 
 @dataclass
@@ -185,5 +188,16 @@ class Containers:
             await (await self._docker.networks.get(network)).connect({"Container": name})
 
     async def disconnect_network(self, name: str, network: str = "bridge") -> None:
-        with self._errors(f"network {network}"):
-            await (await self._docker.networks.get(network)).disconnect({"Container": name, "Force": True})
+        """Done when the container no longer lists the network. Under load, dockerd 20.10 may say
+        "is not connected" for a container it has just started on that network: look, and retry."""
+        for attempt in range(DISCONNECT_TRIES):
+            try:
+                with self._errors(f"network {network}"):
+                    await (await self._docker.networks.get(network)).disconnect({"Container": name, "Force": True})
+                return
+            except EngineError as exc:
+                if "is not connected" not in str(exc) or attempt == DISCONNECT_TRIES - 1:
+                    raise
+            if network not in (await self.inspect(name)).networks:
+                return
+            await asyncio.sleep(0.2)

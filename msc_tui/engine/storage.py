@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +12,8 @@ from aiodocker.volumes import DockerVolume
 
 from .containers import ContainerInfo, _from_summary, short_image_name
 from .errors import engine_errors
+
+DF_BUSY_S = 60.0
 
 
 @dataclass
@@ -52,7 +56,7 @@ class Storage:
     async def usage(self) -> DiskUsage:
         """One `system df`: every container, image and volume with its size."""
         with engine_errors("disk usage", self._endpoint):
-            raw = await self._docker._query_json("system/df", method="GET")
+            raw = await self._system_df()
             if self._podman:  # Podman 4.3's df leaves out labels (and image names): take the lists'
                 raw = await self._with_podmans_labels(raw)
         images = [ImageInfo(
@@ -66,6 +70,19 @@ class Storage:
             containers=max((v.get("UsageData") or {}).get("RefCount", 0), 0),
         ) for v in raw.get("Volumes") or []]
         return DiskUsage([_from_summary(c) for c in raw.get("Containers") or []], images, volumes)
+
+    async def _system_df(self) -> dict:
+        """Docker answers one `system df` at a time ("a disk usage operation is already running"
+        to the second, say the TUI's and a CLI's): wait for the other one, up to a minute."""
+        deadline = time.monotonic() + DF_BUSY_S
+        while True:
+            try:
+                return await self._docker._query_json("system/df", method="GET")
+            except aiodocker.DockerError as exc:
+                busy = "disk usage operation is already running" in str(exc.message)  # (500 from 20.10, 409 later)
+                if not busy or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.25)
 
     async def _with_podmans_labels(self, raw: dict) -> dict:
         query = self._docker._query_json

@@ -339,3 +339,30 @@ def test_docker_contexts_are_chosen_in_the_docker_clis_order(tmp_path, docker_cl
     plain = subprocess.run([sys.executable, "-m", "msc_tui", "--context", "no-such-context", "ls"],
                            capture_output=True, text=True, timeout=60, env=base)
     assert plain.returncode == 3 and plain.stderr.count("\n") == 1 and "docker context ls" in plain.stderr
+
+
+async def test_disk_usage_asked_by_several_clients_at_once_answers_each(docker_client, base_image):
+    """Docker runs one `system df` at a time and refuses the others (409): each caller waits its turn."""
+    engines = [await Engine.connect() for _ in range(4)]
+    try:
+        usages = await asyncio.gather(*(e.storage.usage() for e in engines))
+    finally:
+        await asyncio.gather(*(e.close() for e in engines))
+    base_id = docker_client.images.get(base_image).id
+    assert all(any(image.id == base_id for image in usage.images) for usage in usages)
+
+
+async def test_waiting_for_a_free_connection_is_not_a_connect_timeout(raw_container):
+    """Over ssh:// msc keeps at most a few streams per connection (sshd's MaxSessions); a call that
+    waits for one of them to free up is waiting its turn, not failing to reach the engine."""
+    held = raw_container(command=["sleep", "3"])
+    engine = await Engine.connect(connect_timeout=0.5)
+    engine._docker.connector._limit = 1  # as msc sets it for ssh://, here at its tightest
+    try:
+        waiting = asyncio.create_task(engine._docker._query_json(f"containers/{held.id}/wait", method="POST"))
+        await asyncio.sleep(0.2)  # (the wait holds the one connection until the container exits)
+        info = await engine.containers.inspect(held.name)  # queued behind it for about 3 s
+        assert info.name == held.name
+        assert (await waiting)["StatusCode"] == 0
+    finally:
+        await engine.close()

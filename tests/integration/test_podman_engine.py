@@ -10,22 +10,27 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.podman_service import start_podman
 
+pytestmark = pytest.mark.xdist_group("podman")  # one worker, one Podman service for the module
+
 
 @pytest.fixture(scope="module")
-def podman_service(tmp_path_factory, base_image):
+def podman_service(base_image):
     """One service for the module: the image build inside Podman happens once."""
     if os.environ.get("MSC_TEST_PODMAN") != "1":
         pytest.skip("starting a Podman service is opt-in: MSC_TEST_PODMAN=1 (scripts/test.sh sets it under CI)")
     has_catatonit = shutil.which("catatonit") or os.path.exists("/usr/libexec/podman/catatonit")
     if shutil.which("podman") is None or not has_catatonit or os.geteuid() != 0:
         pytest.fail("MSC_TEST_PODMAN=1 needs root, podman and catatonit")
-    service = start_podman(tmp_path_factory.mktemp("podman"), base_image)
+    # Podman refuses a run root over 50 characters: a short folder of its own, not pytest's (removed by stop())
+    service = start_podman(Path(tempfile.mkdtemp(prefix="msc-podman-", dir="/tmp")), base_image)
     yield service
     service.stop()
 

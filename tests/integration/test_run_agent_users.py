@@ -19,8 +19,11 @@ from tests.run_agent_box import stop_agents
 ATTACKER = Path(__file__).resolve().parent.parent / "fake_agent_attacker.py"
 RUNS = 40
 
-pytestmark = pytest.mark.skipif(os.environ.get("MSC_TEST_UNIX_USERS") != "1",
-                                reason="adds a Unix user and lowers fs.protected_symlinks: MSC_TEST_UNIX_USERS=1")
+pytestmark = [
+    pytest.mark.skipif(os.environ.get("MSC_TEST_UNIX_USERS") != "1",
+                       reason="adds a Unix user and lowers fs.protected_symlinks: MSC_TEST_UNIX_USERS=1"),
+    pytest.mark.alone,  # the sysctl is the machine's: no other test runs meanwhile
+]
 
 
 @pytest.fixture

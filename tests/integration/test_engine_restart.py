@@ -1,62 +1,90 @@
-"""A real engine restart (dockerd stopped and started again). Runs last: it stops every container.
+"""A real engine restart (dockerd stopped and started again) and a frozen engine (SIGSTOP).
 
-Opt-in (MSC_TEST_RESTART_ENGINE=1, which scripts/test.sh sets under CI=true only). Needs root
-and a dockerd process this test can restart with its own command line (the test script
-starts it that way on CI). Under CI=true the docker-marker turns a skip into a failure.
+Opt-in (MSC_TEST_RESTART_ENGINE=1, which scripts/test.sh sets under CI=true only): the module
+starts a dockerd of its own (tests/private_engine.py: its own socket, data, bridge; no iptables)
+with the images it needs copied in, and stops, freezes and restarts that one, so the rest of the
+suite runs on beside it. Needs root. Under CI=true the docker-marker turns a skip into a failure.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from msc_tui.engine import Engine
-from tests.conftest import TEST_LABEL
+from tests.conftest import ROOT, TEST_LABEL
+from tests.private_engine import PrivateEngine, start_private_engine
+
+pytestmark = pytest.mark.xdist_group("private-engine")  # one worker, one private engine for the module
 
 
-def _dockerd_pid() -> int | None:
-    found = subprocess.run(["pidof", "dockerd"], capture_output=True, text=True).stdout.split()
-    return int(found[0]) if found else None
+@pytest.fixture(scope="module")
+def private_engine():
+    if os.environ.get("MSC_TEST_RESTART_ENGINE") != "1":
+        pytest.skip("starting a dockerd of the tests' own is opt-in: MSC_TEST_RESTART_ENGINE=1 "
+                    "(scripts/test.sh sets it under CI)")
+    if os.geteuid() != 0 or not shutil.which("dockerd") or not shutil.which("ip"):
+        pytest.fail("MSC_TEST_RESTART_ENGINE=1 needs root, dockerd and ip")
+    machine = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")}
+    found = subprocess.run(["bash", str(ROOT / "scripts" / "base-image.sh")], capture_output=True, text=True,
+                           timeout=900, env=machine)
+    assert found.returncode == 0, found.stderr
+    base = found.stdout.strip().splitlines()[-1]
+    app_image = asyncio.run(_basic_app_image(base))  # built (or found) on the machine's engine
+    engine = start_private_engine()
+    try:
+        engine.load(base, app_image)
+        engine.base_image = base
+        yield engine
+    finally:
+        engine.remove()
 
 
-def _engine_answers() -> bool:
-    return subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
+async def _basic_app_image(base: str) -> str:
+    from msc_tui.config import load_settings
+    from msc_tui.core.images import ensure_image
+    from msc_tui.core.recipe import render
+
+    settings = dataclasses.replace(load_settings(), base_image=base)
+    engine = await Engine.connect()
+    try:
+        return (await ensure_image(engine, render("basic_app", settings))).tag
+    finally:
+        await engine.close()
 
 
-def restart_dockerd() -> None:
-    if os.environ.get("MSC_TEST_RESTART_ENGINE") != "1":  # never the host's engine by surprise
-        pytest.skip("restarting dockerd is opt-in: MSC_TEST_RESTART_ENGINE=1 (scripts/test.sh sets it under CI)")
-    pid = _dockerd_pid()
-    if pid is None or os.geteuid() != 0 or Path("/run/systemd/system").exists():
-        pytest.skip("cannot restart dockerd here (needs root and a dockerd not managed by systemd)")
-    argv = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
-    # its own environment too, not this test's (TMPDIR here is a folder that goes with the test)
-    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    env = dict(entry.split(b"=", 1) for entry in environ if b"=" in entry)
-    os.kill(pid, signal.SIGTERM)
-    for _ in range(300):
-        if not Path(f"/proc/{pid}").exists():
-            break
-        time.sleep(0.1)
-    with open("/tmp/msc-dockerd.log", "ab") as log:
-        subprocess.Popen([a.decode() for a in argv], stdout=log, stderr=log, start_new_session=True, env=env)
-    for _ in range(120):
-        if _engine_answers():
-            return
-        time.sleep(0.5)
-    raise AssertionError("dockerd did not come back within 60 s")
+@pytest.fixture(scope="module")
+def docker_client(private_engine):
+    """docker-py on the private engine: every test here looks at that one."""
+    import docker
+
+    client = docker.DockerClient(base_url=private_engine.url, timeout=120)
+    yield client
+    client.close()
 
 
-def assert_session_runs_once_thawed(msc, sid: str) -> None:
+@pytest.fixture(scope="module")
+def base_image(private_engine) -> str:
+    return private_engine.base_image
+
+
+@pytest.fixture(autouse=True)
+def on_the_private_engine(private_engine, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", private_engine.url)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+
+
+def assert_session_runs_once_thawed(msc, sid: str, engine: PrivateEngine) -> None:
     for _ in range(60):
-        if _engine_answers():
+        if engine.answers():
             break
         time.sleep(0.5)
     again = msc("run", "-s", sid, "-", input="print('after')")
@@ -64,10 +92,10 @@ def assert_session_runs_once_thawed(msc, sid: str) -> None:
 
 
 @pytest.fixture
-def restarted_engine(docker_client):
-    yield restart_dockerd
-    if not _engine_answers():  # leave an engine for whatever runs next
-        restart_dockerd()
+def restarted_engine(private_engine):
+    yield private_engine.restart
+    if not private_engine.answers():  # leave an engine for the next test
+        private_engine.restart()
 
 
 async def test_events_flow_again_after_an_engine_restart(restarted_engine, raw_container, docker_client):
@@ -149,12 +177,10 @@ def test_engine_gone_mid_run_is_one_line_and_the_session_survives(restarted_engi
     assert again.stdout == "after\n", again.stderr
 
 
-def test_a_frozen_engine_still_ends_a_timed_run_on_time(restarted_engine, msc, new_session, start_msc):
+def test_a_frozen_engine_still_ends_a_timed_run_on_time(private_engine, msc, new_session, start_msc):
     """dockerd stopped with SIGSTOP mid-run: --timeout holds on this side (exit 124), not 300 s later."""
     sid = new_session()
-    pid = _dockerd_pid()
-    if os.environ.get("MSC_TEST_RESTART_ENGINE") != "1" or pid is None:
-        pytest.skip("freezing dockerd is opt-in: MSC_TEST_RESTART_ENGINE=1 (scripts/test.sh sets it under CI)")
+    pid = private_engine.pid
     process = start_msc("run", "-s", sid, "--timeout", "3", "-",
                         code="import time\nprint('running', flush=True)\ntime.sleep(120)\n")
     assert process.stdout.readline() == "running\n"
@@ -168,17 +194,15 @@ def test_a_frozen_engine_still_ends_a_timed_run_on_time(restarted_engine, msc, n
     error = process.stderr.read()
     assert code == 124 and "stopped answering" in error and "Traceback" not in error, error
     assert waited < 60  # 3 s + 15 s of grace, generously; the old behaviour took 300 s
-    assert_session_runs_once_thawed(msc, sid)
+    assert_session_runs_once_thawed(msc, sid, private_engine)
 
 
 def test_a_frozen_engine_is_exit_3_on_time_for_runs_without_a_timeout_and_for_any_call(
-        restarted_engine, msc, msc_home, new_session, start_msc):
+        private_engine, msc, msc_home, new_session, start_msc):
     """No --timeout: the ping beside the stream gives up after [engine] call_timeout; a command
     started while the engine is frozen gives up after connect_timeout."""
     sid = new_session()
-    pid = _dockerd_pid()
-    if os.environ.get("MSC_TEST_RESTART_ENGINE") != "1" or pid is None:
-        pytest.skip("freezing dockerd is opt-in: MSC_TEST_RESTART_ENGINE=1 (scripts/test.sh sets it under CI)")
+    pid = private_engine.pid
     (msc_home / "config.toml").write_text("[engine]\ncall_timeout = 5\n")
     process = start_msc("run", "-s", sid, "-", code="import time\nprint('running', flush=True)\ntime.sleep(300)\n")
     assert process.stdout.readline() == "running\n"
@@ -191,4 +215,4 @@ def test_a_frozen_engine_is_exit_3_on_time_for_runs_without_a_timeout_and_for_an
     error = process.stderr.read()
     assert code == 3 and error.count("\n") == 1 and "stopped answering" in error, error
     assert listed.returncode == 3 and len(listed.stderr.strip().splitlines()) == 1, listed.stderr
-    assert_session_runs_once_thawed(msc, sid)
+    assert_session_runs_once_thawed(msc, sid, private_engine)
