@@ -41,6 +41,10 @@ def podman(podman_service, monkeypatch, msc_home):
     import docker
 
     monkeypatch.setenv("DOCKER_HOST", podman_service.url)
+    # Podman forks for every call; beside the suite's other workers its first answer may take
+    # longer than msc's 3 s default to reach an engine
+    msc_home.mkdir(parents=True, exist_ok=True)
+    (msc_home / "config.toml").write_text("[engine]\nconnect_timeout = 20\n")
     client = docker.DockerClient(base_url=podman_service.url, timeout=60)
     yield client
     for container in client.containers.list(all=True, filters={"label": f"msc.home={msc_home}"}):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import secrets
 
 import pytest
 
@@ -143,7 +144,7 @@ def test_a_session_made_by_an_older_msc_still_runs_and_keeps_its_history(path, r
     """A session made before the runner's recorder: main process appuser, no capabilities at all.
     Root's recorder cannot start there: msc runs the runner as appuser, as before."""
     made = docker_client.containers.get(f"msc-dev-session-{new_session()}")
-    sid = "01d5e5"
+    sid = secrets.token_hex(3)  # (one per test: the suite's workers run the three paths side by side)
     labels = {**{k: v for k, v in made.labels.items() if k != "msc.runner"}, "msc.session": sid}
     old = docker_client.containers.run(made.image.id, ["sleep", "infinity"], name=f"msc-dev-session-{sid}",
                                        labels=labels, user="appuser", cap_drop=["ALL"], init=True, detach=True,
