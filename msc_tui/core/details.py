@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..errors import MscError
 from .runs import Runs
 from .sessions import LABEL_SESSION, Sessions
+from .warm_servers import warm_memory
 
 RECENT_RUNS = 5
 
@@ -25,7 +26,7 @@ async def describe(sessions: Sessions, runs: Runs, name: str) -> dict | None:
     if c:
         details.update(limits=c.limits, mounts=list(c.mounts), networks=list(c.networks))
     if c and c.running:
-        details["warm_rss"] = await sessions.warm_memory(name)
+        details["warm_rss"] = await warm_memory(sessions.engine, name)
         if LABEL_SESSION in c.labels:
             try:
                 details["recent_runs"] = (await runs.history(name))[-RECENT_RUNS:]

@@ -33,7 +33,8 @@ from .results import RunResult, run_result
 from .run_capture import Capture, OnOutput
 from .run_history import RunEvent, RunHistory
 from .run_input import RunInput, check_filename
-from .sessions import Sessions, container_gone, current_user
+from .session_container import current_user
+from .sessions import Sessions, container_gone
 from .state import SessionRecord
 from .warm_servers import WarmServers
 

@@ -31,6 +31,7 @@ from .sessions import Sessions
 from .shell import ShellCommand
 from .state import SessionRecord, StateStore
 from .views import SessionView
+from .warm_servers import warm_memory
 
 
 def chosen_endpoint(settings: Settings) -> Endpoint:
@@ -128,6 +129,10 @@ class Msc:
         await self.sessions.ensure_running(record)
         return ShellCommand(self.sessions.shell_argv(record, docker, interactive),
                             self.engine.cli_environment(dict(os.environ)))
+
+    async def warm_memory(self, container: str) -> int | None:
+        """Resident memory of the session's warm servers (anyone's); None when the engine cannot tell."""
+        return await warm_memory(self.engine, container)
 
     def session_file(self, record: SessionRecord, filename: str) -> str:
         """The session file as this machine keeps it (MSC_HOME); NotFound when it has none."""

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import getpass
 import hashlib
-import os
 import re
 import secrets
 import time
-from pathlib import Path
 from typing import Callable
 
 from ..config import NETWORK_POLICIES, Settings
 from ..engine import Engine
-from ..engine.containers import ContainerInfo, ContainerSpec
-from ..errors import ConfigError, ContainerGone, MscError, NotFound, UsageError
+from ..engine.containers import ContainerInfo
+from ..errors import ContainerGone, NotFound, UsageError
 from .apptypes import check_app_type, detect_app_type
 from .files import SessionFiles
 from .images import ensure_image
 from .ownership import (
     LABEL_HOME,
     LABEL_SESSION,
-    LABEL_USER,
     NOT_MSC,
     PREFIX,
     THIS_HOME,
@@ -31,13 +26,12 @@ from .ownership import (
     check_container,
     ownership,
 )
-from .recipe import CACHE_DIR, INSTALL_USER, render
+from .recipe import INSTALL_USER, render
+from .session_container import LABEL_RUNNER, make_container
 from .state import SessionRecord, StateStore
 from .views import SessionView
+from .warm_servers import warm_memory
 
-RUNNER_CAPABILITIES = ("SETUID", "SETGID", "KILL")
-LABEL_RUNNER = "msc.runner"  # "recorder": made so that msc's runner starts as root (older sessions: none)
-WHEELHOUSE_PATH = "/wheelhouse"
 CONTAINER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}")  # Docker's grammar for names (and ids)
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 
@@ -48,13 +42,6 @@ def parse_duration(text: str) -> float:
     if not match:
         raise UsageError(f"bad duration {text!r} (use e.g. 90s, 30m, 12h, 7d)")
     return float(match[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match[2]]
-
-
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a bare container)
-        return str(os.getuid())
 
 
 def container_gone(record: SessionRecord) -> ContainerGone:
@@ -79,6 +66,10 @@ def _reserve(records: dict[str, SessionRecord], record: SessionRecord) -> None:
         sid = secrets.token_hex(3)
     record.id, record.container_name = sid, PREFIX + sid
     records[sid] = record
+
+
+async def _measure_warm(engine: Engine, view: SessionView) -> None:
+    view.warm_rss = await warm_memory(engine, view.name)
 
 
 class Sessions:
@@ -161,21 +152,9 @@ class Sessions:
         views = [SessionView(r, by_name.pop(r.container_name, None)) for r in self.records().values()]
         views += [SessionView(None, c, ownership(c.labels, self.home)) for c in by_name.values()]
         if size:
-            await asyncio.gather(*(self._measure_warm(v) for v in views if v.record and v.container
+            await asyncio.gather(*(_measure_warm(self.engine, v) for v in views if v.record and v.container
                                    and v.container.running))
         return sorted(views, key=lambda v: -v.last_used)
-
-    async def _measure_warm(self, view: SessionView) -> None:
-        view.warm_rss = await self.warm_memory(view.name)
-
-    async def warm_memory(self, name: str) -> int | None:
-        """Resident memory of the session's warm servers (runner processes in `serve` mode,
-        their preloaded modules included); None when the engine cannot tell."""
-        try:
-            processes = await self.engine.containers.processes(name)
-        except MscError:
-            return None
-        return sum(rss for rss, args in processes if "msc_runner_" in args and " serve " in args)
 
     async def view(self, name: str, size: bool = False) -> SessionView | None:
         """One row, fresh from the engine (None when neither container nor record exists)."""
@@ -217,7 +196,7 @@ class Sessions:
         # one host and clocks that agree; this order needs none of them.
         await self.store.aupdate(lambda records: _reserve(records, record))
         try:
-            await self._create_container(record)
+            await make_container(self.engine, self.settings, record, self.home, self.cache_volume)
         except BaseException:
             await asyncio.shield(self.store.aupdate(lambda records: records.pop(record.id, None)))
             raise
@@ -226,44 +205,6 @@ class Sessions:
             records.setdefault(record.id, record).container_id = record.container_id
         await self.store.aupdate(made)
         return record
-
-    async def _create_container(self, record: SessionRecord) -> None:
-        settings = self.settings
-        if settings.wheelhouse and self.engine.endpoint.startswith("ssh://"):
-            # A bind mount names a folder on the engine's machine, not on this one.
-            raise ConfigError(f"wheelhouse: {settings.wheelhouse} is a folder on this machine; the engine at "
-                              f"{self.engine.endpoint} cannot mount it (copy it there and use that path, or drop "
-                              "[packages] wheelhouse)")
-        binds = [f"{Path(settings.wheelhouse).resolve()}:{WHEELHOUSE_PATH}:ro"] if settings.wheelhouse else []
-        spec = ContainerSpec(
-            name=record.container_name, image=record.image,
-            labels={LABEL_SESSION: record.id, LABEL_HOME: self.home, LABEL_USER: current_user(),
-                    "msc.app_type": record.app_type, "msc.image": record.image, "msc.network": record.network,
-                    "msc.install_user": record.install_user, LABEL_RUNNER: "recorder"},
-            memory=settings.memory, pids_limit=settings.pids_limit, cpus=settings.cpus or await self._default_cpus(),
-            network="none" if record.network == "none" else "bridge",
-            volumes={self.cache_volume: CACHE_DIR}, volume_labels={LABEL_HOME: self.home},
-            binds=binds, hostname=record.container_name,  # the shell's prompt names the session
-            # msc's runner starts as root to keep the run history where programs cannot write,
-            # and becomes the session's user to run them; root's capabilities are these alone
-            # (Docker gives root's execs capabilities only when the container's user is root).
-            # Every exec msc makes names its user; programs never run as root.
-            user="root", cap_add=list(RUNNER_CAPABILITIES),
-        )
-        record.container_id = await self.engine.containers.create(spec)
-        try:
-            await self.engine.containers.start(record.container_name)
-            if record.network == "install-only":
-                await self.engine.containers.disconnect_network(record.container_name)
-        except MscError:  # a session that never started is not left behind (nor listed later)
-            with contextlib.suppress(MscError):
-                await self.engine.containers.remove(record.container_name)
-            raise
-
-    async def _default_cpus(self) -> float:
-        """All but one of the engine's CPUs (at least one): a runaway program in a session
-        leaves the host, and the other sessions, a core."""
-        return float(max(1, await self.engine.cpu_count() - 1))
 
     # -- keeping alive ------------------------------------------------------------------------
     async def ensure_running(self, record: SessionRecord) -> None:
@@ -368,7 +309,7 @@ class Sessions:
         if not await self.engine.images.exists(record.image):
             image = await ensure_image(self.engine, render(record.app_type, self.settings), on_log)
             record.image, record.install_user = image.tag, INSTALL_USER
-        await self._create_container(record)
+        await make_container(self.engine, self.settings, record, self.home, self.cache_volume)
         await self.files.copy_back(record)
 
         def patch(records):  # only what the restore changed: others may have updated the rest

@@ -8,9 +8,21 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
+from ..engine import Engine
 from ..engine.execs import ExecChannel
+from ..errors import MscError
 
 WARM_PER_SESSION = 2  # warm servers a client keeps per session (concurrent runs beyond take the exec path)
+
+
+async def warm_memory(engine: Engine, name: str) -> int | None:
+    """Resident memory of a session's warm servers (anyone's: runner processes in `serve` mode,
+    their preloaded modules included); None when the engine cannot tell."""
+    try:
+        processes = await engine.containers.processes(name)
+    except MscError:
+        return None
+    return sum(rss for rss, args in processes if "msc_runner_" in args and " serve " in args)
 
 
 class WarmServers:

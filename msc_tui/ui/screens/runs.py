@@ -62,7 +62,7 @@ class RunsScreen(ModalScreen[None]):
         if not runs:
             self.query_one("#run-output", ExecLog).meta("no runs recorded in this session yet")
         table.focus()
-        warm = await self.app.core.sessions.warm_memory(self.container)
+        warm = await self.app.core.warm_memory(self.container)
         if warm:
             self.query_one(".dialog-title", Label).update(
                 f"Runs in {self.container} · warm servers {size(warm)} (Esc closes)")
