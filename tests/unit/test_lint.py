@@ -25,3 +25,23 @@ def test_mypy_finds_nothing():
 def test_the_import_contracts_hold():
     """Layers (engine <- core <- api, ui <- cli), no cycles, Textual and aiodocker where they belong."""
     check([str(VENV_BIN / "lint-imports"), "--no-cache", "--no-logo"])
+
+
+MAX_MODULE_LINES = 400
+MAX_CLASS_LINES = 250
+
+
+def test_no_module_or_class_outgrows_its_room():
+    """Small modules with one job: a module over 400 lines or a class over 250 is split (CONTRIBUTING.md)."""
+    import ast
+
+    too_big = []
+    for path in sorted((ROOT / "msc_tui").rglob("*.py")):
+        source = path.read_text()
+        name = path.relative_to(ROOT)
+        if (lines := source.count("\n")) > MAX_MODULE_LINES:
+            too_big.append(f"{name}: {lines} lines")
+        too_big += [f"{name}: class {node.name}, {node.end_lineno - node.lineno + 1} lines"
+                    for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ClassDef)
+                    and node.end_lineno is not None and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES]
+    assert too_big == []
