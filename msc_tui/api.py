@@ -13,7 +13,28 @@ import threading
 from .config import Settings
 from .core.results import run_result
 from .core.service import Msc
-from .errors import ContainerGone, MscError
+from .errors import ContainerGone, MscError, UsageError
+
+
+def _text(value, name: str) -> str:
+    """A string argument, checked here: a wrong type is the caller's mistake, said in one line."""
+    if not isinstance(value, str):
+        raise UsageError(f"{name} must be a string, not {type(value).__name__} {_shown(value)}")
+    return value
+
+
+def _names(value, name: str) -> list[str]:
+    """A list of strings; one string is taken as one item (never as its letters)."""
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise UsageError(f"{name} must be a list of strings, not {_shown(value)}")
+    return list(value)
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 class DockerManager:
@@ -55,11 +76,14 @@ class DockerManager:
     def _session(self, ref: str, start: bool = True):
         """The session's record (this home's, or a pair's read from its labels), its container
         checked against its labels (core/ownership.py): the CLI's rule."""
-        return self._call(self._msc.sessions.find(ref, start=start)).record
+        return self._call(self._msc.sessions.find(_text(ref, "container_name"), start=start)).record
 
     def create_session(self, app_type: str | None = None, code: str | None = None,
                        task: str | None = None, network: str | None = None) -> str:
         """A new dev session; returns its container name (msc-dev-session-<id>)."""
+        for value, name in ((app_type, "app_type"), (code, "code"), (task, "task"), (network, "network")):
+            if value is not None:
+                _text(value, name)
         return self._call(self._msc.sessions.create(app_type, code, task, network)).container_name
 
     def list_dev_containers(self, include_all: bool = False) -> list[dict]:
@@ -80,6 +104,11 @@ class DockerManager:
         """Run code in the session; the run's result dictionary (never raises for a lost container).
         `stdin`: the program's whole input (none: an empty stdin); `files`: {path under /app:
         bytes or str} written first (data the code reads)."""
+        _text(code, "code"), _text(filename, "filename")
+        if stdin is not None and not isinstance(stdin, (str, bytes)):
+            raise UsageError(f"stdin must be str or bytes, not {type(stdin).__name__} {_shown(stdin)}")
+        if files is not None and not isinstance(files, dict):
+            raise UsageError(f"files must be a dict of {{path: bytes or str}}, not {_shown(files)}")
         record = self._session(container_name, start=False)
         try:
             if files:
@@ -109,10 +138,11 @@ class DockerManager:
         return self._package_call(self._msc.packages.uninstall, container_name, packages)
 
     def _package_call(self, action, container_name: str, packages: list[str]) -> bool:
+        packages = _names(packages, "packages")
         record = self._session(container_name, start=False)
         self.last_error = None
         try:
-            self._call(action(record, list(packages)))
+            self._call(action(record, packages))
         except MscError as exc:
             if exc.exit_code == 2:
                 raise

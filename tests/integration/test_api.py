@@ -59,6 +59,31 @@ def test_auto_install_and_bad_inputs(msc_home):
         assert timed["timed_out"] and timed["exit_code"] == 124
 
 
+def test_wrong_types_and_values_are_one_line_usage_errors_that_change_nothing(msc_home, docker_client):
+    with DockerManager() as dm:
+        name = dm.create_session(app_type="basic_app")
+        wrong = [
+            (lambda: dm.execute_in_container(name, None), "code must be a string, not NoneType"),
+            (lambda: dm.execute_in_container(name, b"print(1)"), "code must be a string, not bytes"),
+            (lambda: dm.execute_in_container(name, "print(1)", timeout="5"), "timeout must be a number"),
+            (lambda: dm.execute_in_container(name, "print(1)", timeout=-1), "timeout must be between"),
+            (lambda: dm.execute_in_container(name, "print(1)", timeout=float("nan")), "timeout must be between"),
+            (lambda: dm.execute_in_container(name, "print(1)", stdin=5), "stdin must be str or bytes"),
+            (lambda: dm.execute_in_container(5, "print(1)"), "container_name must be a string"),
+            (lambda: dm.install_packages_in_container(name, None), "packages must be a list of strings"),
+            (lambda: dm.create_session(app_type=3), "app_type must be a string"),
+        ]
+        for call, words in wrong:
+            with pytest.raises(UsageError) as caught:
+                call()
+            assert words in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
+        # one string is one package, never its letters
+        assert dm.install_packages_in_container(name, "six") is True
+        assert any(p.startswith("six==") for p in dm.get_container_installed_packages(name))
+        runs = docker_client.containers.get(name).exec_run(["sh", "-c", "ls /var/lib/msc/runs 2>/dev/null | wc -l"])
+        assert runs.output.decode().strip() == "0"  # no refused call ran anything
+
+
 def test_removed_container_is_reported_in_the_result(msc_home, docker_client):
     with DockerManager() as dm:
         name = dm.create_session(app_type="basic_app")
