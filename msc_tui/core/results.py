@@ -81,6 +81,10 @@ class RunResult:
     auto_install_stopped: str | None = None
     install_error: str | None = None
     project: dict | None = None  # with `msc run FILE`: the project mirrored first
+    # the result's copy of a stream stops at 8 MiB (the whole output streamed, and the runner's
+    # record keeps the last MiB: `msc logs`)
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The result dictionary (`msc run --json`, the Python API); lists and dicts are copies."""
@@ -138,7 +142,8 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
                duration_s: float = 0.0, timed_out: bool = False, container_available: bool = True,
                local: Iterable[str] = (), run_id: int | None = None, cancelled: bool = False,
                stopped_by: str | None = None, warm: int | None = None, oom_killed: bool = False,
-               changed: list[str] | None = None, disk_exceeded: int | None = None) -> RunResult:
+               changed: list[str] | None = None, disk_exceeded: int | None = None,
+               truncated: Iterable[str] = ()) -> RunResult:
     """A run's result from what the runner reported.
     `warm`: how many modules a warm server had preloaded (None: the run took the exec path)."""
     analysis = analyze(stderr, record.session_files, local) if exit_code else None
@@ -168,4 +173,6 @@ def run_result(record: SessionRecord, path: str, exit_code: int | None, stdout: 
         unresolved_imports=analysis.unresolved if analysis else [],
         suggestions=analysis.suggestions if analysis else {},
         hints=analysis.hints if analysis else [],
+        stdout_truncated="stdout" in truncated,
+        stderr_truncated="stderr" in truncated,
     )

@@ -154,7 +154,7 @@ class Runs:
                           local=local, run_id=outcome.get("id"), cancelled=outcome["cancelled"],
                           stopped_by=outcome.get("stopped_by"), warm=outcome.get("warm"),
                           oom_killed=bool(outcome.get("oom_killed")), changed=outcome.get("changed_files") or [],
-                          disk_exceeded=outcome.get("disk_exceeded"))
+                          disk_exceeded=outcome.get("disk_exceeded"), truncated=capture.cut)
 
     async def _run_placed(self, record, config, controls, capture, on_notice) -> dict:
         """One run; a stopped container is started, a missing runner placed, a warm server

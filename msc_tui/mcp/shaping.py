@@ -34,7 +34,8 @@ def shape_run(result: dict, session: str) -> dict:
     for stream in STREAMS:
         where = (f"; run_output(session={session!r}, run={result['run_id']}, stream={stream!r}, offset=...) "
                  "reads them" if result.get("run_id") is not None else "")
-        shaped[stream], shaped[f"{stream}_truncated"] = cap(result[stream], what=where)
+        shaped[stream], capped = cap(result[stream], what=where)
+        shaped[f"{stream}_truncated"] = capped or result.get(f"{stream}_truncated", False)
     if result.get("error"):
         traceback, _ = cap(result["error"]["traceback"])
         shaped["error"] = {**result["error"], "traceback": traceback}

@@ -84,6 +84,17 @@ def test_wrong_types_and_values_are_one_line_usage_errors_that_change_nothing(ms
         assert runs.output.decode().strip() == "0"  # no refused call ran anything
 
 
+def test_output_past_eight_mib_is_cut_and_says_so(msc_home):
+    with DockerManager() as dm:
+        name = dm.create_session(app_type="basic_app")
+        big = dm.execute_in_container(name, "import sys\nsys.stdout.write('y' * (9 * 2**20))\n"
+                                            "print('end', file=sys.stderr)")
+        assert big["success"] and big["stdout_truncated"] and not big["stderr_truncated"]
+        assert len(big["stdout"]) == 8 * 2**20 and big["stderr"] == "end\n"
+        small = dm.execute_in_container(name, "print(1)")
+        assert (small["stdout_truncated"], small["stderr_truncated"]) == (False, False)
+
+
 def test_removed_container_is_reported_in_the_result(msc_home, docker_client):
     with DockerManager() as dm:
         name = dm.create_session(app_type="basic_app")

@@ -14,6 +14,7 @@ CLI_JSON_KEYS = [
     "container_supports_pip_install", "installed_packages", "container_name", "session", "file",
     "changed_files", "error", "missing_packages", "unresolved_imports", "suggestions", "hints",
     "auto_installed", "auto_install_stopped", "install_error", "project",
+    "stdout_truncated", "stderr_truncated",  # (added after: whether the result's copy was cut at 8 MiB)
 ]
 TRACEBACK = ("Traceback (most recent call last):\n  File \"/app/fail.py\", line 4, in <module>\n"
              "    import reqeusts\nModuleNotFoundError: No module named 'reqeusts'\n")
@@ -97,3 +98,19 @@ def test_ends_in_words():
     timed_out = replace(plain, exit_code=124, timed_out=True)
     assert timed_out.end_notices("2g", 2.0) == ["timed out after 2.0s; the program was killed"]  # as msc run said
     assert timed_out.ending == "timed out"
+
+
+def test_a_stream_past_the_capture_limit_is_flagged_and_streamed_whole():
+    from msc_tui.core.run_capture import CAPTURE_LIMIT, Capture
+
+    shown: list[str] = []
+    capture = Capture(lambda stream, text: shown.append(text) if stream == "stdout" else None)
+    chunk = b"x" * 100_000  # (frames come in any size: the copy stops at the limit exactly)
+    for _ in range(CAPTURE_LIMIT // len(chunk) + 2):
+        capture("stdout", chunk)
+    capture("stderr", b"small\n")
+    assert capture.cut == {"stdout"} and sum(map(len, shown)) == (CAPTURE_LIMIT // len(chunk) + 2) * len(chunk)
+    result = run_result(record(), "/app/main.py", 0, capture.result("stdout"), capture.result("stderr"),
+                        truncated=capture.cut).as_dict()
+    assert (result["stdout_truncated"], result["stderr_truncated"]) == (True, False)
+    assert len(result["stdout"]) == CAPTURE_LIMIT and result["stderr"] == "small\n"
