@@ -16,6 +16,7 @@ serve, with no difference but speed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import marshal
 import secrets
 import socket
@@ -24,7 +25,7 @@ from typing import AsyncIterator, Callable
 from ..config import parse_size
 from ..engine import Engine
 from ..engine.execs import ExecChannel
-from ..errors import EngineError, MscError, NotFound, NotRunning, UsageError
+from ..errors import EngineError, EngineUnreachable, MscError, NotFound, NotRunning, UsageError
 from ..runner import protocol as runner
 from . import runner_ship
 from .files import APP_DIR
@@ -141,6 +142,11 @@ class Runs:
                 outcome = await self._run_placed(record, config, controls, capture, on_notice)
             if outcome.get("project_stale"):
                 raise ProjectStale()
+        except EngineUnreachable as exc:
+            if not self.engine.frozen:
+                raise
+            raise EngineUnreachable(f"{exc}; msc could not stop the program (`msc history {record.id}` shows "
+                                    "how it ended once the engine answers)") from None
         except TimeoutError:
             outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}
             if on_notice:
@@ -276,7 +282,10 @@ class Runs:
         return outcome
 
     async def _cancel(self, channel, started: dict) -> None:
-        """Ask the runner to kill the tree; if it cannot answer, kill the tagged processes from outside."""
+        """Ask the runner to kill the tree; if it cannot answer, kill the tagged processes from outside.
+        A frozen engine is not asked (each question would wait its call_timeout out)."""
+        if self.engine.frozen:
+            return
         reader = runner.FrameReader()
         try:
             async with asyncio.timeout(KILL_GRACE_S):
@@ -288,11 +297,16 @@ class Runs:
             await self._kill_from_outside(channel, started)
 
     async def _kill_from_outside(self, channel, started: dict) -> None:
-        """The run's tree (its own tag on the warm path) and the runner that serves it."""
-        for tag in {started.get("tag"), channel.tag} - {None}:
-            await self.engine.execs.kill_tagged(channel.container, tag, "appuser")  # the program's tree
-            if self._runner_user(channel.container) == "root":  # root's recorder (its worker then sees its end)
-                await self.engine.execs.kill_tagged(channel.container, tag, "root")
+        """The run's tree (its own tag on the warm path) and the runner that serves it: best
+        effort, within KILL_GRACE_S (an engine that does not answer cannot be asked to)."""
+        if self.engine.frozen:
+            return
+        with contextlib.suppress(TimeoutError, MscError):
+            async with asyncio.timeout(KILL_GRACE_S):
+                for tag in {started.get("tag"), channel.tag} - {None}:
+                    await self.engine.execs.kill_tagged(channel.container, tag, "appuser")  # the program's tree
+                    if self._runner_user(channel.container) == "root":  # root's recorder (its worker sees the end)
+                        await self.engine.execs.kill_tagged(channel.container, tag, "root")
 
     def _runner_user(self, container: str) -> str:
         """root (its recorder keeps the history the program cannot touch), or for sessions made

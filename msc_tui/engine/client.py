@@ -125,6 +125,7 @@ class Engine:
         self.endpoint = endpoint.host
         self.connect_timeout = connect_timeout
         self.call_timeout = call_timeout
+        self.frozen = False  # answering() gave up on it: it takes connections but answers nothing
         self._docker: aiodocker.Docker | None = None
 
     @classmethod
@@ -222,6 +223,7 @@ class Engine:
         task = asyncio.current_task()
         assert task is not None  # an async with runs in a task
         gave_up = False
+        self.frozen = False
 
         async def ping() -> None:
             nonlocal gave_up
@@ -231,7 +233,7 @@ class Engine:
                     async with asyncio.timeout(self.call_timeout):
                         await self._client.version()
                 except TimeoutError:
-                    gave_up = True
+                    gave_up = self.frozen = True  # (what the block's clean-up then need not ask it)
                     task.cancel()
                     return
                 except Exception:  # the engine went away: the stream's own error says so

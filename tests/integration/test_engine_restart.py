@@ -207,12 +207,18 @@ def test_a_frozen_engine_is_exit_3_on_time_for_runs_without_a_timeout_and_for_an
     process = start_msc("run", "-s", sid, "-", code="import time\nprint('running', flush=True)\ntime.sleep(300)\n")
     assert process.stdout.readline() == "running\n"
     os.kill(pid, signal.SIGSTOP)
+    started = time.monotonic()
     try:
         code = process.wait(120)
+        waited = time.monotonic() - started
         listed = msc("ls")
     finally:
         os.kill(pid, signal.SIGCONT)
     error = process.stderr.read()
     assert code == 3 and error.count("\n") == 1 and "stopped answering" in error, error
+    assert "could not stop the program" in error and f"msc history {sid}" in error, error  # its fate, said
+    # a ping every 5 s, unanswered for call_timeout (5 s): about 10 s; not 5 s more of grace
+    # and another call_timeout per clean-up call on the frozen engine (20 s and more before)
+    assert waited < 16, waited
     assert listed.returncode == 3 and len(listed.stderr.strip().splitlines()) == 1, listed.stderr
     assert_session_runs_once_thawed(msc, sid, private_engine)
