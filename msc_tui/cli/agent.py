@@ -141,7 +141,8 @@ class Agent:
         stdin_done = asyncio.Event()
         outputs = frozenset((int(dev), int(ino)) for dev, ino in request.get("outputs", []))
         console = Console(_Stream(writer, b"O"), err, bool(request.get("stdin_isatty")),
-                          lambda n: b"".join(code_in)[:n], relayed, outputs)
+                          lambda n: b"".join(code_in)[:n], relayed, outputs, bool(request.get("stdout_isatty")),
+                          str(request.get("term") or "")[:64])
 
         use(console)  # this connection's task, and the two below
 

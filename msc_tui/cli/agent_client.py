@@ -166,7 +166,8 @@ def _outputs() -> list[list[int]]:
 
 
 def _relay(sock: socket.socket, argv: list[str], log: str) -> int | None:
-    request = {"argv": argv, "cwd": os.getcwd(), "stdin_isatty": sys.stdin.isatty(), "outputs": _outputs()}
+    request = {"argv": argv, "cwd": os.getcwd(), "stdin_isatty": sys.stdin.isatty(), "outputs": _outputs(),
+               "stdout_isatty": sys.stdout.isatty(), "term": os.environ.get("TERM", "")}
     try:
         sock.sendall(frame(b"R", json.dumps(request).encode()))
         answer = read_frame(sock)

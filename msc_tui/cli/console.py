@@ -3,6 +3,7 @@ the run agent) those of the `msc` process that asked, one per request."""
 
 from __future__ import annotations
 
+import os
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ class Console:
     read_code: Callable[[int], bytes]  # `msc run -`: the code, up to n bytes
     program_input: Callable  # (RunInput, forward_stdin, raw_terminal) -> an object with start()/stop()
     output_files: frozenset[tuple[int, int]] = frozenset()  # where its stdout/stderr go: never sent with a project
+    stdout_isatty: bool = False  # a terminal shows the program's output (so it may colour it)
+    term: str = ""  # that terminal's TERM
 
 
 _current: ContextVar[Console | None] = ContextVar("console", default=None)
@@ -37,7 +40,7 @@ def current() -> Console:
         from .program_input import ProgramInput
 
         found = Console(sys.stdout, sys.stderr, sys.stdin.isatty(), lambda n: sys.stdin.buffer.read(n), ProgramInput,
-                        output_files())
+                        output_files(), sys.stdout.isatty(), os.environ.get("TERM", ""))
     return found
 
 

@@ -13,6 +13,7 @@ from ..core.imports import local_modules
 from ..core.project import MAX_SOURCE, decode_source, read_source, scan_project
 from ..core.run_input import RunInput, check_filename
 from ..core.service import Msc
+from ..core.terminal_env import terminal_env
 from ..core.terminal_text import visible, visible_name
 from ..errors import UsageError
 from ..formatting import plural
@@ -99,7 +100,8 @@ async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int | No
                                    auto_install=args.auto_install, on_output=None if args.json else _stream,
                                    local=local, stdin=controls, face="cli", tty=args.tty,
                                    project=project,
-                                   size=terminal_size() if args.tty else None, on_notice=_notice)
+                                   size=terminal_size() if args.tty else None, on_notice=_notice,
+                                   env=terminal_env(console.term) if console.stdout_isatty and not args.json else None)
         finally:
             program_input.stop()
     stop = result.stop_notice(msc.settings.disk)

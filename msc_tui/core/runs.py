@@ -120,7 +120,7 @@ class Runs:
                       timeout: float | None = None, on_output: OnOutput | None = None, local=(), *,
                       stdin: RunInput | None = None, face: str = "api", tty: bool = False,
                       size: dict | None = None, on_notice: OnNotice | None = None, cwd: str = "",
-                      project: str | None = None) -> RunResult:
+                      project: str | None = None, env: dict[str, str] | None = None) -> RunResult:
         """Run code as /app/<filename>, in /app/<cwd>; without `stdin` its stdin is empty; `project`:
         the fingerprint /app's project must have, else ProjectStale (the program never starts)."""
         check_filename(filename)
@@ -130,7 +130,7 @@ class Runs:
         settings = self.sessions.settings
         config = {"code": code, "file": filename, "timeout": timeout, "by": self.by, "face": face,
                   "client": self.client, "tty": tty, "size": size, "warm_imports": settings.warm_imports,
-                  "idle_s": settings.warm_idle or None, "cwd": cwd, "project": project}
+                  "idle_s": settings.warm_idle or None, "cwd": cwd, "project": project, "env": env or {}}
         capture = Capture(on_output)
         # The host-side bookkeeping (file kept under MSC_HOME, record touched) overlaps with
         # the run, off its critical path.

@@ -157,7 +157,8 @@ class Msc:
                   on_output: OnOutput | None = None, rounds: int | None = None, local=(),
                   companions: dict[str, str] | None = None, stdin: RunInput | bytes | str | None = None,
                   face: str = "api", tty: bool = False, size: dict | None = None,
-                  on_notice: OnNotice | None = None, project: Project | None = None) -> RunResult:
+                  on_notice: OnNotice | None = None, project: Project | None = None,
+                  env: dict[str, str] | None = None) -> RunResult:
         """Run code; with auto_install, the correction flow: run, find every missing import,
         install them all (verified), rerun, while rounds make progress (core/correction.py).
 
@@ -167,7 +168,8 @@ class Msc:
         a RunInput fed while the run goes; none means an empty stdin;
         `project`: the script's project folder, mirrored into /app first (what changed only;
         what travelled, was left out or replaced is said through on_notice("project", {text}));
-        the run then starts in the project's working directory.
+        the run then starts in the project's working directory;
+        `env`: how the output is viewed (core/terminal_env.py), set in the program's environment.
         """
         if companions:
             await self.sessions.save(record, companions)
@@ -177,7 +179,7 @@ class Msc:
             given = stdin if isinstance(stdin, RunInput) else RunInput(stdin, eof=True)
             return self.runs.execute(record, code, filename, timeout, on_output, local, stdin=given,
                                      face=face, tty=tty, size=size, on_notice=on_notice,
-                                     cwd=project.cwd if project else "", project=expected)
+                                     cwd=project.cwd if project else "", project=expected, env=env)
 
         sent = result = None
         if project and self.runs.warm:

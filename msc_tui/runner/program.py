@@ -68,6 +68,11 @@ def _unshadow(preloaded: tuple[str, ...], folder: str) -> None:
                 del sys.modules[loaded]
 
 
+# What a client may set in a program's environment: how its output is viewed (a terminal's
+# type, and the usual signals that colour is shown), nothing else.
+TERMINAL_VARIABLES = ("TERM", "FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS")
+
+
 def become_program(config: dict, path: str, fds: dict[str, int], preloaded: tuple[str, ...] = ()) -> NoReturn:
     """In the forked child: the program's process, as `python3 PATH` would run it. Never returns.
     `preloaded`: the modules a warm server imported before forking."""
@@ -94,6 +99,8 @@ def become_program(config: dict, path: str, fds: dict[str, int], preloaded: tupl
     if config.get("tty"):
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # a TextIOWrapper here
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.environ.update({k: v for k, v in (config.get("env") or {}).items() if k in TERMINAL_VARIABLES
+                       and isinstance(v, str) and "\0" not in v and len(v) < 256})
     workdir = os.path.normpath(os.path.join(APP_DIR, config.get("cwd") or ""))
     if workdir == APP_DIR or workdir.startswith(APP_DIR + "/"):  # a project's folder, never outside /app
         try:

@@ -473,3 +473,51 @@ def test_a_session_whose_container_cannot_start_leaves_nothing_behind(msc_home, 
     said = asyncio.run(create())
     assert said != "created" and "\n" not in said
     assert not docker_client.containers.list(all=True, filters={"label": f"msc.home={msc_home}"})
+
+
+def _on_a_terminal(argv: list[str], stdin_too: bool, code: bytes = b"", term: str = "screen-256color") -> str:
+    """msc with its stdout (and with `stdin_too` its stdin) on a pseudo-terminal of 100x30; what it showed."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "msc_tui", *argv], stdout=slave, stderr=subprocess.PIPE,
+                               stdin=slave if stdin_too else subprocess.PIPE, env={**os.environ, "TERM": term})
+    os.close(slave)
+    if not stdin_too:
+        process.stdin.write(code)
+        process.stdin.close()
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: every writer has closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert process.wait(60) == 0, process.stderr.read()
+    os.close(master)
+    return shown.decode().replace("\r\n", "\n")
+
+
+def test_programs_know_when_a_terminal_shows_their_output_and_curses_works_with_tty(msc, new_session, tmp_path):
+    sid = new_session()
+    probe = "import os\nprint([os.environ.get(k) for k in ('TERM', 'FORCE_COLOR', 'CLICOLOR_FORCE')])\n"
+    assert msc("run", "-s", sid, "-", input=probe).stdout == "[None, None, None]\n"  # a pipe: no colour
+    on_json = json.loads(msc("run", "-s", sid, "--json", "-", input=probe).stdout)
+    assert on_json["stdout"] == "[None, None, None]\n"
+    shown = _on_a_terminal(["run", "-s", sid, "-"], stdin_too=False, code=probe.encode())
+    assert "['screen-256color', '1', '1']" in shown  # the viewer's TERM and the usual signals to colour
+    shown = _on_a_terminal(["run", "-s", sid, "--json", "-"], stdin_too=False, code=probe.encode())
+    assert json.loads(shown)["stdout"] == "[None, None, None]\n"  # --json on a terminal: still data
+
+    (tmp_path / "curses_app.py").write_text(
+        "import curses, os\ncurses.setupterm()\n"
+        "print('colours', curses.tigetnum('colors'), 'size', tuple(os.get_terminal_size()), os.environ['TERM'])\n")
+    shown = _on_a_terminal(["run", "-s", sid, "--tty", str(tmp_path / "curses_app.py")], stdin_too=True,
+                           term="xterm-256color")
+    assert "colours 256 size (100, 30) xterm-256color" in shown, shown

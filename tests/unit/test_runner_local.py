@@ -298,3 +298,12 @@ def test_readers_take_what_they_know_of_the_warm_files(tmp_path, monkeypatch):
     assert written == {"format": 1, "grpc": "not fork-safe", "zmq": "opens a socket at import"}
     (tmp_path / "warm-unsafe").write_text(repr({**written, "format": 7, "later": {"a": 1}}))
     assert warming.unsafe_modules() == {"grpc": "not fork-safe", "zmq": "opens a socket at import"}
+
+
+def test_a_client_sets_only_the_terminals_variables_in_a_programs_environment(root):
+    runner = Runner(root, "run", "tester@here", "test")
+    probe = "import os\nprint([os.environ.get(k) for k in ('TERM', 'FORCE_COLOR', 'LD_PRELOAD', 'PYTHONPATH')])\n"
+    _, out, _ = runner.run(probe, env={"TERM": "xterm-kitty", "FORCE_COLOR": "1", "LD_PRELOAD": "/tmp/evil.so",
+                                       "PYTHONPATH": "/tmp"})
+    assert out == b"['xterm-kitty', '1', None, None]\n"
+    runner.close()
