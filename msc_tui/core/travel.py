@@ -17,14 +17,19 @@ from ..config import config_dir, state_dir
 
 # Folders and files that hold keys, tokens or passwords (matched as a path's part, anywhere).
 CREDENTIALS = frozenset({".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".netrc", ".pypirc",
-                         ".git-credentials", ".lesshst", "fish_history"})
+                         ".git-credentials", ".lesshst", "fish_history", ".env", ".envrc", ".npmrc", ".pgpass",
+                         ".my.cnf", ".vault-token", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
+# `.env.local`, `.env.production`, ... hold secrets too; these name templates meant to be shared
+ENV_TEMPLATES = frozenset({".env.example", ".env.sample", ".env.template", ".env.dist"})
 
 OutputFiles = frozenset[tuple[int, int]]  # (st_dev, st_ino) of the files msc's stdout/stderr go to
 
 
 def is_credential(part: str) -> bool:
-    """A credentials folder or file, or a shell or REPL history (.bash_history, .python_history, ...)."""
-    return part in CREDENTIALS or (part.startswith(".") and part.lower().endswith("history"))
+    """A credentials folder or file (a dotenv file too, but its templates), or a shell or REPL
+    history (.bash_history, .python_history, ...)."""
+    return (part in CREDENTIALS or (part.startswith(".env.") and part not in ENV_TEMPLATES)
+            or (part.startswith(".") and part.lower().endswith("history")))
 
 
 def own_folders() -> set[Path]:

@@ -83,9 +83,10 @@ def test_credentials_and_msc_state_never_travel_and_modes_are_kept(msc_home, tmp
     (msc_home / "config.toml").write_text("")
     (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
     for secret in (".ssh/id_rsa", ".aws/credentials", ".netrc", ".python_history", "sub/.git-credentials",
-                   ".docker/config.json", ".kube/config", ".pypirc", ".gnupg/private.key"):
+                   ".docker/config.json", ".kube/config", ".pypirc", ".gnupg/private.key", ".env", "sub/.env.local"):
         (root / secret).parent.mkdir(parents=True, exist_ok=True)
         (root / secret).write_text("secret\n")
+    (root / ".env.example").write_text("TOKEN=\n")  # a template travels
     (root / "token.txt").write_text("mine only\n")
     (root / "token.txt").chmod(0o600)
     (root / "run.sh").write_text("#!/bin/sh\necho ran\n")
@@ -97,15 +98,16 @@ def test_credentials_and_msc_state_never_travel_and_modes_are_kept(msc_home, tmp
     result = json.loads(done.stdout)
     assert result["stdout"] == "mine only\nran\n"
     container = docker_client.containers.get(f"msc-dev-session-{result['session']}")
-    assert listing(container) == ["app.py", "pyproject.toml", "run.sh", "token.txt"]
+    assert listing(container) == [".env.example", "app.py", "pyproject.toml", "run.sh", "token.txt"]
     modes = container.exec_run(["stat", "-c", "%a %U", "/app/token.txt", "/app/run.sh"]).output.decode().split("\n")
     assert modes[:2] == ["600 appuser", "755 appuser"]
     unreadable = container.exec_run(["cat", "/app/token.txt"], user="installer")  # another user of the session
     assert unreadable.exit_code != 0
-    assert result["project"]["left_out"] == [".aws", ".docker", ".gnupg", ".kube", ".netrc", ".pypirc",
-                                             ".python_history", ".ssh", "msc-home", "sub/.git-credentials"]
+    assert result["project"]["left_out"] == [".aws", ".docker", ".env", ".gnupg", ".kube", ".netrc", ".pypirc",
+                                             ".python_history", ".ssh", "msc-home", "sub/.env.local",
+                                             "sub/.git-credentials"]
     said = [line for line in done.stderr.splitlines() if "left out" in line]
-    assert len(said) == 1 and ": .aws, .docker, .gnupg, .kube, .netrc, ... (5 more)" in said[0]
+    assert len(said) == 1 and ": .aws, .docker, .env, .gnupg, .kube, ... (7 more)" in said[0]
 
 
 def test_files_written_while_msc_reads_the_folder_never_fail_a_run(msc_home, tmp_path, docker_client):

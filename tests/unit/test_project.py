@@ -76,7 +76,8 @@ def test_homes_temp_and_root_never_travel_nor_credentials_nor_msc_own_output(tmp
     assert never_a_project(Path(tempfile.gettempdir()).resolve()) is not None
     assert never_a_project(home / "proj") is None
     assert all(map(is_credential, [".bash_history", ".zsh_history", ".python_history", ".netrc", ".ssh"]))
-    assert not is_credential("history.csv") and not is_credential(".env.example")
+    assert all(map(is_credential, [".env", ".env.local", ".env.production", ".envrc", "id_ed25519", ".pgpass"]))
+    assert not is_credential("history.csv") and not is_credential(".env.example") and not is_credential("env.py")
 
     root = home / "proj"
     (root / "pyproject.toml").write_text("")
