@@ -121,9 +121,10 @@ class RunResult:
 
     @property
     def stopped_exit(self) -> int | None:
-        """The exit code of a run stopped before its end (137 past [limits] disk, 130 interrupted),
-        which a face ends with instead of the program's; None when it was not stopped."""
-        if self.disk_exceeded:
+        """The exit code of a run stopped before its end (137 past [limits] disk or stopped from
+        elsewhere, 130 interrupted here), which a face ends with instead of the program's; None
+        when it was not stopped."""
+        if self.disk_exceeded or self.stopped_by:
             return KILLED_EXIT
         if self.cancelled:
             return INTERRUPTED_EXIT

@@ -84,6 +84,7 @@ def test_stops_in_words_and_their_exit_codes():
     assert ctrl_c.stopped_exit == 130
     other = replace(ctrl_c, stopped_by="ann@box")
     assert other.stop_notice("10g") == "stopped by ann@box; the program's process tree was killed"
+    assert other.stopped_exit == 137  # killed from elsewhere (docs/cli.md), as --json's exit_code says
 
 
 def test_ends_in_words():
