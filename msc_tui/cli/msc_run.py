@@ -51,7 +51,7 @@ async def _choose_session(msc: Msc, args, code: str):
             print(f"Found {plural(len(existing), 'existing development container')}:", file=stderr())
             for i, view in enumerate(existing, 1):
                 print(f"  {i}. {view.name} ({view.record.image}) - {view.status}", file=stderr())  # type: ignore[union-attr]
-            answer = ask("Reuse existing container? (number, Enter or 'n' for new): ")
+            answer = ask("Reuse existing container? (number; Enter: 1, the last used; 'n': new): ").strip() or "1"
             if answer.isdigit() and 1 <= int(answer) <= len(existing):
                 record = existing[int(answer) - 1].record
                 assert record is not None  # existing(): every one has a record
@@ -125,7 +125,8 @@ async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int | No
         print(f"msc: auto-install stopped: {result.auto_install_stopped}", file=stderr())
     elif result.missing_packages:
         print(f"msc: missing packages: {' '.join(result.missing_packages)} "
-              f"(msc install {record.id} {' '.join(result.missing_packages)}, or run with --auto-install)",
+              f"(msc install {record.id} {' '.join(result.missing_packages)}, "
+              f"or msc run -s {record.id} --auto-install {args.file})",
               file=stderr())
     for notice in result.end_notices(msc.settings.memory, args.timeout or msc.settings.run_timeout):
         print(f"msc: {notice}", file=stderr())

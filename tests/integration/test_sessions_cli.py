@@ -475,8 +475,10 @@ def test_a_session_whose_container_cannot_start_leaves_nothing_behind(msc_home, 
     assert not docker_client.containers.list(all=True, filters={"label": f"msc.home={msc_home}"})
 
 
-def _on_a_terminal(argv: list[str], stdin_too: bool, code: bytes = b"", term: str = "screen-256color") -> str:
-    """msc with its stdout (and with `stdin_too` its stdin) on a pseudo-terminal of 100x30; what it showed."""
+def _on_a_terminal(argv: list[str], stdin_too: bool, code: bytes = b"", term: str = "screen-256color",
+                   typed: bytes = b"") -> tuple[int, str, str]:
+    """msc with its stdout (and with `stdin_too` its stdin, `typed` ahead) on a pseudo-terminal of
+    100x30: its exit code, what it showed there, and its stderr."""
     import fcntl
     import pty
     import struct
@@ -487,7 +489,9 @@ def _on_a_terminal(argv: list[str], stdin_too: bool, code: bytes = b"", term: st
     process = subprocess.Popen([sys.executable, "-m", "msc_tui", *argv], stdout=slave, stderr=subprocess.PIPE,
                                stdin=slave if stdin_too else subprocess.PIPE, env={**os.environ, "TERM": term})
     os.close(slave)
-    if not stdin_too:
+    if stdin_too:
+        os.write(master, typed)
+    else:
         process.stdin.write(code)
         process.stdin.close()
     shown = b""
@@ -499,9 +503,9 @@ def _on_a_terminal(argv: list[str], stdin_too: bool, code: bytes = b"", term: st
         if not chunk:
             break
         shown += chunk
-    assert process.wait(60) == 0, process.stderr.read()
+    code = process.wait(60)
     os.close(master)
-    return shown.decode().replace("\r\n", "\n")
+    return code, shown.decode().replace("\r\n", "\n"), process.stderr.read().decode()
 
 
 def test_programs_know_when_a_terminal_shows_their_output_and_curses_works_with_tty(msc, new_session, tmp_path):
@@ -510,14 +514,23 @@ def test_programs_know_when_a_terminal_shows_their_output_and_curses_works_with_
     assert msc("run", "-s", sid, "-", input=probe).stdout == "[None, None, None]\n"  # a pipe: no colour
     on_json = json.loads(msc("run", "-s", sid, "--json", "-", input=probe).stdout)
     assert on_json["stdout"] == "[None, None, None]\n"
-    shown = _on_a_terminal(["run", "-s", sid, "-"], stdin_too=False, code=probe.encode())
+    _, shown, _ = _on_a_terminal(["run", "-s", sid, "-"], stdin_too=False, code=probe.encode())
     assert "['screen-256color', '1', '1']" in shown  # the viewer's TERM and the usual signals to colour
-    shown = _on_a_terminal(["run", "-s", sid, "--json", "-"], stdin_too=False, code=probe.encode())
+    _, shown, _ = _on_a_terminal(["run", "-s", sid, "--json", "-"], stdin_too=False, code=probe.encode())
     assert json.loads(shown)["stdout"] == "[None, None, None]\n"  # --json on a terminal: still data
 
     (tmp_path / "curses_app.py").write_text(
         "import curses, os\ncurses.setupterm()\n"
         "print('colours', curses.tigetnum('colors'), 'size', tuple(os.get_terminal_size()), os.environ['TERM'])\n")
-    shown = _on_a_terminal(["run", "-s", sid, "--tty", str(tmp_path / "curses_app.py")], stdin_too=True,
-                           term="xterm-256color")
-    assert "colours 256 size (100, 30) xterm-256color" in shown, shown
+    code, shown, _ = _on_a_terminal(["run", "-s", sid, "--tty", str(tmp_path / "curses_app.py")], stdin_too=True,
+                                    term="xterm-256color")
+    assert code == 0 and "colours 256 size (100, 30) xterm-256color" in shown, shown
+
+
+def test_in_a_terminal_enter_reuses_the_last_session_and_the_hint_names_the_command(msc, new_session, tmp_path):
+    sid = new_session()
+    (tmp_path / "needs_yaml.py").write_text("import yaml\n")
+    code, _, said = _on_a_terminal(["run", str(tmp_path / "needs_yaml.py")], stdin_too=True, typed=b"\n")
+    assert code == 1 and f"Using existing container: msc-dev-session-{sid}" in said, said
+    assert (f"missing packages: pyyaml (msc install {sid} pyyaml, or msc run -s {sid} --auto-install "
+            f"{tmp_path / 'needs_yaml.py'})") in said, said
