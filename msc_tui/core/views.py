@@ -65,7 +65,7 @@ class SessionView:
             "status": self.status,
             "created": record.created_at if record else container.created,  # type: ignore[union-attr]
             "last_used": self.last_used,
-            "packages": len(record.installed_packages) if record else 0,
+            "packages": len(record.installed_packages) if record else None,  # another home keeps that record
             "size_rw": container.size_rw if container else None,
             "warm_rss": self.warm_rss,
             "msc": self.owned,

@@ -33,6 +33,8 @@ def test_clean_everything_of_one_home_leaves_another_homes_and_foreign_container
         listed = {row["name"]: row for row in json.loads(msc("ls", "--all", "--json").stdout)}
         assert listed[theirs]["msc"] is False and listed[theirs]["owner"] == "other home"
         assert listed[theirs]["home"] == str(colleague) and listed[foreign]["owner"] == "not msc"
+        # what the colleague installed is in their record, not here: unknown, never a false 0
+        assert listed[theirs]["packages"] is None and listed[f"msc-dev-session-{ours}"]["packages"] == 0
 
         done = msc("clean", "--everything", "--yes", "--json")
         assert done.returncode == 0, done.stderr
