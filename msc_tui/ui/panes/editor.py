@@ -146,9 +146,18 @@ class EditorPane(CodeEditor):
         if self.text == code:
             return
         self.app.push_screen(Confirm("Load the other code?", f"Replace the text of {self.filename} in the editor "
-                                     "with the code the other person ran? Your text is lost unless saved.",
+                                     "with the code the other person ran? ctrl+z brings your text back.",
                                      yes="Load it"),
-                             lambda yes: self.load(code) if yes else None)
+                             lambda yes: self._take_other(code) if yes else None)
+
+    def _take_other(self, code: str) -> None:
+        """The session's file already holds the pair's code (their run or save wrote it): saved.
+        A local file on disk still holds the old code: modified (●, asked about on quit) until
+        ctrl+s. An edit either way, so ctrl+z brings the old text back."""
+        saved = code if self.local_path is None else self.saved_text
+        self.replace(code, (0, 0), self.document.end)
+        self.saved_text = saved
+        self._title()
 
     # -- files -------------------------------------------------------------------------------------
     @guarded_work(exclusive=True, group="file")
