@@ -153,11 +153,40 @@ class EditorPane(CodeEditor):
     def _take_other(self, code: str) -> None:
         """The session's file already holds the pair's code (their run or save wrote it): saved.
         A local file on disk still holds the old code: modified (●, asked about on quit) until
-        ctrl+s. An edit either way, so ctrl+z brings the old text back."""
-        saved = code if self.local_path is None else self.saved_text
+        ctrl+s."""
+        self._replace_all(code, saved=code if self.local_path is None else self.saved_text)
+
+    def _replace_all(self, code: str, saved: str) -> None:
+        """An edit (ctrl+z brings the old text back); `saved`: what the file holds."""
         self.replace(code, (0, 0), self.document.end)
         self.saved_text = saved
         self._title()
+
+    def load_run(self, filename: str, code: str) -> None:
+        """A run's code from the Runs view: into the open file when the run was of it (unsaved
+        until ctrl+s, unless it is the same), else that session file opened, after asking about
+        unsaved text."""
+        if filename == self.filename:
+            self._replace_all(code, saved=self.saved_text)
+            return
+        try:
+            name = check_filename(filename)
+        except MscError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.unsaved_then(f"open {name} with run's code", lambda: self._open_run_file(name, code))
+
+    @guarded_work(exclusive=True, group="file")
+    async def _open_run_file(self, name: str, code: str) -> None:
+        saved = ""  # what the session's file holds (nothing: it was removed, or no session)
+        if self.session:
+            try:
+                saved = await self.app.core.sessions.read_file(self.session.container_name, name)
+            except MscError:
+                pass
+        self.local_path, self.filename = None, name
+        self.load(saved)
+        self._replace_all(code, saved=saved)
 
     # -- files -------------------------------------------------------------------------------------
     @guarded_work(exclusive=True, group="file")

@@ -260,7 +260,11 @@ class MainScreen(Screen):
         if self.current is None:
             self.notify("choose or create a session first (F2)", severity="warning")
             return
-        self.app.push_screen(RunsScreen(self.current.container_name))
+        self.app.push_screen(RunsScreen(self.current.container_name), self._take_run)
+
+    def _take_run(self, run: tuple[str, str] | None) -> None:
+        if run is not None:  # `l` in the Runs view: that run's file and code
+            self.editor.load_run(*run)
 
     def action_details(self) -> None:
         view = self.table.selected
