@@ -72,6 +72,10 @@ async def test_slash_filters_by_name_id_or_owner_and_esc_clears(tmp_path):
         await pilot.press("escape")  # from the filter line too
         await pilot.pause()
         assert shown_names(table) == every and app.focused is table
+        await pilot.press("slash", "left_square_bracket", "slash", "b")  # typed text, never markup
+        await pilot.pause()
+        subtitle = app.screen.sessions.border_subtitle.replace("\\", "")  # (read back as escaped markup)
+        assert shown_names(table) == [] and "(/[/b; esc clears)" in subtitle
 
 
 async def test_the_selection_stays_on_its_container_and_enter_joins_it(tmp_path):

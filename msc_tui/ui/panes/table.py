@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Callable
 
+from rich.text import Text
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
@@ -57,33 +58,33 @@ class TablePane(Vertical):
         super().__init__(id="table-pane")
         # Kept as attributes, not queried: workers may still report while the screen unmounts.
         self.table = ContainerTable(clock=clock, id="containers")
-        self.filter = TableFilter(id="table-filter")
+        self.filter_line = TableFilter(id="table-filter")
         self.activity = RunActivity(self.table)
 
     def compose(self) -> ComposeResult:
-        yield self.filter
+        yield self.filter_line
         yield self.table
 
     # -- `/`: the rows whose name, session id or owner hold the text (k9s's convention) ----------
     def on_container_table_filter_asked(self, event: ContainerTable.FilterAsked) -> None:
         if not event.edit:
-            self.filter.action_clear_filter()
+            self.filter_line.action_clear_filter()
             return
-        self.filter.display = True
-        self.filter.focus()
+        self.filter_line.display = True
+        self.filter_line.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input is self.filter:
+        if event.input is self.filter_line:
             self.table.set_filter(event.value)
             self.status()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input is self.filter:
-            self.filter.display = bool(event.value.strip())
+        if event.input is self.filter_line:
+            self.filter_line.display = bool(event.value.strip())
             self.table.focus()
 
     def on_table_filter_cleared(self) -> None:
-        self.filter.display = False
+        self.filter_line.display = False
         self.table.focus()
 
     def on_mount(self) -> None:
@@ -103,7 +104,7 @@ class TablePane(Vertical):
             text = f"{self.app.core.engine.description} - {self.table.row_count} shown"
             if self.table.filter:
                 text += f" of {len(self.table.views)} (/{self.table.filter}; esc clears)"
-        self.border_subtitle = text or ""
+        self.border_subtitle = Text(text or "")  # the filter is typed text, an error the engine's: never markup
 
     # -- engine: connect, list, follow events ----------------------------------------------------
     @guarded_work(exclusive=True, group="engine")
