@@ -71,3 +71,31 @@ async def test_enter_indents_as_python_needs_and_ctrl_a_selects_all(tmp_path):
         assert editor.text == "def f():\n    return 1\n    "
         await pilot.press("ctrl+a")
         assert editor.selected_text == editor.text
+
+
+async def test_a_pairs_code_loaded_into_a_local_file_is_unsaved_until_saved_and_asked_about_on_quit(tmp_path):
+    """ctrl+l puts the pair's code in the editor; the file on disk still holds the old code, so
+    the title says `●` and quitting asks (issue #25). ctrl+z gives the old text back."""
+    local = tmp_path / "app.py"
+    local.write_text("print('mine')\n")
+    app = make_app(tmp_path)
+    app.open_path = local
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        editor = app.screen.editor
+        editor.offer_other_code("app.py", "print('theirs')\n", "bob@devbox")
+        await pilot.press("ctrl+l")
+        await pilot.pause(0.2)
+        app.screen.query_one("#yes").press()  # "Load it"
+        await pilot.pause(0.2)
+        assert editor.text == "print('theirs')\n" and local.read_text() == "print('mine')\n"
+        assert editor.modified and editor.border_title.startswith("●")
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "Unsaved"
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        editor.focus()
+        await pilot.press("ctrl+z")
+        await pilot.pause(0.1)
+        assert editor.text == "print('mine')\n" and not editor.modified

@@ -147,3 +147,15 @@ async def test_f7_brings_back_the_traceback_after_a_missing_module(tmp_path):
         assert any("No module named 'yaml'" in line for line in app.screen.log_view.plain_lines())
         await pilot.press("f7")
         assert tabs.active == "packages-tab"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_all_containers_with_their_owners(snap_compare, tmp_path, size):
+    """F4: others' rows show, and an Owner column with them (Age and Pkgs give it room at 80)."""
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=run_before)

@@ -12,13 +12,14 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import TextArea
 
-from ...core.project import Project, find_root, read_source, scan_project
+from ...core.project import Project, read_source, scan_project
 from ...core.run_input import check_filename
 from ...core.state import SessionRecord
 from ...errors import MscError, NotFound
 from ..dialogs import AskText, Confirm, PickOne, Unsaved
 from ..widgets.code_editor import CodeEditor
 from ..workers import guarded_work
+from .file_choices import LOCAL_PATH, file_choices
 
 if TYPE_CHECKING:
     from textual import getters
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from ..app import MscApp
 
 STARTER_CODE = 'print("hello from msc")\n'
-LOCAL_PATH = "a local path..."
 
 
 class EditorPane(CodeEditor):
@@ -146,9 +146,47 @@ class EditorPane(CodeEditor):
         if self.text == code:
             return
         self.app.push_screen(Confirm("Load the other code?", f"Replace the text of {self.filename} in the editor "
-                                     "with the code the other person ran? Your text is lost unless saved.",
+                                     "with the code the other person ran? ctrl+z brings your text back.",
                                      yes="Load it"),
-                             lambda yes: self.load(code) if yes else None)
+                             lambda yes: self._take_other(code) if yes else None)
+
+    def _take_other(self, code: str) -> None:
+        """The session's file already holds the pair's code (their run or save wrote it): saved.
+        A local file on disk still holds the old code: modified (●, asked about on quit) until
+        ctrl+s."""
+        self._replace_all(code, saved=code if self.local_path is None else self.saved_text)
+
+    def _replace_all(self, code: str, saved: str) -> None:
+        """An edit (ctrl+z brings the old text back); `saved`: what the file holds."""
+        self.replace(code, (0, 0), self.document.end)
+        self.saved_text = saved
+        self._title()
+
+    def load_run(self, filename: str, code: str) -> None:
+        """A run's code from the Runs view: into the open file when the run was of it (unsaved
+        until ctrl+s, unless it is the same), else that session file opened, after asking about
+        unsaved text."""
+        if filename == self.filename:
+            self._replace_all(code, saved=self.saved_text)
+            return
+        try:
+            name = check_filename(filename)
+        except MscError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.unsaved_then(f"open {name} with run's code", lambda: self._open_run_file(name, code))
+
+    @guarded_work(exclusive=True, group="file")
+    async def _open_run_file(self, name: str, code: str) -> None:
+        saved = ""  # what the session's file holds (nothing: it was removed, or no session)
+        if self.session:
+            try:
+                saved = await self.app.core.sessions.read_file(self.session.container_name, name)
+            except MscError:
+                pass
+        self.local_path, self.filename = None, name
+        self.load(saved)
+        self._replace_all(code, saved=saved)
 
     # -- files -------------------------------------------------------------------------------------
     @guarded_work(exclusive=True, group="file")
@@ -198,18 +236,7 @@ class EditorPane(CodeEditor):
         self.unsaved_then("open another file", self._pick_file)
 
     def _pick_file(self) -> None:
-        """Session files, the local project's Python files, or any local path."""
-        choices = [LOCAL_PATH]
-        if self.local_path:
-            try:
-                root = find_root(self.local_path)[0]
-                names = scan_project(self.local_path, 200, 20000, cwd=root).files
-                choices += sorted(str(root / name) for name in names if name.endswith(".py"))[:200]
-            except MscError:  # a project over the limits: the path input still opens anything
-                pass
-        if self.session:
-            choices += [f"session: {name}" for name in self.session.session_files]
-        self.app.push_screen(PickOne("Open a file", choices), self._open)
+        self.app.push_screen(PickOne("Open a file", file_choices(self.local_path, self.session)), self._open)
 
     def _open(self, choice: str | None) -> None:
         if not choice:

@@ -98,6 +98,8 @@ class OutputPane(TabPane):
         input line live meanwhile; the record and the result, or None when it could not run."""
         log, line, screen = self.log_view, self.program_input, self.screen  # (the screen: kept, as it unmounts)
         focused = screen.focused
+        if focused is not None and any(isinstance(a, TabPane) and a is not self for a in focused.ancestors):
+            focused = log  # F5 from the Packages tab: back there, its focus would hide the output again
         self.run_started = time.monotonic()
         self.controls = RunInput()
         line.disabled = False

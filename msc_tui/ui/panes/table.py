@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Callable
 
+from rich.text import Text
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from ...core.sessions import LABEL_SESSION, record_from_labels
 from ...core.state import SessionRecord
@@ -18,6 +19,7 @@ from ...errors import MscError
 from .. import run_activity
 from ..run_activity import RunActivity
 from ..widgets.container_table import ContainerTable
+from ..widgets.table_filter import TableFilter
 from ..workers import guarded_work
 
 if TYPE_CHECKING:
@@ -56,10 +58,34 @@ class TablePane(Vertical):
         super().__init__(id="table-pane")
         # Kept as attributes, not queried: workers may still report while the screen unmounts.
         self.table = ContainerTable(clock=clock, id="containers")
+        self.filter_line = TableFilter(id="table-filter")
         self.activity = RunActivity(self.table)
 
     def compose(self) -> ComposeResult:
+        yield self.filter_line
         yield self.table
+
+    # -- `/`: the rows whose name, session id or owner hold the text (k9s's convention) ----------
+    def on_container_table_filter_asked(self, event: ContainerTable.FilterAsked) -> None:
+        if not event.edit:
+            self.filter_line.action_clear_filter()
+            return
+        self.filter_line.display = True
+        self.filter_line.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input is self.filter_line:
+            self.table.set_filter(event.value)
+            self.status()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is self.filter_line:
+            self.filter_line.display = bool(event.value.strip())
+            self.table.focus()
+
+    def on_table_filter_cleared(self) -> None:
+        self.filter_line.display = False
+        self.table.focus()
 
     def on_mount(self) -> None:
         self.border_title = "Containers"
@@ -76,7 +102,9 @@ class TablePane(Vertical):
         """The subtitle: an engine problem, or the endpoint and the row count."""
         if text is None and self.app.msc is not None:
             text = f"{self.app.core.endpoint_description} - {self.table.row_count} shown"
-        self.border_subtitle = text or ""
+            if self.table.filter:
+                text += f" of {len(self.table.views)} (/{self.table.filter}; esc clears)"
+        self.border_subtitle = Text(text or "")  # the filter is typed text, an error the engine's: never markup
 
     # -- engine: connect, list, follow events ----------------------------------------------------
     @guarded_work(exclusive=True, group="engine")

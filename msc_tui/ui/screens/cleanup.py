@@ -20,6 +20,7 @@ from ...core.sessions import parse_duration
 from ...errors import MscError
 from ...formatting import plural, size, when
 from ..dialogs import Confirm
+from ..widgets.container_table import owner
 from ..workers import guarded_work
 
 if TYPE_CHECKING:
@@ -45,16 +46,18 @@ class CleanupScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="cleanup.back"),
+        # Short words: the footer holds them all at 80 columns
         Binding("space", "toggle_selected", "Select", id="cleanup.toggle"),
-        Binding("a", "select_all", "Select all shown", id="cleanup.select_all"),
-        Binding("delete,d", "remove", "Remove selected", id="cleanup.remove"),
+        Binding("a", "select_all", "All shown", id="cleanup.select_all"),
+        Binding("d,delete", "remove", "Remove", id="cleanup.remove"),
         Binding("r", "refresh", "Refresh", id="cleanup.refresh"),
     ]
 
     def __init__(self):
         super().__init__()
         self.inventory = Inventory([])
-        self.others: dict[str, tuple[Item, str]] = {}  # not this home's: name -> (item, whose)
+        # not this home's: name -> (item, whose in full for the confirmation, the Owner cell)
+        self.others: dict[str, tuple[Item, str, str]] = {}
         self.selected: set[str] = set()
 
     def compose(self) -> ComposeResult:
@@ -71,7 +74,7 @@ class CleanupScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one("#candidates", DataTable)
         for key, label in (("mark", " "), ("kind", "Kind"), ("name", "Name"), ("frees", "Frees"),
-                           ("used", "Last used"), ("detail", "Status"), ("owner", "Owner")):
+                           ("used", "Used"), ("detail", "Status"), ("owner", "Owner")):
             table.add_column(label, key=key)
         self.query_one("#progress").display = False
         self.action_refresh()
@@ -88,7 +91,7 @@ class CleanupScreen(Screen):
                 if view.container and not view.owned:
                     c = view.container
                     self.others[c.name] = (Item(SESSIONS, c.name, c.size_rw, c.size_rw or 0, view.last_used,
-                                                c.status, ref=c.name), view.whose)
+                                                c.status, ref=c.name), view.whose, owner(view))
         self.render_rows()
 
     def shown(self) -> list[Item]:
@@ -104,7 +107,7 @@ class CleanupScreen(Screen):
         now = self.app.clock()
         ours = choose(self.inventory, {SESSIONS}, older, stopped, now=now)
         ours += choose(self.inventory, {IMAGES, CACHE, RECORDS}, older, now=now)
-        foreign = Inventory([item for item, _ in self.others.values()])
+        foreign = Inventory([item for item, _, _ in self.others.values()])
         return ours + choose(foreign, {SESSIONS}, older, stopped, now=now)
 
     def render_rows(self) -> None:
@@ -114,11 +117,11 @@ class CleanupScreen(Screen):
         now = self.app.clock()
         shown = self.shown()
         for item in shown:
-            owner = (self.others[item.name][1] if item.name in self.others
-                     else "any home" if item.kind == IMAGES else "this home")  # images serve every home
+            # as in the main table (the full owner is named in the confirmation); images serve every home
+            whose = self.others[item.name][2] if item.name in self.others else "any" if item.kind == IMAGES else "you"
             table.add_row(Text("[x]" if item.name in self.selected else "[ ]"), NOUNS[item.kind], item.name,
                           size(None if item.size is None else item.frees), when(item.last_used, now),
-                          item.detail, owner, key=item.name)
+                          item.detail, whose, key=item.name)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         chosen = [i for i in shown if i.name in self.selected]

@@ -1,12 +1,16 @@
-"""Help, generated from the bindings that are live right now (remapped keys included)."""
+"""Help, generated from the bindings that are live right now (remapped keys included). The
+actions wrap to the width there is (a description is never cut at 80 columns); it scrolls."""
 
 from __future__ import annotations
 
+from rich import box
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label
+from textual.widgets import Label, Static
 
 
 class HelpScreen(ModalScreen[None]):
@@ -17,10 +21,12 @@ class HelpScreen(ModalScreen[None]):
         self.rows = bindings  # (key, description, binding id)
 
     def compose(self) -> ComposeResult:
+        table = Table("Key", "Action", "Id", box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
+        table.columns[0].no_wrap = True
+        table.columns[1].ratio = 1  # the action takes the room left, and wraps in it
+        for key, description, binding_id in self.rows:  # Text: nothing read as markup
+            table.add_row(Text(key), Text(description), Text(binding_id, style="dim"))
         with Vertical(classes="dialog help"):
             yield Label("Keys (remap any by its id under \\[keys] in config.toml)", classes="dialog-title")
-            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
-            table.add_columns("Key", "Action", "Id")
-            for row in self.rows:
-                table.add_row(*row)
-            yield table
+            with VerticalScroll(id="help-keys"):
+                yield Static(table)

@@ -19,6 +19,7 @@ from ..panes.editor import EditorPane
 from ..panes.output import OutputPane
 from ..panes.packages import PackagesPane
 from ..panes.table import TablePane
+from ..shell import open_shell
 from ..workers import guarded_work
 from .cleanup import CleanupScreen
 from .details import DetailsScreen
@@ -148,16 +149,17 @@ class MainScreen(Screen):
             self.output.follow_session(self.current.container_name)
 
     @guarded_work(exclusive=True, group="picker")
-    async def action_sessions(self) -> None:
+    async def action_sessions(self, run: bool = False) -> None:
+        """F2's picker; F5's (`run`), or F5 pressed in it: the code runs in the session picked."""
         if self.app.msc is None:
             return
         views = await self.app.core.sessions.views()
         detected = detect_app_type(self.editor.text, default=self.app.core.settings.default_app_type)
-        choice = await self.app.push_screen_wait(SessionPicker(views, detected))
-        if choice is not None:
-            await self.apply_choice(choice)
+        choice = await self.app.push_screen_wait(SessionPicker(views, detected, run=run))
+        if choice is not None and await self.apply_choice(choice) and choice.run:
+            self.action_run()
 
-    async def apply_choice(self, choice: Choice) -> None:
+    async def apply_choice(self, choice: Choice) -> bool:
         sessions = self.app.core.sessions
         try:
             if choice.action == "reuse":
@@ -169,9 +171,10 @@ class MainScreen(Screen):
                 record = await self.output.create_session(self.editor.text, choice.app_type)
         except MscError as exc:
             self.log_view.meta(f"x {exc}")
-            return
+            return False
         self.use_session(record)
         await self.sessions.relist()
+        return True
 
     def action_toggle_all(self) -> None:
         self.sessions.toggle_all()
@@ -181,6 +184,9 @@ class MainScreen(Screen):
     async def action_run(self) -> None:
         if self.app.msc is None:
             self.notify("no Docker Engine yet", severity="error")
+            return
+        if self.current is None and any(v.record and v.container for v in self.table.views.values()):
+            self.action_sessions(run=True)  # which of this home's sessions (or a new one): asked, not assumed
             return
         self.side.active = "output-tab"
         ran = await self.output.run(self._session_for_run)
@@ -254,7 +260,11 @@ class MainScreen(Screen):
         if self.current is None:
             self.notify("choose or create a session first (F2)", severity="warning")
             return
-        self.app.push_screen(RunsScreen(self.current.container_name))
+        self.app.push_screen(RunsScreen(self.current.container_name), self._take_run)
+
+    def _take_run(self, run: tuple[str, str] | None) -> None:
+        if run is not None:  # `l` in the Runs view: that run's file and code
+            self.editor.load_run(*run)
 
     def action_details(self) -> None:
         view = self.table.selected
@@ -270,14 +280,4 @@ class MainScreen(Screen):
     @guarded_work(exclusive=True, group="shell")
     async def action_shell(self) -> None:
         view = self.table.selected
-        record = self.current or (view.record if view and view.record else None)
-        if record is None:
-            self.notify("select a session", severity="warning")
-            return
-        try:
-            shell = await self.app.core.shell(record)
-        except MscError as exc:
-            self.notify(str(exc), severity="warning")
-            return
-        with self.app.suspend():
-            shell.call()
+        await open_shell(self.app, self.current or (view.record if view and view.record else None))

@@ -1,4 +1,5 @@
-"""The session picker, a modal: reuse a session, make a new one (type changeable), or restore one."""
+"""The session picker, a modal: reuse a session, make a new one (type changeable), or restore one.
+Opened by F5 with no session yet, or with F5 pressed in it, the code runs in the session picked."""
 
 from __future__ import annotations
 
@@ -21,16 +22,19 @@ class Choice:
     action: str  # "reuse", "new" or "restore"
     session: str = ""
     app_type: str = ""
+    run: bool = False  # run the editor's code there once it is ready
 
 
 class SessionPicker(ModalScreen[Choice | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
-                Binding("n", "new", "New session", id="picker.new")]
+                Binding("n", "new", "New session", id="picker.new"),
+                Binding("f5", "run_there", "Run in the highlighted session", id="picker.run")]
 
-    def __init__(self, views: list[SessionView], detected_type: str):
+    def __init__(self, views: list[SessionView], detected_type: str, run: bool = False):
         super().__init__()
         self.views = views
         self.detected_type = detected_type
+        self.run = run  # F5 opened it: what is picked runs the code
 
     def compose(self) -> ComposeResult:
         live = [v for v in self.views if v.record and v.container]
@@ -38,6 +42,8 @@ class SessionPicker(ModalScreen[Choice | None]):
         with Vertical(classes="dialog picker"):
             title = (f"Found {plural(len(live), 'existing development container')}" if live
                      else "No session running")
+            if self.run:
+                title = f"Run in which session? {title}"
             yield Label(title, classes="dialog-title")
             options = [Option(f"Reuse  {v.name}  {v.record.app_type}  {v.status}", id=f"reuse:{v.session}")  # type: ignore[union-attr]
                        for v in live]
@@ -60,10 +66,18 @@ class SessionPicker(ModalScreen[Choice | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         action, session = event.option.id.split(":", 1)  # type: ignore[union-attr]  # every option has one
-        self.dismiss(Choice(action, session))
+        self.dismiss(Choice(action, session, run=self.run))
+
+    def action_run_there(self) -> None:
+        self.run = True
+        options = self.query_one("#sessions", OptionList)
+        if options.highlighted is None:
+            self.action_new()
+        else:
+            options.action_select()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_new()
 
     def action_new(self) -> None:
-        self.dismiss(Choice("new", app_type=str(self.query_one("#app-type", Select).value)))
+        self.dismiss(Choice("new", app_type=str(self.query_one("#app-type", Select).value), run=self.run))

@@ -5,10 +5,11 @@ Text arrives in arbitrary chunks; `feed` buffers them and whole lines are added 
 refreshes, and memory stays at `max_lines` however much is printed.
 
 As a terminal would show it: program colours (SGR) are kept on top of the stream's style; a
-`\\r` redraws its line (a progress bar shows its last state); other control characters and
-sequences are shown as text (^X, core/terminal_text), never sent to the terminal: not even
-a link (OSC 8), whose target Textual would write into the terminal as it is. Widths are
-terminal cells. Long lines wrap (w toggles). The view follows the tail while it is at the
+`\\r` redraws its line (a progress bar shows its last state, and only that is kept, so an
+update costs time in the line's length, not in the updates before it); other control
+characters and sequences are shown as text (^X, core/terminal_text), never sent to the
+terminal: not even a link (OSC 8), whose target Textual would write into the terminal as it
+is. Widths are terminal cells. Long lines wrap (w toggles). The view follows the tail while it is at the
 bottom, and stays where a user scrolled to (End follows again). / searches, n and N move
 between matches.
 """
@@ -37,6 +38,15 @@ _MATCH = Style(reverse=True)
 _CONSOLE = Console(color_system="truecolor")  # only to turn Text into segments; never prints
 
 
+def redrawn(line: str) -> str:
+    """What a terminal still shows of a line redrawn with \\r: its last state that is not empty
+    (a bar that ends in \\r shows until the next draw), and that \\r, which the next text redraws."""
+    if "\r" not in line:
+        return line
+    drawn = line.rstrip("\r")
+    return drawn.rsplit("\r", 1)[-1] + ("\r" if len(drawn) < len(line) else "")
+
+
 class _Entry:
     """One line: its kind, its text without styles, its segments (program styles) and width."""
 
@@ -48,8 +58,8 @@ class _Entry:
         if _PLAIN.match(raw) and "\r" not in raw:
             self.plain, self.segments = raw, [Segment(raw)]
         else:
-            # Only SGR is left for from_ansi to read, into styles; a \r keeps what follows it, as a redraw shows
-            text = Text.from_ansi(visible(raw))
+            # Only SGR is left for from_ansi to read, into styles
+            text = Text.from_ansi(visible(redrawn(raw).rstrip("\r")))
             self.segments = [Segment(s.text, s.style) for s in text.render(_CONSOLE) if s.text]
             self.plain = "".join(s.text for s in self.segments)
         self.cells = len(self.plain) if self.plain.isascii() else cell_len(self.plain)
@@ -100,6 +110,7 @@ class ExecLog(ScrollView, can_focus=True):
         self._width = 0  # widest line, in cells (when not wrapping)
         self.provisional: list[tuple[str, str]] = []  # lines still without their newline (a prompt)
         self._provisional: list[_Entry] = []
+        self._provisional_raw: list[tuple[str, str]] = []  # as the program wrote them
         self.match_id: int | None = None
 
     @property
@@ -121,7 +132,7 @@ class ExecLog(ScrollView, can_focus=True):
     def feed(self, stream: str, text: str) -> None:
         """Buffer a chunk of program output; complete lines wait for `flush`."""
         pieces = (self.partial[stream] + text).split("\n")
-        self.partial[stream] = pieces.pop()
+        self.partial[stream] = redrawn(pieces.pop())
         self.pending.extend((stream, line) for line in pieces)
         self.total_lines += len(pieces)
 
@@ -142,7 +153,7 @@ class ExecLog(ScrollView, can_focus=True):
             self.show_partial()
             return
         following = self.following
-        self.provisional, self._provisional = [], []
+        self.provisional, self._provisional, self._provisional_raw = [], [], []
         batch = [_Entry(kind, line) for kind, line in self.pending]
         self.pending.clear()
         for entry in batch:
@@ -159,8 +170,9 @@ class ExecLog(ScrollView, can_focus=True):
         """A line the program printed without its newline (a prompt, a progress bar) shows as
         it is, for now."""
         partial = [(stream, rest) for stream, rest in self.partial.items() if rest]
-        if [(k, r.rsplit("\r", 1)[-1]) for k, r in partial] != self.provisional:
+        if partial != self._provisional_raw:
             following = self.following
+            self._provisional_raw = partial
             self._provisional = [_Entry(k, r) for k, r in partial]
             self.provisional = [(e.kind, e.plain) for e in self._provisional]
             self._resize(following)
