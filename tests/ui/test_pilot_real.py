@@ -58,6 +58,14 @@ async def test_a_run_streams_into_the_log_and_stderr_is_kept_apart(app, docker_c
         await until(pilot, lambda: name in app.screen.table.views)  # the create event reached the table
 
 
+async def test_programs_in_the_tui_know_its_log_shows_colour(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "import os\nprint('seen', os.environ.get('TERM'), os.environ.get('FORCE_COLOR'))\n")
+        await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
+        assert "seen xterm-256color 1" in log_lines(pilot)
+
+
 async def test_table_follows_changes_made_from_another_terminal(app, docker_client, msc_home):
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.msc is not None)

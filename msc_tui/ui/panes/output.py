@@ -19,6 +19,7 @@ from ...core import returned_files
 from ...core.results import RunResult
 from ...core.run_input import RunInput
 from ...core.state import SessionRecord
+from ...core.terminal_env import terminal_env
 from ...errors import MscError
 from ...formatting import plural, run_closing, run_header
 from ..dialogs import Confirm
@@ -116,7 +117,7 @@ class OutputPane(TabPane):
             code = self.editor.sending()
             result = await self.app.core.run(record, code, filename=self.editor.filename, on_output=log.feed,
                                              stdin=self.controls, face="tui", on_notice=self._run_notice,
-                                             project=project)
+                                             project=project, env=terminal_env())  # the log shows colour
         except asyncio.CancelledError:
             log.meta("cancelled: the program's process tree was killed")
             raise
