@@ -445,6 +445,22 @@ async def test_a_run_started_by_the_cli_appears_live_in_the_tui(app, msc_home):
         await until(pilot, lambda: any(l.startswith("── run") and ": exit 1" in l for l in log_lines(pilot)))
 
 
+async def test_a_password_asked_with_getpass_is_masked_and_never_reaches_the_log(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.msc is not None)
+        await run_code(pilot, "import getpass\nsecret = getpass.getpass()\nprint('got', len(secret))\n"
+                              "name = input('name: ')\nprint('hi', name)\n")
+        line = app.screen.output.program_input
+        await until(pilot, lambda: line.password, timeout=60)  # getpass's "Password: " is on screen
+        await pilot.press(*"hunter2", "enter")
+        await until(pilot, lambda: "got 7" in log_lines(pilot))
+        await until(pilot, lambda: ("stdout", "name: ") in app.screen.log_view.provisional)
+        assert not line.password  # an ordinary prompt: typed text shows and is echoed
+        await pilot.press(*"zoe", "enter")
+        await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
+        assert "zoe" in "\n".join(log_lines(pilot)) and "hunter2" not in "\n".join(log_lines(pilot))
+
+
 async def test_the_input_line_feeds_a_waiting_program(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.msc is not None)

@@ -25,7 +25,7 @@ from ...formatting import plural, run_closing, run_header
 from ..dialogs import Confirm
 from ..run_outcome import outcome_lines
 from ..widgets.exec_log import ExecLog
-from ..widgets.program_input import ProgramInputLine
+from ..widgets.program_input import ProgramInputLine, asks_for_secret
 from ..workers import guarded_work
 from .editor import EditorPane
 
@@ -115,7 +115,7 @@ class OutputPane(TabPane):
             log.meta(f"> {self.editor.filename} in {record.container_name}")
             lines_before = log.total_lines
             code = self.editor.sending()
-            result = await self.app.core.run(record, code, filename=self.editor.filename, on_output=log.feed,
+            result = await self.app.core.run(record, code, filename=self.editor.filename, on_output=self._output,
                                              stdin=self.controls, face="tui", on_notice=self._run_notice,
                                              project=project, env=terminal_env())  # the log shows colour
         except asyncio.CancelledError:
@@ -145,11 +145,19 @@ class OutputPane(TabPane):
         for other in details.get("others", []):
             self.log_view.meta(f"! run {other['id']} by {other['by']} ({other['face']}) is going here too")
 
+    def _output(self, stream: str, text: str) -> None:
+        self.log_view.feed(stream, text)
+        # a prompt for a password (getpass, in a session with no terminal, asks on stderr): the
+        # input line hides what is typed, and it is never echoed into the log
+        self.program_input.password = any(asks_for_secret(self.log_view.partial[s]) for s in ("stdout", "stderr"))
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.controls is not None:
             self.controls.send(event.value + "\n")
-            self.log_view.feed("stdout", event.value + "\n")  # the echo a terminal would show
+            # the echo a terminal would show; for a password, as with echo off, none
+            self.log_view.feed("stdout", "\n" if self.program_input.password else event.value + "\n")
             self.program_input.value = ""
+            self.program_input.password = False
 
     def on_program_input_line_end_of_input(self, event: ProgramInputLine.EndOfInput) -> None:
         if self.controls is not None:

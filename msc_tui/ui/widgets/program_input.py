@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
+
+_SECRET_PROMPT = re.compile(r"\b(pass(word|phrase|code)?|secret|token|pin)\b[^\n]*[:?]\s*$", re.IGNORECASE)
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def asks_for_secret(unfinished_line: str) -> bool:
+    """Whether a program's unfinished line is a prompt for a secret ('Password: ', getpass's default)."""
+    return bool(_SECRET_PROMPT.search(_SGR.sub("", unfinished_line[-200:])))
 
 
 class ProgramInputLine(Input):
