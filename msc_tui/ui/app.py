@@ -107,6 +107,9 @@ class MscApp(App):
             if binding.description and binding.id and not binding.id.startswith("app."):
                 yield SystemCommand(binding.description, f"key: {self.get_key_display(binding)}",
                                     lambda action=binding.action, node=active.node: node.run_action(action))
+        if hasattr(screen, "action_join_by_id") and self.msc is not None:  # the main screen, connected
+            yield SystemCommand("Join a session by id", "a pair's session on this engine (F2 lists them too)",
+                                lambda: screen.run_action("join_by_id"))
 
 
 def run_app(open_path: Path | None = None) -> int:

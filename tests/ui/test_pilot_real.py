@@ -602,3 +602,37 @@ async def test_run_and_used_show_a_pairs_run_over_a_warm_server(app, monkeypatch
             if pair.returncode is None:
                 pair.kill()
             remove_home_objects(docker_client, pair_home)
+
+
+async def test_a_pairs_session_is_listed_in_f2_and_joined_by_id_from_the_palette(app, tmp_path, docker_client):
+    from textual.widgets import OptionList
+
+    pair_home = tmp_path / "pair-home"
+    made = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"],
+                          input="print('by the pair')", text=True, capture_output=True, timeout=300,
+                          env={**os.environ, "MSC_HOME": str(pair_home)})
+    sid = json.loads(made.stdout)["session"]
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.msc is not None)
+            await pilot.press("f2")
+            await until(pilot, lambda: app.screen.query("#sessions"))
+            options = app.screen.query_one("#sessions", OptionList)
+            ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+            assert f"join:msc-dev-session-{sid}" in ids  # the pair's session, offered to join
+            await pilot.press("escape")
+            await pilot.press("ctrl+p")
+            await pilot.press(*"Join a session by id")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.focused, Input) and app.focused.id != "program-input")
+            await pilot.press(*sid, "enter")
+            await until(pilot, lambda: app.screen.current is not None)
+            assert app.screen.current.container_name == f"msc-dev-session-{sid}"
+            await until(pilot, lambda: any(line.startswith("joined ") for line in log_lines(pilot)))
+            said = next(line for line in log_lines(pilot) if line.startswith("joined "))
+            assert f"session msc-dev-session-{sid}; last run 1 by " in said and "(main.py)" in said
+        assert not (Path(os.environ["MSC_HOME"]) / "sessions.toml").exists() or sid not in (
+            Path(os.environ["MSC_HOME"]) / "sessions.toml").read_text()  # joining saves no record of theirs
+    finally:
+        remove_home_objects(docker_client, pair_home)

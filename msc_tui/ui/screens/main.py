@@ -15,6 +15,7 @@ from textual.widgets import Footer, TabbedContent
 from ...core.apptypes import detect_app_type
 from ...core.state import SessionRecord
 from ...errors import MscError
+from ..dialogs import AskText
 from ..panes.editor import EditorPane
 from ..panes.output import OutputPane
 from ..panes.packages import PackagesPane
@@ -23,6 +24,7 @@ from ..shell import open_shell
 from ..workers import guarded_work
 from .cleanup import CleanupScreen
 from .details import DetailsScreen
+from .joining import chosen_session
 from .picker import Choice, SessionPicker
 from .runs import RunsScreen
 
@@ -153,28 +155,28 @@ class MainScreen(Screen):
         """F2's picker; F5's (`run`), or F5 pressed in it: the code runs in the session picked."""
         if self.app.msc is None:
             return
-        views = await self.app.core.sessions.views()
+        views = await self.app.core.sessions.views(include_all=True)  # a pair's sessions too, to join
         detected = detect_app_type(self.editor.text, default=self.app.core.settings.default_app_type)
         choice = await self.app.push_screen_wait(SessionPicker(views, detected, run=run))
         if choice is not None and await self.apply_choice(choice) and choice.run:
             self.action_run()
 
     async def apply_choice(self, choice: Choice) -> bool:
-        sessions = self.app.core.sessions
         try:
-            if choice.action == "reuse":
-                record = sessions.resolve(choice.session)
-                await sessions.ensure_running(record)
-            elif choice.action == "restore":
-                record = await self.output.restore_session(choice.session, self.packages.panel.log_view.feed)
-            else:
-                record = await self.output.create_session(self.editor.text, choice.app_type)
+            record = await chosen_session(self, choice)
         except MscError as exc:
             self.log_view.meta(f"x {exc}")
             return False
         self.use_session(record)
         await self.sessions.relist()
         return True
+
+    @guarded_work(exclusive=True, group="picker")
+    async def action_join_by_id(self) -> None:
+        """The palette's "Join a session by id": a pair tells you theirs."""
+        ref = await self.app.push_screen_wait(AskText("Join a session", "its id or name, e.g. 3bbc42"))
+        if ref:
+            await self.apply_choice(Choice("join", ref.strip()))
 
     def action_toggle_all(self) -> None:
         self.sessions.toggle_all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -13,13 +14,15 @@ from textual.widgets import Button, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from ...config import APP_TYPES
+from ...core.ownership import OTHER_HOME
+from ...core.terminal_text import visible_name
 from ...core.views import SessionView
 from ...formatting import plural
 
 
 @dataclass
 class Choice:
-    action: str  # "reuse", "new" or "restore"
+    action: str  # "reuse", "new", "restore" or "join" (a pair's session, by id or name)
     session: str = ""
     app_type: str = ""
     run: bool = False  # run the editor's code there once it is ready
@@ -39,6 +42,7 @@ class SessionPicker(ModalScreen[Choice | None]):
     def compose(self) -> ComposeResult:
         live = [v for v in self.views if v.record and v.container]
         gone = [v for v in self.views if v.record and not v.container]
+        pairs = [v for v in self.views if v.owner == OTHER_HOME and v.container]
         with Vertical(classes="dialog picker"):
             title = (f"Found {plural(len(live), 'existing development container')}" if live
                      else "No session running")
@@ -49,6 +53,8 @@ class SessionPicker(ModalScreen[Choice | None]):
                        for v in live]
             options += [Option(f"Restore  {v.name}  (container gone)", id=f"restore:{v.session}")
                         for v in gone]
+            options += [Option(Text(f"Join  {v.name}  {visible_name(v.as_dict()['user'] or '?')}'s  {v.status}"),
+                               id=f"join:{v.name}") for v in pairs]  # (the pair's user name: text, never markup)
             yield OptionList(*options, id="sessions")
             with Horizontal(classes="dialog-buttons"):
                 yield Select([(t, t) for t in APP_TYPES], value=self.detected_type, allow_blank=False,
