@@ -153,7 +153,9 @@ class Engine:
         try:
             if self.endpoint.startswith("ssh://"):
                 from .ssh_keys import HostKeyPolicy  # (asyncssh: only for ssh://)
+                from .ssh_relays import quiet_lost_relays
 
+                quiet_lost_relays(asyncio.get_running_loop())
                 keys = HostKeyPolicy.for_endpoint(self.endpoint, _ssh_command(self.endpoint))
                 keys.prepare()
             # A context goes to aiodocker by name, so its TLS material is used as well.

@@ -15,6 +15,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -187,3 +188,20 @@ def test_bad_endpoints_are_one_line_exit_3_within_seconds(ssh_box, msc, monkeypa
     unknown = msc("--context", "no-such-context", "ls", timeout=60)
     assert unknown.returncode == 3 and time.monotonic() - started < 10 and "no-such-context" in unknown.stderr
 
+
+@pytest.mark.parametrize("agent", [True, False], ids=["through the agent", "MSC_AGENT=0"])
+def test_a_connection_lost_mid_run_is_one_line_naming_the_engine(ssh_box, msc_home, new_session, monkeypatch, agent):
+    if not agent:
+        monkeypatch.setenv("MSC_AGENT", "0")
+    sid = new_session()
+    running = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", "-s", sid, "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    running.stdin.write("import time\nprint('started', flush=True)\ntime.sleep(300)\n")
+    running.stdin.close()
+    assert running.stdout.readline() == "started\n"
+    ssh_box.kill()
+    running.wait(120)
+    stderr = running.stderr.read()
+    assert running.returncode == 3 and len(stderr.strip().splitlines()) == 1, stderr
+    assert "lost the connection to the Docker Engine at ssh://msc-test-box" in stderr, stderr
+    assert f"msc history {sid}" in stderr and "Traceback" not in stderr, stderr
