@@ -18,6 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from ..engine import Engine
 from ..errors import InstallFailed, MscError, NotFound, UsageError
+from . import requested
 from .bridge import Bridge
 from .recipe import LIST_PACKAGES, VENV, index_environment
 from .sessions import Sessions, container_gone
@@ -127,16 +128,17 @@ class Packages:
                 raise
 
     async def _remember(self, record: SessionRecord, specs: list[str], add: bool) -> None:
-        names = {Requirement(s).name.lower() for s in specs}
-
+        """The record's requested list updated, and the container's own copy (a record rebuilt
+        from labels reads it back; a pair's installs into the same session add to it)."""
         def change(records):
             current = records.get(record.id)
             if current is None:
                 return
-            kept = [s for s in current.requested_packages if Requirement(s).name.lower() not in names]
-            current.requested_packages = kept + (specs if add else [])
+            current.requested_packages = requested.updated(current.requested_packages, specs, add)
             record.requested_packages = current.requested_packages
         await self.sessions.store.aupdate(change)
+        in_container = await requested.read(self.engine, record.container_name)
+        await requested.keep(self.engine, record.container_name, requested.updated(in_container, specs, add))
 
     async def installed(self, record: SessionRecord) -> list[str]:
         """name==version of every package installed into the session (the image's own left out),

@@ -20,7 +20,7 @@ import contextlib
 import marshal
 import secrets
 import socket
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator
 
 from ..config import parse_size
 from ..engine import Engine
@@ -32,6 +32,7 @@ from .files import APP_DIR
 from .manifest import ProjectStale
 from .results import RunResult, run_result
 from .run_capture import Capture, OnOutput
+from .run_fate import Notices, OnNotice, engine_lost
 from .run_history import RunEvent, RunHistory
 from .run_input import RunInput, check_filename
 from .session_container import current_user
@@ -42,7 +43,6 @@ from .warm_servers import WarmServers
 RUNNER_DIR = "/opt/msc"
 KILL_GRACE_S = 5  # how long a cancelled run's runner gets to report before msc kills from outside
 
-OnNotice = Callable[[str, dict], None]  # ("started" | "warning", details)
 
 
 def runner_argv(*args: str) -> list[str]:
@@ -131,7 +131,7 @@ class Runs:
         config = {"code": code, "file": filename, "timeout": timeout, "by": self.by, "face": face,
                   "client": self.client, "tty": tty, "size": size, "warm_imports": settings.warm_imports,
                   "idle_s": settings.warm_idle or None, "cwd": cwd, "project": project, "env": env or {}}
-        capture = Capture(on_output)
+        capture, notices = Capture(on_output), Notices(on_notice)
         # The host-side bookkeeping (file kept under MSC_HOME, record touched) overlaps with
         # the run, off its critical path.
         bookkeeping = asyncio.get_running_loop().run_in_executor(None, self._keep, record, filename, code)
@@ -139,14 +139,11 @@ class Runs:
             # The runner enforces the timeout inside the session; this deadline is for an engine
             # that stops answering (frozen, overloaded), so --timeout holds on this side too.
             async with asyncio.timeout(timeout + ENGINE_GRACE_S if timeout else None), self.engine.answering():
-                outcome = await self._run_placed(record, config, controls, capture, on_notice)
+                outcome = await self._run_placed(record, config, controls, capture, notices)
             if outcome.get("project_stale"):
                 raise ProjectStale()
         except EngineUnreachable as exc:
-            if not self.engine.frozen:
-                raise
-            raise EngineUnreachable(f"{exc}; msc could not stop the program (`msc history {record.id}` shows "
-                                    "how it ended once the engine answers)") from None
+            raise engine_lost(exc, record.id, self.engine.frozen, notices.started) from None
         except TimeoutError:
             outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}
             if on_notice:

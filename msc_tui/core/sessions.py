@@ -13,6 +13,7 @@ from ..config import NETWORK_POLICIES, Settings
 from ..engine import Engine
 from ..engine.containers import ContainerInfo
 from ..errors import ContainerGone, NotFound, UsageError
+from . import requested
 from .apptypes import check_app_type, detect_app_type
 from .files import SessionFiles
 from .images import ensure_image
@@ -288,12 +289,16 @@ class Sessions:
         if all(c.labels.get(LABEL_SESSION) in known for c in containers if LABEL_SESSION in c.labels):
             return []
 
+        asked = await requested.read_each(self.engine, [c.name for c in containers
+                                                        if c.labels.get(LABEL_SESSION) not in known])
+
         def change(records):
             added = []
             for c in containers:
                 sid = c.labels.get(LABEL_SESSION)
                 if sid and sid not in records and re.fullmatch(r"[0-9a-z]{1,32}", sid):
                     records[sid] = record_from_labels(c, self.files.kept(sid))
+                    records[sid].requested_packages = asked.get(c.name, [])
                     added.append(records[sid])
             return added
         return await self.store.aupdate(change)

@@ -147,9 +147,17 @@ class Engine:
         # (ssh:// keeps a few per connection) has none: it is a turn, not a fault.
         timeout = aiohttp.ClientTimeout(total=None, connect=None,
                                         sock_connect=self.connect_timeout, sock_read=self.call_timeout or None)
+        keys = None
         if self.endpoint.startswith("ssh://"):
             _import_ssh_quietly()
         try:
+            if self.endpoint.startswith("ssh://"):
+                from .ssh_keys import HostKeyPolicy  # (asyncssh: only for ssh://)
+                from .ssh_relays import quiet_lost_relays
+
+                quiet_lost_relays(asyncio.get_running_loop())
+                keys = HostKeyPolicy.for_endpoint(self.endpoint, _ssh_command(self.endpoint))
+                keys.prepare()
             # A context goes to aiodocker by name, so its TLS material is used as well.
             if self.chosen.context:
                 self._docker = aiodocker.Docker(context=self.chosen.context, timeout=timeout)
@@ -161,9 +169,12 @@ class Engine:
                 message = ("no ~/.ssh/known_hosts to check the host's key against "
                            f"(`{_ssh_command(self.endpoint)}` once adds it)")
             raise EngineUnreachable(f"no Docker Engine at {self.endpoint}: {message}") from None
-        over_ssh = self.endpoint.startswith("ssh://")
-        if over_ssh:
+        over_ssh = keys is not None
+        if keys is not None:
             self._docker.connector._limit = SSH_STREAMS  # aiohttp's pool limit (no setter)
+            options = self._docker.connector._ssh_options  # type: ignore[attr-defined]  # what aiodocker's connector gives asyncssh
+            options["known_hosts"] = keys.asyncssh_known_hosts() or options.get("known_hosts")
+            options["client_factory"] = keys.client_factory
         hint = (f"check that `{_ssh_command(self.endpoint)} docker version` works" if over_ssh
                 else "start dockerd or set DOCKER_HOST")
         try:
@@ -173,6 +184,8 @@ class Engine:
             await self.close()
             if isinstance(exc, asyncio.CancelledError):
                 raise
+            if keys is not None and keys.refused:
+                raise EngineUnreachable(f"no Docker Engine at {self.endpoint}: {keys.refused}") from None
             raise EngineUnreachable(f"no Docker Engine at {self.endpoint}: {_cause(exc)} ({hint})") from None
         self.containers = Containers(self._docker, self.endpoint)
         self.execs = Execs(self._docker, self.endpoint)

@@ -21,7 +21,7 @@ def engine_errors(what: str, endpoint: str = "the Docker Engine"):
     except aiodocker.DockerError as exc:
         message = str(exc.message).strip().splitlines()[0] if exc.message else str(exc.status)
         if exc.status == CONNECTION_FAILED:
-            raise EngineUnreachable(f"lost the Docker Engine at {endpoint} ({what})") from None
+            raise EngineUnreachable(f"lost the connection to the Docker Engine at {endpoint} ({what})") from None
         if exc.status == 404:
             raise NotFound(f"{what}: not found ({message})") from None
         if exc.status == 409 and "not running" in message:
@@ -29,6 +29,7 @@ def engine_errors(what: str, endpoint: str = "the Docker Engine"):
         raise EngineError(f"{what}: {message}") from None
     except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, ConnectionError,
             FileNotFoundError) as exc:
-        raise EngineUnreachable(f"lost the Docker Engine at {endpoint}: {exc or type(exc).__name__}") from None
+        raise EngineUnreachable(f"lost the connection to the Docker Engine at {endpoint}: "
+                                f"{exc or type(exc).__name__}") from None
     except asyncio.TimeoutError:
         raise EngineUnreachable(f"the Docker Engine at {endpoint} did not answer in time ({what})") from None

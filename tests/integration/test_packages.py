@@ -329,3 +329,19 @@ def test_auto_install_never_fetches_a_module_that_sits_beside_the_file(msc, msc_
     assert not result["success"] and result["auto_installed"] == [] and result["missing_packages"] == []
     assert "six is your own module" in result["hints"][0]
     assert "six" not in pip_list(docker_client, result["session"])
+
+
+def test_requested_packages_survive_a_state_file_rebuilt_from_labels(msc, msc_home, new_session, docker_client):
+    sid = new_session()
+    assert msc("install", sid, "six").returncode == 0
+    (msc_home / "sessions.toml").unlink()
+    listed = msc("ls", "--json")
+    assert listed.returncode == 0 and sid in {r["session"] for r in json.loads(listed.stdout)}, listed.stderr
+    assert record(msc_home, sid)["requested_packages"] == ["six"]
+    shown = json.loads(msc("packages", sid, "--json").stdout)
+    assert shown["requested_packages"] == ["six"] and any(p.startswith("six==") for p in shown["installed_packages"])
+    # kept in the container as root's: the session's program cannot change what msc says was asked for
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    assert container.exec_run(["stat", "-c", "%U %a", "/opt/msc/requested.json"]).output == b"root 644\n"
+    for user in ("appuser", "installer"):
+        assert container.exec_run(["sh", "-c", "echo '{}' > /opt/msc/requested.json"], user=user).exit_code != 0

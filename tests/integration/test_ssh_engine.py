@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -90,6 +92,59 @@ def test_an_unknown_host_key_is_one_line_not_a_hang(ssh_box, msc):
     assert refused.returncode == 3 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert "ssh://msc-test-box" in refused.stderr and "Traceback" not in refused.stderr
     assert time.monotonic() - started < 10  # not a hang (a prompt, or ssh's minutes-long default)
+    assert "is not in" in refused.stderr and "(`ssh msc-test-box` once" in refused.stderr  # an alias: ssh -p is its own
+
+
+def _another_key(folder: Path, box) -> None:
+    """The box's known_hosts line now holds another key for the same host names (a reinstalled
+    host, or someone in between)."""
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / "other")], check=True, timeout=30)
+    names = box.known_hosts.read_text().split()[0]
+    box.known_hosts.write_text(f"{names} {(folder / 'other.pub').read_text().strip()}\n")
+
+
+def _ssh_accepts(box) -> bool:
+    """OpenSSH itself, strict, with the box's known_hosts: does it trust the box's key now?"""
+    return subprocess.run(["ssh", "-p", str(box.port), "-i", str(box.known_hosts.parent / "client_key"),
+                           "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={box.known_hosts}",
+                           "-o", "BatchMode=yes", "-F", "/dev/null", "root@127.0.0.1", "true"],
+                          capture_output=True, timeout=60).returncode == 0
+
+
+def _policy(box, value: str) -> None:
+    config = box.home / ".ssh" / "config"
+    config.write_text(config.read_text() + f"    StrictHostKeyChecking {value}\n")
+
+
+def test_a_changed_host_key_is_said_as_changed_with_the_line_to_remove(ssh_box, msc, tmp_path):
+    _another_key(tmp_path, ssh_box)
+    refused = msc("ls", timeout=120)
+    assert refused.returncode == 3 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "CHANGED" in refused.stderr and "Traceback" not in refused.stderr, refused.stderr
+    removal = refused.stderr.split("`")[1]
+    assert removal.startswith("ssh-keygen -R ")
+    assert subprocess.run(shlex.split(removal), capture_output=True, timeout=30).returncode == 0
+    assert ssh_box.known_hosts.read_text().strip() == ""  # the hint removed the old line
+
+
+def test_accept_new_adds_an_unknown_key_and_still_refuses_a_changed_one(ssh_box, msc, tmp_path):
+    _policy(ssh_box, "accept-new")
+    ssh_box.known_hosts.write_text("")
+    done = msc("ls", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert _ssh_accepts(ssh_box)  # the key msc added is the box's own, in a line OpenSSH reads
+
+    _another_key(tmp_path, ssh_box)
+    refused = msc("ls", timeout=120)
+    assert refused.returncode == 3 and "CHANGED" in refused.stderr, refused.stderr
+    assert not _ssh_accepts(ssh_box)  # (nothing was added beside the other key)
+
+
+def test_strict_host_key_checking_no_connects_as_ssh_does(ssh_box, msc, tmp_path):
+    _another_key(tmp_path, ssh_box)
+    _policy(ssh_box, "no")
+    done = msc("ls", timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 async def test_the_tui_works_over_ssh_and_names_the_engine(ssh_box, msc_home):
@@ -132,3 +187,21 @@ def test_bad_endpoints_are_one_line_exit_3_within_seconds(ssh_box, msc, monkeypa
     started = time.monotonic()
     unknown = msc("--context", "no-such-context", "ls", timeout=60)
     assert unknown.returncode == 3 and time.monotonic() - started < 10 and "no-such-context" in unknown.stderr
+
+
+@pytest.mark.parametrize("agent", [True, False], ids=["through the agent", "MSC_AGENT=0"])
+def test_a_connection_lost_mid_run_is_one_line_naming_the_engine(ssh_box, msc_home, new_session, monkeypatch, agent):
+    if not agent:
+        monkeypatch.setenv("MSC_AGENT", "0")
+    sid = new_session()
+    running = subprocess.Popen([sys.executable, "-m", "msc_tui", "run", "-s", sid, "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    running.stdin.write("import time\nprint('started', flush=True)\ntime.sleep(300)\n")
+    running.stdin.close()
+    assert running.stdout.readline() == "started\n"
+    ssh_box.kill()
+    running.wait(120)
+    stderr = running.stderr.read()
+    assert running.returncode == 3 and len(stderr.strip().splitlines()) == 1, stderr
+    assert "lost the connection to the Docker Engine at ssh://msc-test-box" in stderr, stderr
+    assert f"msc history {sid}" in stderr and "Traceback" not in stderr, stderr
