@@ -42,7 +42,7 @@ async def logs(args) -> int:
     async with opened() as msc:
         container = (await session_arg(msc, args.session, args)).name
         if args.follow and args.run == "latest":
-            events = msc.runs.follow(container, last=True)
+            events = msc.runs.follow(container, last=True, face="cli")
         else:
             events = msc.runs.logs(container, args.run, follow=args.follow)
         collected: dict[str, list[str]] = {"stdout": [], "stderr": []}

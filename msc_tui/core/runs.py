@@ -108,7 +108,8 @@ class Runs:
         self.warm = warm
         self.servers = WarmServers()
         self._legacy: set[str] = set()  # containers whose runner cannot start as root (older sessions)
-        self.records = RunHistory(engine, runner_argv, self.place_runner)
+        self.records = RunHistory(engine, runner_argv, self.place_runner, {"by": self.by, "client": self.client},
+                                  self._reader_user, self._legacy.add)
 
     async def close(self) -> None:
         """End this client's warm servers."""
@@ -294,6 +295,12 @@ class Runs:
             if self._runner_user(channel.container) == "root":  # root's recorder (its worker then sees its end)
                 await self.engine.execs.kill_tagged(channel.container, tag, "root")
 
+    async def _reader_user(self, container: str) -> str:
+        """_runner_user, for a client that may not have looked at the container yet (a follower's)."""
+        if container not in self.sessions.verified:
+            self.sessions.note_runner(await self.engine.containers.inspect(container))
+        return self._runner_user(container)
+
     def _runner_user(self, container: str) -> str:
         """root (its recorder keeps the history the program cannot touch), or for sessions made
         before that, the session's user."""
@@ -307,11 +314,9 @@ class Runs:
     # -- stopping, and the history (core/run_history.py) ---------------------------------------------
     async def stop(self, container: str, run_id: int) -> bool:
         """Stop a run whoever started it; False when it was not going."""
-        if container not in self.sessions.verified:  # (a follower's msc may not have looked yet)
-            self.sessions.note_runner(await self.engine.containers.inspect(container))
         for _ in range(2):
             code, _, _ = await self.engine.execs.output(container, runner_argv("stop", str(run_id), self.by),
-                                                        user=self._runner_user(container))
+                                                        user=await self._reader_user(container))
             if code != runner.LEGACY_EXIT:
                 break
             self._legacy.add(container)
@@ -323,9 +328,10 @@ class Runs:
         """Every recorded run of the session, oldest first (state: going, finished or lost)."""
         return await self.records.history(container)
 
-    def follow(self, container: str, last: bool = False) -> AsyncIterator[RunEvent]:
-        """Runs as they happen: those going now (from their start), then every new one."""
-        return self.records.follow(container, last)
+    def follow(self, container: str, last: bool = False, face: str = "api",
+               editing: str | None = None) -> AsyncIterator[RunEvent]:
+        """Runs as they happen: those going now (from their start), then every new one (RunHistory.follow)."""
+        return self.records.follow(container, last, face, editing)
 
     def logs(self, container: str, run: str = "latest", follow: bool = False) -> AsyncIterator[RunEvent]:
         """One run's record and output; following, until it ends."""
