@@ -85,8 +85,9 @@ def test_a_program_in_the_session_cannot_plant_or_remove_an_entry(msc, new_sessi
         wait_for(lambda: who(msc, sid), "bob's follower not listed")
         attack = ("import os\n"
                   f"folder = {PRESENCE!r}\n"
+                  "start = open('/proc/1/stat').read().rsplit(')', 1)[1].split()[19]\n"
                   "entry = {'format': 1, 'by': 'eve@x', 'face': 'tui', 'what': 'following', 'client': '',\n"
-                  "         'since': 1.0, 'pid': 1, 'start': open('/proc/1/stat').read().rsplit(')', 1)[1].split()[19]}\n"
+                  "         'since': 1.0, 'pid': 1, 'start': start}\n"
                   "for what, act in (('plant', lambda: open(folder + '/1', 'w').write(repr(entry))),\n"
                   "                  ('remove', lambda: os.unlink(folder + '/' + os.listdir(folder)[0])),\n"
                   "                  ('move', lambda: os.rename(folder, folder + '.x'))):\n"
