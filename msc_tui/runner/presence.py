@@ -137,8 +137,12 @@ def attend(args: list[str], account: pwd.struct_passwd | None, follow_command: C
         if pid == 0:
             from .users import become
 
-            become(account)
-            os._exit(follow_command(args))
+            code = 1
+            try:
+                become(account)
+                code = follow_command(args)
+            finally:
+                os._exit(code)  # (never the parent's finally: the entry is root's to remove)
         _, status = os.waitpid(pid, 0)
         return os.waitstatus_to_exitcode(status)
     finally:

@@ -181,6 +181,7 @@ class OutputPane(TabPane):
         self.container = container
         self.going.clear()
         self.others_runs = frozenset()
+        self.others_here = {}  # (another session's people did not leave: no lines)
         self._presence([], joined=False)
         self.follow_session(container)
 
