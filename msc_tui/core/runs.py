@@ -109,7 +109,7 @@ class Runs:
         self.servers = WarmServers()
         self._legacy: set[str] = set()  # containers whose runner cannot start as root (older sessions)
         self.records = RunHistory(engine, runner_argv, self.place_runner, {"by": self.by, "client": self.client},
-                                  self._runner_user, self._legacy.add)
+                                  self._looked_user, self._legacy.add)
 
     async def close(self) -> None:
         """End this client's warm servers."""
@@ -182,7 +182,7 @@ class Runs:
 
     async def _start_warm(self, container: str) -> ExecChannel:
         return await self.engine.execs.open(container, runner_argv("serve", self.by, "warm"),
-                                            user=await self._runner_user(container), workdir=APP_DIR)
+                                            user=self._runner_user(container), workdir=APP_DIR)
 
     async def place_runner(self, container: str) -> None:
         """Copy this version's runner into the container (root-owned, compiled once)."""
@@ -193,7 +193,7 @@ class Runs:
     async def _run_once(self, container, config, controls: RunInput, capture, on_notice,
                         warm: ExecChannel | None) -> dict:
         channel = warm or await self.engine.execs.open(
-            container, runner_argv("run", config["by"], config["face"]), user=await self._runner_user(container),
+            container, runner_argv("run", config["by"], config["face"]), user=self._runner_user(container),
             workdir=APP_DIR)
         reader = runner.FrameReader()
         outcome: dict | None = None
@@ -292,16 +292,20 @@ class Runs:
         """The run's tree (its own tag on the warm path) and the runner that serves it."""
         for tag in {started.get("tag"), channel.tag} - {None}:
             await self.engine.execs.kill_tagged(channel.container, tag, "appuser")  # the program's tree
-            if await self._runner_user(channel.container) == "root":  # root's recorder (its worker then sees its end)
+            if self._runner_user(channel.container) == "root":  # root's recorder (its worker then sees its end)
                 await self.engine.execs.kill_tagged(channel.container, tag, "root")
 
-    async def _runner_user(self, container: str) -> str:
+    def _runner_user(self, container: str) -> str:
         """root (its recorder keeps the history the program cannot touch), or for sessions made
         before that, the session's user."""
-        if container not in self.sessions.verified:  # (a follower's msc may not have looked yet)
-            self.sessions.note_runner(await self.engine.containers.inspect(container))
         recorded = container in self.sessions.recorded and container not in self._legacy
         return "root" if recorded else "appuser"
+
+    async def _looked_user(self, container: str) -> str:
+        """_runner_user, for a client that may not have looked at the container yet (a follower's)."""
+        if container not in self.sessions.verified:
+            self.sessions.note_runner(await self.engine.containers.inspect(container))
+        return self._runner_user(container)
 
     def _keep(self, record: SessionRecord, filename: str, code: str) -> None:
         self.sessions.files.save(record, filename, code)
@@ -312,7 +316,7 @@ class Runs:
         """Stop a run whoever started it; False when it was not going."""
         for _ in range(2):
             code, _, _ = await self.engine.execs.output(container, runner_argv("stop", str(run_id), self.by),
-                                                        user=await self._runner_user(container))
+                                                        user=await self._looked_user(container))
             if code != runner.LEGACY_EXIT:
                 break
             self._legacy.add(container)
