@@ -114,3 +114,22 @@ def test_who_shows_a_followers_name_as_text_never_as_terminal_commands(msc, new_
     finally:
         follower.terminate()
         follower.wait(timeout=30)
+
+
+def test_a_cli_follower_is_told_who_joins_and_leaves(msc, new_session, bob_home, start_msc):
+    from tests.integration.test_shared_sessions import read_until
+
+    sid = new_session()
+    mine = start_msc("logs", "--follow", sid)
+    try:
+        wait_for(lambda: who(msc, sid), "this home's follower not listed")
+        bob = follow_as(bob_home, sid)
+        try:
+            read_until(mine.stderr, f"{bob_at} joined (cli)")
+        finally:
+            bob.terminate()
+            bob.wait(timeout=30)
+        read_until(mine.stderr, f"{bob_at} left")
+    finally:
+        mine.terminate()
+        mine.wait(timeout=30)
