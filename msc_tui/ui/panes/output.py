@@ -16,11 +16,10 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
-from ...core import returned_files
+from ...core import returned_files, terminal_text
 from ...core.results import RunResult
 from ...core.run_input import RunInput
 from ...core.state import SessionRecord
-from ...core.terminal_text import visible_name
 from ...errors import MscError
 from ...formatting import plural, run_closing, run_header
 from ..dialogs import Confirm
@@ -220,12 +219,12 @@ class OutputPane(TabPane):
         now = {(p.get("by"), p.get("face"), p.get("client"), p.get("since")): p for p in present
                if p.get("client") != mine}
         for key in now.keys() - self.others_here.keys():  # (names are others' words: shown as text)
-            self.log_view.meta(visible_name(f"{key[0]} {'joined' if joined else 'is here'} ({key[1]})"))
+            self.log_view.meta(terminal_text.visible_name(f"{key[0]} {'joined' if joined else 'is here'} ({key[1]})"))
         for key in self.others_here.keys() - now.keys():
-            self.log_view.meta(visible_name(f"{key[0]} left"))
+            self.log_view.meta(terminal_text.visible_name(f"{key[0]} left"))
         self.others_here = now
         names = sorted({f"{p.get('by')} ({p.get('face')})" for p in now.values()})
-        self.log_view.border_subtitle = Text(visible_name("here: " + ", ".join(names))) if names else ""
+        self.log_view.border_subtitle = Text(terminal_text.visible_name("here: " + ", ".join(names))) if names else ""
         self.log_view.styles.border_bottom = ("solid", "grey") if names else None
 
     def stop_others(self) -> None:
