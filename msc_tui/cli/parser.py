@@ -7,7 +7,15 @@ import argparse
 from .. import __version__
 from ..config import APP_TYPES, NETWORK_POLICIES, seconds
 from ..errors import UsageError
-from . import cleanup_commands, engine_commands, msc_run, package_commands, run_records, session_commands
+from . import (
+    cleanup_commands,
+    engine_commands,
+    msc_run,
+    package_commands,
+    presence_commands,
+    run_records,
+    session_commands,
+)
 
 
 def _seconds(text: str) -> float | None:
@@ -65,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run", nargs="?", default="latest", help="run id (default: the latest run)")
     p.add_argument("--follow", "-f", action="store_true",
                    help="keep going: the run as it streams (with RUN), or every run from now on")
+    raw_flag(p)
+    json_flag(p)
+
+    p = command("who", presence_commands.who,
+                "who is in a session: who follows it (TUI, logs --follow) and whose runs are going")
+    p.add_argument("session", help="session id or container name (of any MSC_HOME)")
     raw_flag(p)
     json_flag(p)
 

@@ -42,13 +42,13 @@ async def logs(args) -> int:
     async with opened() as msc:
         container = (await session_arg(msc, args.session, args)).name
         if args.follow and args.run == "latest":
-            events = msc.runs.follow(container, last=True)
+            events = msc.runs.follow(container, last=True, face="cli")
         else:
             events = msc.runs.logs(container, args.run, follow=args.follow)
         collected: dict[str, list[str]] = {"stdout": [], "stderr": []}
         meta: dict = {}
         try:
-            await _print_events(args, events, collected, meta)
+            await _print_events(args, events, collected, meta, msc.runs.client)
         except MscError:
             if await _removed(msc, container):
                 raise NotFound(f"session {args.session} was removed while being followed") from None
@@ -73,8 +73,9 @@ async def _removed(msc, container: str) -> bool:
     return False
 
 
-async def _print_events(args, events, collected: dict, meta: dict) -> None:
+async def _print_events(args, events, collected: dict, meta: dict, me: str) -> None:
     output = SafeStreams(raw=args.raw)
+    here: set[tuple] | None = None  # who else follows (the first list: there already, not joined)
     try:
         async for event in events:
             if args.json and args.follow:
@@ -89,6 +90,15 @@ async def _print_events(args, events, collected: dict, meta: dict) -> None:
                 output(event.stream, event.text)
             elif event.kind == "end":
                 output.finish()
+            if event.kind == "presence" and not args.json:
+                now = {(p.get("by"), p.get("face"), p.get("since")) for p in event.meta["present"]
+                       if p.get("client") != me}
+                before = now if here is None else here
+                said = [f"{by} joined ({face})" for by, face, _ in now - before]
+                said += [f"{by} left" for by, _, _ in before - now]
+                for line in said:
+                    print(line if args.raw else visible_name(line), file=sys.stderr, flush=True)
+                here = now
             if args.follow and not args.json and event.kind in ("start", "end"):  # not "changed": a file write
                 line = run_header(event.meta) if event.kind == "start" else run_closing(event.meta)
                 print(line if args.raw else visible_name(line), file=sys.stderr, flush=True)

@@ -16,7 +16,9 @@ from ..runner import protocol as runner
 class RunEvent:
     """What a follower sees: a run starts (meta, with its code), prints, or ends (meta)."""
 
-    kind: str  # "start" | "output" | "end" | "changed" (a session file, meta: file, mtime)
+    # "start" | "output" | "end" | "changed" (a session file, meta: file, mtime) | "presence" (who follows
+    # the session now, meta: present, a list of {by, face, what, client, since}; first once at the start)
+    kind: str
     run_id: int
     meta: dict = field(default_factory=dict)
     stream: str = ""
@@ -24,13 +26,20 @@ class RunEvent:
 
 
 class RunHistory:
-    """Reads as the session's user. `argv`: the runner's command line for these arguments;
-    `place`: puts this version's runner into a container that lacks it."""
+    """Reads as the session's user; follows as root where root keeps the records (root lists the
+    follower, see runner/presence.py). `argv`: the runner's command line for these arguments;
+    `place`: puts this version's runner into a container that lacks it; `follower`: who this
+    client is to the others (by, face, client); `user`: as whom the runner starts in a container
+    (root or appuser); `legacy`: told of a container whose root cannot (an older session)."""
 
-    def __init__(self, engine: Engine, argv: Callable[..., list[str]], place: Callable[[str], Awaitable[None]]):
+    def __init__(self, engine: Engine, argv: Callable[..., list[str]], place: Callable[[str], Awaitable[None]],
+                 follower: dict[str, str], user: Callable[[str], Awaitable[str]], legacy: Callable[[str], None]):
         self.engine = engine
         self.argv = argv
         self.place_runner = place
+        self.follower = follower
+        self.runner_user = user
+        self.legacy = legacy
 
     async def _runner_output(self, container: str, *args: str) -> str:
         for _ in range(2):
@@ -47,10 +56,22 @@ class RunHistory:
         """Every recorded run of the session, oldest first (state: going, finished or lost)."""
         return runner.read_literal((await self._runner_output(container, "history") or "[]").encode())
 
-    async def follow(self, container: str, last: bool = False) -> AsyncIterator[RunEvent]:
+    async def who(self, container: str) -> dict:
+        """Who follows the session (present: by, face, what, client, since) and the runs going
+        in it (running: id, by, face, file, started_at)."""
+        found = runner.read_literal((await self._runner_output(container, "who") or "{}").encode())
+        return {"present": found.get("present", []), "running": found.get("running", [])}
+
+    async def follow(self, container: str, last: bool = False, face: str = "api",
+                     editing: str | None = None) -> AsyncIterator[RunEvent]:
         """Runs as they happen: those going now (from their start), then every new one.
-        With `last`, the latest run too when none is going."""
-        async for event in self._events(container, "follow", *(["--last"] if last else [])):
+        With `last`, the latest run too when none is going. Others see this client while it
+        follows (as `face`, editing `editing` when given)."""
+        args = ["--last"] if last else []
+        for flag, value in (("--by", self.follower["by"]), ("--client", self.follower["client"]),
+                            ("--face", face), ("--editing", editing)):
+            args += [flag, value] if value else []
+        async for event in self._events(container, "follow", *args):
             yield event
 
     async def logs(self, container: str, run: str = "latest", follow: bool = False) -> AsyncIterator[RunEvent]:
@@ -61,8 +82,9 @@ class RunHistory:
             yield event
 
     async def _events(self, container: str, *args: str) -> AsyncIterator[RunEvent]:
-        for _ in range(2):
-            channel = await self.engine.execs.open(container, self.argv(*args), user="appuser")
+        for _ in range(3):
+            user = await self.runner_user(container) if args[0] == "follow" else "appuser"
+            channel = await self.engine.execs.open(container, self.argv(*args), user=user)
             reader = runner.FrameReader()
             decoders: dict[tuple[int, str], codecs.IncrementalDecoder] = {}
             try:
@@ -76,6 +98,9 @@ class RunHistory:
             finally:
                 await channel.close()
             code = await channel.exit_code()
+            if code == runner.LEGACY_EXIT and user == "root":
+                self.legacy(container)  # (nothing was sent: it follows as the session's user, unlisted)
+                continue
             if code != runner.MISSING_EXIT:
                 return
             await self.place_runner(container)
@@ -89,6 +114,8 @@ def _event(kind: bytes, payload: bytes, decoders: dict) -> RunEvent | None:
         return RunEvent("output", run_id, stream=stream, text=decoder.decode(payload[4:]))
     if kind == runner.CHANGED:
         return RunEvent("changed", 0, meta=runner.read_literal(payload))
+    if kind == runner.PRESENCE:
+        return RunEvent("presence", 0, meta={"present": runner.read_literal(payload).get("present", [])})
     if kind in (runner.HEAD, runner.END):
         meta = runner.read_literal(payload)
         return RunEvent("start" if kind == runner.HEAD else "end", meta.get("id") or 0, meta=meta)

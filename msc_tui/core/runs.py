@@ -109,7 +109,8 @@ class Runs:
         self.warm = warm
         self.servers = WarmServers()
         self._legacy: set[str] = set()  # containers whose runner cannot start as root (older sessions)
-        self.records = RunHistory(engine, runner_argv, self.place_runner)
+        self.records = RunHistory(engine, runner_argv, self.place_runner, {"by": self.by, "client": self.client},
+                                  self._looked_user, self._legacy.add)
 
     async def close(self) -> None:
         """End this client's warm servers."""
@@ -311,6 +312,12 @@ class Runs:
         recorded = container in self.sessions.recorded and container not in self._legacy
         return "root" if recorded else "appuser"
 
+    async def _looked_user(self, container: str) -> str:
+        """_runner_user, for a client that may not have looked at the container yet (a follower's)."""
+        if container not in self.sessions.verified:
+            self.sessions.note_runner(await self.engine.containers.inspect(container))
+        return self._runner_user(container)
+
     def _keep(self, record: SessionRecord, filename: str, code: str) -> None:
         self.sessions.files.save(record, filename, code)
         self.sessions.touch(record, filename)
@@ -318,11 +325,9 @@ class Runs:
     # -- stopping, and the history (core/run_history.py) ---------------------------------------------
     async def stop(self, container: str, run_id: int) -> bool:
         """Stop a run whoever started it; False when it was not going."""
-        if container not in self.sessions.verified:  # (a follower's msc may not have looked yet)
-            self.sessions.note_runner(await self.engine.containers.inspect(container))
         for _ in range(2):
             code, _, _ = await self.engine.execs.output(container, runner_argv("stop", str(run_id), self.by),
-                                                        user=self._runner_user(container))
+                                                        user=await self._looked_user(container))
             if code != runner.LEGACY_EXIT:
                 break
             self._legacy.add(container)
@@ -334,9 +339,10 @@ class Runs:
         """Every recorded run of the session, oldest first (state: going, finished or lost)."""
         return await self.records.history(container)
 
-    def follow(self, container: str, last: bool = False) -> AsyncIterator[RunEvent]:
-        """Runs as they happen: those going now (from their start), then every new one."""
-        return self.records.follow(container, last)
+    def follow(self, container: str, last: bool = False, face: str = "api",
+               editing: str | None = None) -> AsyncIterator[RunEvent]:
+        """Runs as they happen: those going now (from their start), then every new one (RunHistory.follow)."""
+        return self.records.follow(container, last, face, editing)
 
     def logs(self, container: str, run: str = "latest", follow: bool = False) -> AsyncIterator[RunEvent]:
         """One run's record and output; following, until it ends."""

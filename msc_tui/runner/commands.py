@@ -10,7 +10,20 @@ import time
 from . import process
 from .history import read_meta, run_dir, run_ids, run_state, settled
 from .paths import APP_DIR
-from .protocol import CHANGED, END, ERR_OF, HEAD, OUT_OF, STDOUT, FrameReader, frame, literal_frame, run_id_prefix
+from .presence import PRESENCE_FORMAT, present
+from .protocol import (
+    CHANGED,
+    END,
+    ERR_OF,
+    HEAD,
+    OUT_OF,
+    PRESENCE,
+    STDOUT,
+    FrameReader,
+    frame,
+    literal_frame,
+    run_id_prefix,
+)
 from .relay import POLL_S
 from .tags import kill_tree
 from .users import as_program_user
@@ -90,13 +103,14 @@ def _output_frame(run_id: int, kind: bytes, payload: bytes) -> bytes:
 
 def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool) -> int:
     """Emit HEAD, output and END frames for these runs (and, following, for every new one,
-    and CHANGED for session files that change)."""
+    CHANGED for session files that change and PRESENCE when who follows the session changes)."""
     tails = {i: _Tail(i) for i in ids}
     newest = max(run_ids() or [0])
     client = select.poll()
     client.register(0, select.POLLIN)
     files = _py_files() if follow_new else {}
     files_checked = time.monotonic()
+    people = _send_presence(None) if follow_new else []
     while True:
         if follow_new and time.monotonic() - files_checked > FILES_EVERY_S:
             now = _py_files()
@@ -104,6 +118,7 @@ def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool) -> int:
                 if files.get(name) != mtime:
                     process.send(literal_frame(CHANGED, {"file": name, "mtime": mtime}))
             files, files_checked = now, time.monotonic()
+            people = _send_presence(people)
         if follow_new:
             for run_id in run_ids():
                 if run_id > newest:
@@ -131,6 +146,14 @@ def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool) -> int:
             return 0
         if client.poll(POLL_S * 1000) and not os.read(0, 65536):
             return 0  # the client is gone
+
+
+def _send_presence(before: list[dict] | None) -> list[dict]:
+    """PRESENCE with who follows the session now, when that changed since `before`."""
+    now = present()
+    if now != before:
+        process.send(literal_frame(PRESENCE, {"format": PRESENCE_FORMAT, "present": now}))
+    return now
 
 
 def follow_command(args: list[str]) -> int:

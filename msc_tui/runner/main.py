@@ -12,6 +12,10 @@ runs every mode); the others as the session's user:
   logs ID    one run's record and output (--follow: until it ends)
   history    the recorded runs as a Python literal
   stop ID BY end another client's run (its whole process tree)
+  who        who follows the session and the runs going in it (presence.py), as a Python literal
+
+follow runs as root too, in sessions that keep their records as root: root lists the follower
+(presence.py) while a child that has become the session's user streams.
 
 A run's whole process tree carries the exec's tag (TAG_VARIABLE) in its environment, so a kill
 finds daemons too; processes are frozen before they are killed so that a fork bomb cannot
@@ -31,10 +35,15 @@ from .users import enable_site, program_account
 
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else ""
-    if os.getuid() == 0 and PROGRAM_USER and mode in ("run", "serve", "stop"):
+    if os.getuid() == 0 and PROGRAM_USER and mode in ("run", "serve", "stop", "follow"):
         process.account = program_account()
         if process.account is None:
             return LEGACY_EXIT
+        if mode == "follow":
+            from .commands import follow_command
+            from .presence import attend
+
+            return attend(argv[1:], process.account, follow_command)
         if mode != "stop":
             from .recorder import record
 
@@ -53,8 +62,14 @@ def main(argv: list[str]) -> int:
         os._exit(code)  # the preloaded modules' atexit handlers are not the server's to run
     from .commands import follow_command, history_command, logs_command, stop_command
 
-    if mode == "follow":
-        return follow_command(argv[1:])
+    if mode == "follow":  # (as the session's user: listed only where nobody else keeps the records, in tests)
+        from .presence import attend
+
+        return attend(argv[1:], None, follow_command) if not PROGRAM_USER else follow_command(argv[1:])
+    if mode == "who":
+        from .presence import who_command
+
+        return who_command()
     if mode == "logs":
         return logs_command(argv[1:])
     if mode == "history":

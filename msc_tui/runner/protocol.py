@@ -31,6 +31,7 @@ STARTED, STDOUT, STDERR, EXITED, WARNING = b"R", b"1", b"2", b"X", b"!"
 # runner -> client (follow / logs): output frames carry the run id first (4 bytes)
 HEAD, OUT_OF, ERR_OF, END = b"H", b"o", b"e", b"Z"
 CHANGED = b"F"  # a .py file under /app changed (saved or run by anyone): {"file", "mtime"}
+PRESENCE = b"P"  # who follows the session changed (and once at start): {"format", "present": [...]}
 # worker -> root's recorder (never forwarded): a run begins {meta, code}; a run ends {outcome, report, warm}
 BEGIN, FINISH, RESTART = b"b", b"f", b"r"  # RESTART {cold, replay}: a fresh worker, given these bytes first
 

@@ -12,6 +12,8 @@ def outcome_lines(result: RunResult, lines: int, settings: Settings) -> list[str
     shown = [f"{result.ending} - {result.duration_s:.2f}s - {plural(lines, 'line')}"]
     if result.disk_exceeded:
         shown.append(f"! {result.stop_notice(settings.disk)}")
+    elif result.stopped_by:  # someone else's F6 or `msc stop`: this log is where its owner learns of it
+        shown.append(f"! {result.stop_notice(settings.disk)}")
     elif result.oom_killed:
         shown.extend(f"! {notice}" for notice in result.end_notices(settings.memory, None))
     return shown

@@ -111,7 +111,9 @@ def test_runs_are_followed_live_and_kept_in_the_history(path):
         finally:
             follower.cancel()
             await pair.close()
-        kinds = [e.kind for e in seen if e.kind != "changed"]
+        kinds = [e.kind for e in seen if e.kind not in ("changed", "presence")]
+        listed = [p for e in seen if e.kind == "presence" for p in e.meta["present"]]  # the follower itself
+        assert [(p["by"], p["face"]) for p in listed if p["client"] == pair.runs.client] == [(pair.runs.by, "api")]
         assert kinds[0] == "start" and kinds[-1] == "end" and set(kinds[1:-1]) == {"output"}
         assert "".join(e.text for e in seen if e.kind == "output") == "kept\n"
         assert seen[-1].run_id == ran.run_id and seen[-1].meta["exit_code"] == 0

@@ -156,6 +156,8 @@ def test_a_session_made_by_an_older_msc_still_runs_and_keeps_its_history(path, r
     records = history_in_container(docker_client, sid)  # the old place: ~/.msc/runs
     assert old.exec_run(["test", "-d", "/var/lib/msc/runs"]).exit_code == 1
     assert records[ran["run_id"]]["exit_code"] == 3
+    who = msc("who", sid, "--json")  # (followers are not listed there: nobody is, and nothing breaks)
+    assert who.returncode == 0 and json.loads(who.stdout)["present"] == [], who.stderr
 
 
 PLANT_PTH = r'''

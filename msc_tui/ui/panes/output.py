@@ -10,12 +10,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
-from ...core import returned_files
+from ...core import returned_files, terminal_text
 from ...core.results import RunResult
 from ...core.run_input import RunInput
 from ...core.state import SessionRecord
@@ -53,6 +54,7 @@ class OutputPane(TabPane):
         self.going: dict[int, dict] = {}  # runs going in it (anyone's)
         self.results: tuple[str, list[str]] = ("", [])  # the last run's container and the files it wrote
         self.run_started = 0.0  # this TUI's run going: when it started (monotonic)
+        self.others_here: dict[tuple, dict] = {}  # the other clients following the session (runner/presence.py)
 
     def compose(self) -> ComposeResult:
         yield self.log_view
@@ -189,6 +191,8 @@ class OutputPane(TabPane):
         self.container = container
         self.going.clear()
         self.others_runs = frozenset()
+        self.others_here = {}  # (another session's people did not leave: no lines)
+        self._presence([], joined=False)
         self.follow_session(container)
 
     @guarded_work(exclusive=True, group="follow")
@@ -196,8 +200,12 @@ class OutputPane(TabPane):
         """Runs that anyone starts in the current session, live (a pair's runs show here too)."""
         log = self.log_view
         mine = self.app.core.runs.client
-        async for event in self.app.core.runs.follow(container):
-            if event.kind == "start":
+        first = True
+        async for event in self.app.core.runs.follow(container, face="tui", editing=self.editor.filename):
+            if event.kind == "presence":
+                self._presence(event.meta.get("present", []), joined=not first)
+                first = False
+            elif event.kind == "start":
                 self.going[event.run_id] = event.meta
                 if event.meta.get("client") != mine:
                     self.others_runs |= {event.run_id}
@@ -214,6 +222,21 @@ class OutputPane(TabPane):
                 if event.run_id in self.others_runs:
                     self.others_runs -= {event.run_id}
                     log.meta(run_closing(event.meta))
+
+    def _presence(self, present: list[dict], joined: bool) -> None:
+        """Who else follows the session: a line when someone joins or leaves (`joined`: not the
+        first list, whose people were here already), and their names under the log."""
+        mine = self.app.core.runs.client
+        now = {(p.get("by"), p.get("face"), p.get("client"), p.get("since")): p for p in present
+               if p.get("client") != mine}
+        for key in now.keys() - self.others_here.keys():  # (names are others' words: shown as text)
+            self.log_view.meta(terminal_text.visible_name(f"{key[0]} {'joined' if joined else 'is here'} ({key[1]})"))
+        for key in self.others_here.keys() - now.keys():
+            self.log_view.meta(terminal_text.visible_name(f"{key[0]} left"))
+        self.others_here = now
+        names = sorted({f"{p.get('by')} ({p.get('face')})" for p in now.values()})
+        self.log_view.border_subtitle = Text(terminal_text.visible_name("here: " + ", ".join(names))) if names else ""
+        self.log_view.styles.border_bottom = ("solid", "grey") if names else None
 
     def stop_others(self) -> None:
         """F6 with no run of this TUI's: the session's run someone else started, after asking."""
