@@ -65,7 +65,7 @@ def identity() -> str:
 
 
 DISK_POLL_S = 2.0  # how often a run's session is weighed against [limits] disk
-REMOVAL_SETTLE_S = 1.0  # a container that stopped under a run: time to see whether it is being removed
+REMOVAL_SETTLE_S = 5.0  # a container that stopped under a run: how long to look whether it is being removed
 ENGINE_GRACE_S = 15.0  # past a run's timeout, how long msc waits for an engine that went quiet
 
 
@@ -266,9 +266,9 @@ class Runs:
                     self.servers.cold.add(container)
                 raise _WarmLost()
             # Removed or stopped under the run? (A program that had started is never run twice.)
-            if started:  # `docker rm -f` and `docker stop` kill first: let the container's state settle
-                await asyncio.sleep(REMOVAL_SETTLE_S)
             info = await self.engine.containers.inspect(container)  # NotFound: the session's container is gone
+            if started:
+                info = await self._settled(container, info)
             if not info.running:
                 if not started:
                     raise NotRunning(f"container {container} stopped before the run")
@@ -278,6 +278,20 @@ class Runs:
         outcome["id"] = started.get("id")
         outcome["disk_exceeded"] = overrun.get("size")
         return outcome
+
+    async def _settled(self, container: str, info):
+        """A started run's stream ended with no outcome: `docker rm -f` and `docker stop` kill the
+        program before the container's state says so, and a removal takes a while on a loaded
+        engine. Look again until it is gone (NotFound), or has stayed stopped (or running) a moment."""
+        loop = asyncio.get_running_loop()
+        deadline, seen = loop.time() + REMOVAL_SETTLE_S, []
+        while loop.time() < deadline:
+            seen.append(info.status)
+            if len(seen) >= 5 and seen[-5:] == [info.status] * 5 and info.status != "removing":
+                break  # the same settled state for a second
+            await asyncio.sleep(0.2)
+            info = await self.engine.containers.inspect(container)
+        return info
 
     async def _cancel(self, channel, started: dict) -> None:
         """Ask the runner to kill the tree; if it cannot answer, kill the tagged processes from outside.
