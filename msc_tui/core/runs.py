@@ -24,6 +24,7 @@ from typing import AsyncIterator
 
 from ..config import parse_size
 from ..engine import Engine
+from ..engine.containers import ContainerInfo
 from ..engine.execs import ExecChannel
 from ..errors import EngineError, EngineUnreachable, MscError, NotFound, NotRunning, UsageError
 from ..runner import protocol as runner
@@ -98,6 +99,21 @@ class _Legacy(Exception):
 
 class _WarmLost(Exception):
     """A warm server ended before it took the run (idle exit, restart): the run has not begun."""
+
+
+async def _settled(engine: Engine, container: str, info: ContainerInfo) -> ContainerInfo:
+    """A started run's stream ended with no outcome: `docker rm -f` and `docker stop` kill the
+    program before the container's state says so, and a removal takes a while on a loaded
+    engine. Look again until it is gone (NotFound), or has stayed stopped (or running) a moment."""
+    loop = asyncio.get_running_loop()
+    deadline, seen = loop.time() + REMOVAL_SETTLE_S, []
+    while loop.time() < deadline:
+        seen.append(info.status)
+        if len(seen) >= 5 and seen[-5:] == [info.status] * 5 and info.status != "removing":
+            break  # the same settled state for a second
+        await asyncio.sleep(0.2)
+        info = await engine.containers.inspect(container)
+    return info
 
 
 class Runs:
@@ -268,7 +284,7 @@ class Runs:
             # Removed or stopped under the run? (A program that had started is never run twice.)
             info = await self.engine.containers.inspect(container)  # NotFound: the session's container is gone
             if started:
-                info = await self._settled(container, info)
+                info = await _settled(self.engine, container, info)
             if not info.running:
                 if not started:
                     raise NotRunning(f"container {container} stopped before the run")
@@ -278,20 +294,6 @@ class Runs:
         outcome["id"] = started.get("id")
         outcome["disk_exceeded"] = overrun.get("size")
         return outcome
-
-    async def _settled(self, container: str, info):
-        """A started run's stream ended with no outcome: `docker rm -f` and `docker stop` kill the
-        program before the container's state says so, and a removal takes a while on a loaded
-        engine. Look again until it is gone (NotFound), or has stayed stopped (or running) a moment."""
-        loop = asyncio.get_running_loop()
-        deadline, seen = loop.time() + REMOVAL_SETTLE_S, []
-        while loop.time() < deadline:
-            seen.append(info.status)
-            if len(seen) >= 5 and seen[-5:] == [info.status] * 5 and info.status != "removing":
-                break  # the same settled state for a second
-            await asyncio.sleep(0.2)
-            info = await self.engine.containers.inspect(container)
-        return info
 
     async def _cancel(self, channel, started: dict) -> None:
         """Ask the runner to kill the tree; if it cannot answer, kill the tagged processes from outside.
