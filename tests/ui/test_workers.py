@@ -1,0 +1,42 @@
+"""@guarded_work lets a worker whose screen is closing find nothing quietly (a race seen under
+load: the Runs and Cleanup screens' workers, CI); a widget missing from a screen still shown
+remains a loud failure."""
+
+import asyncio
+
+import pytest
+from textual.app import App
+from textual.screen import ModalScreen
+from textual.widgets import Label
+from textual.worker import WorkerFailed
+
+from msc_tui.ui.workers import guarded_work
+
+
+class Slow(ModalScreen):
+    def __init__(self, answer: asyncio.Event):
+        super().__init__()
+        self.answer = answer
+
+    def compose(self):
+        yield Label("loading", id="title")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @guarded_work(exclusive=True, group="slow")
+    async def load(self) -> None:
+        await self.answer.wait()  # the engine answers after the screen has closed
+        self.query_one("#title", Label).update("loaded")
+
+
+async def test_a_missing_widget_on_a_shown_screen_still_fails_loudly():
+    answer = asyncio.Event()
+    answer.set()
+    screen = Slow(answer)
+    screen.compose = lambda: iter(())  # no #title: a bug, not a race
+    app = App()
+    with pytest.raises(WorkerFailed, match="#title"):
+        async with app.run_test() as pilot:
+            app.push_screen(screen)
+            await pilot.pause(0.2)
