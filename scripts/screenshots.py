@@ -65,7 +65,7 @@ async def shoot() -> None:
         await wait(pilot, lambda: any(line.startswith("exit") for line in main.log_view.plain_lines()))
         main.query_one("#editor", TextArea).load_text(MISSING)
         await pilot.press("f5")
-        await wait(pilot, lambda: main.proposed == ["pyyaml"])
+        await wait(pilot, lambda: main.packages.proposed == ["pyyaml"])
         await pilot.pause(0.3)
         app.save_screenshot(str(OUT / "install-panel.svg"))
         await pilot.press("f3")
