@@ -115,12 +115,14 @@ def test_ctrl_c_in_a_blocking_call_kills_the_run(msc_home, docker_client):
             return any(p[-1] == "sleep 341" for p in container.top()["Processes"])
 
         def interrupt_once_started() -> None:  # Ctrl-C once the program is really going
-            deadline = time.monotonic() + 60
-            while not sleeping() and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if sleeping():
-                started.set()
-            _thread.interrupt_main()
+            try:  # (Ctrl-C comes even if docker-py fails under load: the test must never hang)
+                deadline = time.monotonic() + 60
+                while not sleeping() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                if sleeping():
+                    started.set()
+            finally:
+                _thread.interrupt_main()
 
         threading.Thread(target=interrupt_once_started, daemon=True).start()
         with pytest.raises(KeyboardInterrupt):
