@@ -61,8 +61,8 @@ def service_env(folder: Path) -> dict[str, str]:
     return {**env, "CONTAINERS_CONF": str(folder / "containers.conf")}
 
 
-def start_podman(folder: Path, image: str) -> PodmanService:
-    """The service, with `image` copied in from the Docker Engine (no registry is needed)."""
+def start_podman(folder: Path, images: list[str]) -> PodmanService:
+    """The service, with `images` copied in from the Docker Engine (no registry is needed)."""
     folder.mkdir(parents=True, exist_ok=True)
     nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     # Podman 4.3 sets its own process limit to 32768 at start (its /proc/PID/limits show it), and
@@ -84,10 +84,10 @@ exit_command_delay = 1
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"podman did not answer: {(folder / 'service.log').read_text()[-2000:]}")
         time.sleep(0.3)
-    saved = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
+    saved = subprocess.Popen(["docker", "save", *images], stdout=subprocess.PIPE)
     loaded = subprocess.run(["docker", "-H", service.url, "load"], stdin=saved.stdout, capture_output=True,
                             timeout=300)
     saved.wait(60)
     if loaded.returncode:
-        raise RuntimeError(f"loading {image} into podman failed: {loaded.stderr.decode()[-500:]}")
+        raise RuntimeError(f"loading {images} into podman failed: {loaded.stderr.decode()[-500:]}")
     return service
