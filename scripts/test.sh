@@ -18,6 +18,7 @@ if [ ! -x "$uv_home/bin/uv" ]; then
     | { grep -v "^WARNING: Location .* is ignored" || true; }
 fi
 UV_PROJECT_ENVIRONMENT=$venv "$uv_home/bin/uv" sync -q --locked --extra test
+export MSC_TEST_UV=$uv_home/bin/uv  # (the wheel test installs with it)
 
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 if ! engine_answers; then
