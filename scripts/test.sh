@@ -7,6 +7,26 @@ cd "$(dirname "$0")/.."
 venv=${MSC_TEST_VENV:-.venv}
 say() { echo "test.sh: $*" >&2; }
 
+# A Docker Engine that answers.
+engine_started=
+engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
+if ! engine_answers; then
+  endpoint=${DOCKER_HOST:-unix:///var/run/docker.sock}
+  if [ "${CI:-}" = true ] && [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && [ -z "${DOCKER_HOST:-}" ]; then
+    if ! command -v dockerd >/dev/null; then
+      say "no engine at $endpoint; installing Debian's docker.io"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+    fi
+    say "starting dockerd (log: /tmp/msc-dockerd.log)"
+    nohup dockerd >/tmp/msc-dockerd.log 2>&1 &
+    engine_started=1  # (it starts while the environment below is made)
+  else
+    say "no Docker Engine answers at $endpoint: start dockerd (or point DOCKER_HOST at one) and run again"
+    exit 1
+  fi
+fi
+
 # The project and its test extras exactly as uv.lock pins them (never resolved afresh here);
 # uv itself, pinned, lives in a folder of its own. `uv lock` refreshes the lock (CONTRIBUTING.md).
 uv_version=0.13.8
@@ -20,23 +40,9 @@ fi
 UV_PROJECT_ENVIRONMENT=$venv "$uv_home/bin/uv" sync -q --locked --extra test
 export MSC_TEST_UV=$uv_home/bin/uv  # (the wheel test installs with it)
 
-engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
-if ! engine_answers; then
-  endpoint=${DOCKER_HOST:-unix:///var/run/docker.sock}
-  if [ "${CI:-}" = true ] && [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && [ -z "${DOCKER_HOST:-}" ]; then
-    if ! command -v dockerd >/dev/null; then
-      say "no engine at $endpoint; installing Debian's docker.io"
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
-    fi
-    say "starting dockerd (log: /tmp/msc-dockerd.log)"
-    nohup dockerd >/tmp/msc-dockerd.log 2>&1 &
-    for _ in $(seq 60); do engine_answers && break; sleep 1; done
-    engine_answers || { say "dockerd did not answer within 60 s; see /tmp/msc-dockerd.log"; exit 1; }
-  else
-    say "no Docker Engine answers at $endpoint: start dockerd (or point DOCKER_HOST at one) and run again"
-    exit 1
-  fi
+if [ -n "$engine_started" ]; then
+  for _ in $(seq 60); do engine_answers && break; sleep 1; done
+  engine_answers || { say "dockerd did not answer within 60 s; see /tmp/msc-dockerd.log"; exit 1; }
 fi
 
 MSC_BASE_IMAGE=$(bash scripts/base-image.sh)
