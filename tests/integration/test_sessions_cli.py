@@ -66,9 +66,12 @@ def test_failing_build_names_the_step(msc, monkeypatch, docker_client):
         info = tarfile.TarInfo("README")
         info.size = 5
         tar.addfile(info, io.BytesIO(b"empty"))
-    docker_client.api.import_image_from_data(data.getvalue(), repository="msc-test-noshell", tag="1")
+    imported = docker_client.api.import_image_from_data(data.getvalue(), repository="msc-test-noshell", tag="1")
     monkeypatch.setenv("MSC_BASE_IMAGE", "msc-test-noshell:1")
-    done = msc("build", "--app-type", "web_app")
+    try:
+        done = msc("build", "--app-type", "web_app")
+    finally:  # (each import is a new image: the last one would be left dangling)
+        docker_client.images.remove(json.loads(imported)["status"], force=True)
     assert done.returncode == 1
     error = done.stderr.strip().splitlines()[-1]
     assert "Traceback" not in done.stderr
