@@ -56,6 +56,19 @@ def test_gui_image_has_tk_and_a_non_root_user(msc, docker_client):
     assert out.strip() == b"1000"
 
 
+def remove_with_children(docker_client, image_id: str) -> None:
+    """An image and the images built on it (a build's cached steps), children first."""
+    import docker
+
+    for child in docker_client.images.list(all=True):
+        if child.attrs.get("Parent") == image_id:
+            remove_with_children(docker_client, child.id)
+    try:
+        docker_client.images.remove(image_id, force=True)
+    except docker.errors.ImageNotFound:  # gone with its last child (an untagged parent is pruned)
+        pass
+
+
 def test_failing_build_names_the_step(msc, monkeypatch, docker_client):
     # A local base with no shell: the first RUN step fails, and no registry is contacted.
     import io
@@ -70,8 +83,8 @@ def test_failing_build_names_the_step(msc, monkeypatch, docker_client):
     monkeypatch.setenv("MSC_BASE_IMAGE", "msc-test-noshell:1")
     try:
         done = msc("build", "--app-type", "web_app")
-    finally:  # (each import is a new image: the last one would be left dangling)
-        docker_client.images.remove(json.loads(imported)["status"], force=True)
+    finally:  # (each import is a new image: it and its build's cached steps would be left dangling)
+        remove_with_children(docker_client, json.loads(imported)["status"])
     assert done.returncode == 1
     error = done.stderr.strip().splitlines()[-1]
     assert "Traceback" not in done.stderr
