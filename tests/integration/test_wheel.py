@@ -1,4 +1,5 @@
-"""A non-editable install of the project into a fresh virtual environment runs the app with its styles.
+"""The README's install (the project, non-editable, into a fresh virtual environment, with the
+versions constraints.txt pins) runs the app with its styles; constraints.txt is uv.lock's.
 
 The wheel is built by the project's build backend either way; the installer is the pinned uv that
 scripts/test.sh uses (MSC_TEST_UV), which installs the dependencies from its cache in a second
@@ -40,14 +41,10 @@ def test_wheel_install_runs_the_app_with_its_styles(tmp_path):
     python = env_dir / "bin" / "python"
     uv = os.environ.get("MSC_TEST_UV")
     venv.create(env_dir, with_pip=not uv)
-    if uv:  # the versions uv.lock pins (a fresh resolve could turn the suite red one day)
-        pins = tmp_path / "pins.txt"
-        exported = subprocess.run([uv, "export", "-q", "--frozen", "--no-hashes", "--no-emit-project",
-                                   "--project", str(ROOT), "-o", str(pins)], capture_output=True, text=True)
-        assert exported.returncode == 0, exported.stderr
-        install = [uv, "pip", "install", "-q", "--python", str(python), "--no-config", "-c", str(pins)]
-    else:
-        install = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    # The README's install: the versions constraints.txt (uv.lock's, exported) pins.
+    pins = ["-c", str(ROOT / "constraints.txt")]
+    install = ([uv, "pip", "install", "-q", "--python", str(python), "--no-config", *pins] if uv
+               else [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *pins])
     installed = subprocess.run([*install, str(ROOT)], capture_output=True, text=True, timeout=540)
     assert installed.returncode == 0, installed.stderr[-2000:]
     wheel_styles = list((env_dir / "lib").glob("python3*/site-packages/msc_tui/styles/msc.tcss"))
@@ -57,3 +54,18 @@ def test_wheel_install_runs_the_app_with_its_styles(tmp_path):
     assert ran.stdout.strip() == "border: round max-height: 10"
     version = subprocess.run([str(env_dir / "bin" / "msc"), "--version"], capture_output=True, text=True)
     assert version.stdout.strip().startswith("msc ")
+
+
+def test_constraints_txt_is_the_locks():
+    """constraints.txt (what users install with) pins what uv.lock pins (what the tests run with)."""
+    uv = os.environ.get("MSC_TEST_UV")
+    if not uv:
+        pytest.fail("MSC_TEST_UV is not set: run the suite with scripts/test.sh")
+    exported = subprocess.run([uv, "export", "-q", "--frozen", "--no-hashes", "--no-emit-project", "--no-annotate",
+                               "--project", "."], cwd=ROOT, capture_output=True, text=True)
+    assert exported.returncode == 0, exported.stderr
+
+    def pins(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert pins(exported.stdout) == pins((ROOT / "constraints.txt").read_text()), (
+        "constraints.txt is out of date: refresh it with the command in its first lines")
