@@ -112,7 +112,7 @@ class Correction:
             # Words count from both streams: a script that catches its ImportError may print to either.
             said = library_needs(f"{result.stderr}\n{result.stdout}")
             analysis = analyze("", record.session_files, local, modules=list(dict.fromkeys(missing)), said=said)
-            if analysis.unknown and record.network != "none":
+            if analysis.unknown:
                 await self.index.complete(record, analysis)
             result = replace(result, missing_packages=analysis.distributions, unresolved_imports=analysis.unresolved,
                              suggestions=analysis.suggestions,

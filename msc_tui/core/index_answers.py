@@ -71,11 +71,13 @@ class IndexAnswers:
             answer = self.answers[top]
             generic = next((h for h in analysis.hints if h.startswith(f"{top} is not a module msc knows")), None)
             if answer.distribution is None:
+                refused = (f"{top} is not in msc's bundled map and the index check did not confirm a "
+                           f"distribution ({answer.why}); msc will not guess (install it yourself if you "
+                           "know which: msc install SESSION NAME)")
                 if generic:
-                    analysis.hints[analysis.hints.index(generic)] = (
-                        f"{top} is not in msc's bundled map and the index check did not confirm a "
-                        f"distribution ({answer.why}); msc will not guess (install it yourself if you "
-                        "know which: msc install SESSION NAME)")
+                    analysis.hints[analysis.hints.index(generic)] = refused
+                elif refused not in analysis.hints:
+                    analysis.hints.append(refused)
                 continue
             if generic:
                 analysis.hints.remove(generic)

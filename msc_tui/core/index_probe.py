@@ -19,6 +19,7 @@ import zipfile
 ACCEPT = "application/vnd.pypi.simple.v1+json"
 PRE = re.compile(r"(a|b|rc|dev|alpha|beta|c)\d*", re.IGNORECASE)
 SDIST = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
+TOP_LEVEL_BYTES = 65536  # a top_level.txt is a few names; a compressed bomb is read no further
 
 
 def version_of(filename):
@@ -50,7 +51,7 @@ def wheel_tops(archive):
         parts = entry.split("/")
         if parts[0].endswith(".dist-info"):
             if parts[-1] == "top_level.txt":
-                tops.update(archive.read(entry).decode("utf-8", "replace").split())
+                tops.update(archive.open(entry).read(TOP_LEVEL_BYTES).decode("utf-8", "replace").split())
             continue
         if parts[0].endswith(".data"):
             parts = parts[2:] if len(parts) > 3 and parts[1] in ("purelib", "platlib") else []
@@ -81,10 +82,11 @@ def provided(data, filename):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if filename.endswith(".whl"):
                 return wheel_tops(archive)
-            return sdist_tops(archive.namelist(), archive.read)
+            return sdist_tops(archive.namelist(), lambda name: archive.open(name).read(TOP_LEVEL_BYTES))
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
         members = {m.name: m for m in archive.getmembers() if m.isfile()}
-        return sdist_tops(list(members), lambda name: archive.extractfile(members[name]).read())  # type: ignore[union-attr]
+        return sdist_tops(list(members),
+                          lambda name: archive.extractfile(members[name]).read(TOP_LEVEL_BYTES))  # type: ignore[union-attr]
 
 
 def get(url, max_bytes, accept=None):

@@ -83,14 +83,18 @@ def test_a_maintained_successor_with_a_clear_lead_is_chosen_and_said_why():
 def test_answers_replace_the_refusal_and_refusals_say_why():
     index = IndexAnswers(packages=None)  # answers known already: nothing is asked
     index.answers = {"midiutil": Answer("MIDIUtil", "midiutil: installing MIDIUtil, ..."),
-                     "leftpad": Answer(None, "no project on the index is named after it")}
-    analysis = analyze("", modules=["midiutil", "leftpad"])
-    assert isinstance(analysis, Analysis) and analysis.unknown == ["midiutil", "leftpad"]
+                     "leftpad": Answer(None, "no project on the index is named after it"),
+                     "aztec_code_generator": Answer(None, "the index could not confirm it (timeout)")}
+    analysis = analyze("", modules=["midiutil", "leftpad", "aztec_code_generator"])
+    assert isinstance(analysis, Analysis) and analysis.unknown == ["midiutil", "leftpad", "aztec_code_generator"]
     asyncio.run(index.complete(None, analysis))
     assert analysis.distributions == ["MIDIUtil"] and analysis.provides == {"MIDIUtil": "midiutil"}
-    assert analysis.unresolved == ["leftpad"] and analysis.suggestions == {}
+    assert analysis.unresolved == ["leftpad", "aztec_code_generator"]
+    assert list(analysis.suggestions) == ["aztec_code_generator"]  # midiutil's (mdutils) went with its answer
     assert analysis.hints[0].startswith("leftpad is not in msc's bundled map and the index check did not confirm")
-    assert analysis.hints[1] == "midiutil: installing MIDIUtil, ..."
+    assert analysis.hints[1].startswith("no known module is named aztec_code_generator: did you mean")
+    assert analysis.hints[2] == "midiutil: installing MIDIUtil, ..."
+    assert "aztec_code_generator is not in msc's bundled map" in analysis.hints[3] and "timeout" in analysis.hints[3]
 
 
 def test_the_probe_reads_what_a_wheel_and_an_sdist_provide():
@@ -99,8 +103,9 @@ def test_the_probe_reads_what_a_wheel_and_an_sdist_provide():
         for name in ("aztec_code_generator.py", "aztec_code_generator-0.12.dist-info/RECORD",
                      "x.data/purelib/extra_mod/__init__.py", "_speedups.cpython-311-x86_64-linux-gnu.so"):
             archive.writestr(name, "")
+        archive.writestr("aztec_code_generator-0.12.dist-info/top_level.txt", "listed\n")
     assert index_probe.provided(wheel.getvalue(), "a-1-py3-none-any.whl") == {
-        "aztec_code_generator", "extra_mod", "_speedups"}
+        "aztec_code_generator", "extra_mod", "_speedups", "listed"}
     sdist = io.BytesIO()
     with tarfile.open(fileobj=sdist, mode="w:gz") as archive:
         for name, text in (("MIDIUtil-1.2.1/src/midiutil/__init__.py", b""), ("MIDIUtil-1.2.1/setup.py", b""),
