@@ -27,7 +27,8 @@ class Said:
 
 
 _NAME = r"[A-Za-z0-9][\w.-]*"
-_OPTIONAL = re.compile(rf"Missing optional dependency '({_NAME})'")
+# pandas 2 ("Missing optional dependency 'tabulate'") and pandas 3 ("`Import tabulate` failed").
+_OPTIONAL = re.compile(rf"(?:Missing optional dependency '({_NAME})'|`Import ({_NAME})` failed)")
 _PLAIN = [re.compile(p) for p in (
     rf"(?:requires|needs) (?:the )?'?({_NAME})'? (?:package )?to be installed",
     rf"({_NAME}) is required(?: for this| to use)",
@@ -87,8 +88,10 @@ def library_needs(text: str) -> list[Said]:
     for pattern, need in KNOWN_MESSAGES:
         if pattern.search(text):
             said.append(need)
-    for pattern in [_OPTIONAL, *_PLAIN]:
-        said += [Said(ALIASES.get(name, name)) for name in pattern.findall(text) if name not in grouped]
+    named = [a or b for a, b in _OPTIONAL.findall(text)]
+    for pattern in _PLAIN:
+        named += pattern.findall(text)
+    said += [Said(name) for name in named if name not in grouped]
     for match in _PIP.finditer(text):
         said += [s for s in _pip_line(match.group(1)) if s.name not in grouped]
     unique: dict[tuple, Said] = {}

@@ -15,6 +15,16 @@ Trying to import the above resulted in these errors:
 install fastparquet.
 """
 PANDAS_HDF = "ImportError: Missing optional dependency 'pytables'.  Use pip or conda to install pytables.\n"
+# pandas 3.1.1's own words (captured from a real run), with no chained traceback
+PANDAS3_PARQUET = (
+    "ImportError: Unable to find a usable engine; tried using: 'pyarrow', 'fastparquet'.\nA suitable version of "
+    "pyarrow or fastparquet is required for parquet support.\nTrying to import the above resulted in these "
+    "errors:\n - `Import pyarrow` failed. pyarrow is required for parquet support. Use pip, conda, or your "
+    "preferred package management tool to install the pyarrow package.\n - `Import fastparquet` failed. "
+    "fastparquet is required for parquet support. Use pip, conda, or your preferred package management tool to "
+    "install the fastparquet package.\n")
+PANDAS3_HDF = ("ImportError: `Import pytables` failed.  Use pip, conda, or your preferred package management tool "
+               "to install the pytables package.\n")
 DASK = """ImportError: No module named 'toolz'
 
 Dask array requirements are not installed.
@@ -29,13 +39,15 @@ SQLALCHEMY = "ValueError: the greenlet library is required to use this function.
 
 def test_engines_tried_are_alternatives_and_one_is_installed():
     assert library_needs(PANDAS_PARQUET) == [Said("pyarrow", alternatives=("pyarrow", "fastparquet"))]
-    result = analyze(PANDAS_PARQUET)
-    assert result.distributions == ["pyarrow"] and result.provides == {"pyarrow": "pyarrow"}
+    for words in (PANDAS_PARQUET, PANDAS3_PARQUET):
+        result = analyze(words)
+        assert result.distributions == ["pyarrow"] and result.provides == {"pyarrow": "pyarrow"}
 
 
 def test_a_library_name_that_is_neither_module_nor_distribution_is_translated():
-    result = analyze(PANDAS_HDF)  # pandas says "pytables"; the distribution and the module are `tables`
-    assert result.distributions == ["tables"] and result.provides == {"tables": "tables"}
+    for words in (PANDAS_HDF, PANDAS3_HDF):  # pandas says "pytables"; the distribution and the module are `tables`
+        result = analyze(words)
+        assert result.distributions == ["tables"] and result.provides == {"tables": "tables"}
 
 
 def test_extras_are_installed_as_extras_and_checked_by_what_they_bring():
