@@ -3,10 +3,11 @@
 Before a rerun msc looks at all the imports of the code and of the local modules sent with
 it (not only the one the traceback names), asks the container in one exec which of them do
 not import, adds what the run said it needs in words (library_words), maps them all
-(imports.analyze: confident names only; the index-verified long tail: index_answers) and
-installs them with one installer call. Each installed distribution must then make its module importable, or the
-round's installs are undone and it is reported. Rounds go on while they make progress,
-within `run.auto_install_rounds`, and the result says why they stopped.
+(imports.analyze: confident names only; beyond the bundled map, what the index confirms:
+index_answers) and installs them with one installer call. Each installed distribution must
+then make its module importable, or the round's installs are undone and it is reported.
+Rounds go on while they make progress, within `run.auto_install_rounds`, and the result says
+why they stopped.
 """
 
 from __future__ import annotations

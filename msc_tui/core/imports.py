@@ -6,8 +6,9 @@ scripts/build_import_map.py from pigar's module database ranked by PyPI download
 module only to a popular distribution with a clear lead over any other provider. The
 curated layer below sits on top for what data cannot decide: namespace packages, the
 headless OpenCV for containers, modules that pip cannot provide. A name neither layer
-knows is never installed automatically: it is reported as unresolved, with suggestions
-when it looks like a misspelling of a known module.
+knows is reported as unresolved, with suggestions when it looks like a misspelling of a
+known module; the correction flow may still install it when the package index confirms it
+(core/long_tail.py: `unknown` lists the names it may ask about, never a slip or a generic one).
 """
 
 from __future__ import annotations
