@@ -1,6 +1,6 @@
 """The long tail and library words against the real engine and the real package index:
 one `msc run --new --auto-install` of a script needing a distribution outside the bundled map
-(MIDIUtil, an sdist), a script that catches its own ImportError and says "pip install
+(aztec_code_generator), a script that catches its own ImportError and says "pip install
 tabulate", a stdlib-only failure that installs nothing; and the index check by itself
 (fpdf's maintained successor, an unknown name refused), from an install-only session."""
 
@@ -11,8 +11,8 @@ import json
 
 from tests.integration.test_packages import pip_list
 
-MIDI = ("from midiutil import MIDIFile\nsong = MIDIFile(1)\nsong.addNote(0, 0, 60, 0, 1, 100)\n"
-        "print('notes', len(song.tracks[0].eventList))\n")
+# aztec_code_generator: outside the bundled map, and alike (not a slip of) datamodel_code_generator
+AZTEC = "from aztec_code_generator import AztecCode\nAztecCode('msc').print_out()\n"
 CATCHES = ("import importlib, sys\n\ndef table():\n    try:\n        return importlib.import_module('tabulate')\n"
            "    except ImportError:\n        print('this tool needs tabulate: pip install tabulate')\n"
            "        sys.exit(1)\n\nprint(table().tabulate([[1, 2]]))\n")
@@ -22,16 +22,18 @@ STDLIB_ONLY = ("import enum, tomllib\ntry:\n    import simplejson as json\nexcep
 
 def test_one_auto_install_run_fixes_a_long_tail_import_and_a_library_that_says_it_in_words(
         msc, tmp_path, docker_client):
-    script = tmp_path / "melody.py"
-    script.write_text(MIDI)
+    script = tmp_path / "aztec.py"
+    script.write_text(AZTEC)
     done = msc("run", "--new", "--auto-install", "--json", str(script))
     result = json.loads(done.stdout)
     assert result["success"], done.stderr + result["stderr"]
-    assert result["stdout"].startswith("notes") and result["auto_installed"] == ["MIDIUtil"]
-    assert any(h.startswith("midiutil: installing MIDIUtil, not in msc's bundled map but verified on the index")
-               for h in result["hints"]), result["hints"]
+    assert "#" in result["stdout"] and result["auto_installed"] == ["aztec_code_generator"]
+    assert any(h.startswith("aztec_code_generator: installing aztec_code_generator, not in msc's bundled map but "
+                            "verified on the index") for h in result["hints"]), result["hints"]
+    assert result["suggestions"] == {} and result["unresolved_imports"] == []
     sid = result["session"]
-    assert "midiutil" in pip_list(docker_client, sid)  # seen by the container itself, not through msc
+    listed = {name.replace("-", "_") for name in pip_list(docker_client, sid)}  # the container itself, not msc
+    assert "aztec_code_generator" in listed
 
     caught = json.loads(msc("run", "-s", sid, "--auto-install", "--json", "-", input=CATCHES).stdout)
     assert caught["success"] and caught["auto_installed"] == ["tabulate"], caught
