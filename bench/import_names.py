@@ -62,6 +62,7 @@ NEVER = [  # must never be installed
     "utils", "config", "models", "src", "test", "tests", "helpers", "settings", "app", "core", "db",
     "reqeusts", "numpyy", "pandsa", "matplotlb", "sklean", "flsk", "tourch", "beautifulsoup5", "requets",
     "google", "azure", "zope", "win32api", "win32com", "winreg", "msvcrt", "gi", "dbus", "apt",
+    "StringIO", "urllib2", "ConfigParser",  # Python 2's standard library
 ]
 
 

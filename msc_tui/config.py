@@ -18,6 +18,7 @@ from .errors import ConfigError, UsageError
 APP_TYPES = ("basic_app", "gui_app", "data_app", "web_app")
 NETWORK_POLICIES = ("normal", "install-only", "none")
 INSTALLERS = ("auto", "uv", "pip")
+CORRECTION_ANSWERS = ("verified", "bundled")
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -47,6 +48,7 @@ class Settings:
     cpus: float = 0.0
     run_timeout: float = 0.0
     auto_install_rounds: int = 3
+    correction_answers: str = "verified"  # "bundled": the bundled map only; "verified": also the long tail
     warm_imports: bool = True
     warm_idle: float = 900.0
     agent: bool = True  # `msc run -s` through the run agent (read by cli/agent_client.py, MSC_AGENT=0 too)
@@ -87,6 +89,7 @@ _TOML_KEYS = {
     ("run", "warm_imports"): "warm_imports",
     ("run", "warm_idle"): "warm_idle",
     ("run", "agent"): "agent",
+    ("correction", "answers"): "correction_answers",
     ("packages", "installer"): "installer",
     ("packages", "index_url"): "index_url",
     ("packages", "extra_index_urls"): "extra_index_urls",
@@ -108,7 +111,8 @@ _ENV_KEYS = {
 }
 
 _KIND = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
-_CHOICES = {"default_app_type": APP_TYPES, "network": NETWORK_POLICIES, "installer": INSTALLERS}
+_CHOICES = {"default_app_type": APP_TYPES, "network": NETWORK_POLICIES, "installer": INSTALLERS,
+            "correction_answers": CORRECTION_ANSWERS}
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)

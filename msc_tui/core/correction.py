@@ -2,10 +2,12 @@
 
 Before a rerun msc looks at all the imports of the code and of the local modules sent with
 it (not only the one the traceback names), asks the container in one exec which of them do
-not import, maps them all (imports.analyze: confident names only) and installs them with one
-installer call. Each installed distribution must then make its module importable, or the
-round's installs are undone and it is reported. Rounds go on while they make progress,
-within `run.auto_install_rounds`, and the result says why they stopped.
+not import, adds what the run said it needs in words (library_words), maps them all
+(imports.analyze: confident names only; beyond the bundled map, what the index confirms:
+index_answers) and installs them with one installer call. Each installed distribution must
+then make its module importable, or the round's installs are undone and it is reported.
+Rounds go on while they make progress, within `run.auto_install_rounds`, and the result says
+why they stopped.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Awaitable, Callable
 
 from ..errors import InstallFailed
 from .imports import CURATED, NAMESPACES, analyze, missing_modules
+from .index_answers import IndexAnswers
+from .library_words import library_needs
 from .packages import Packages
 from .results import RunResult
 from .state import SessionRecord
@@ -81,6 +85,7 @@ class Correction:
         self.packages = packages
         self.engine = packages.engine
         self.rounds = rounds
+        self.index = IndexAnswers(packages)
 
     async def not_importable(self, record: SessionRecord, modules: list[str]) -> list[str]:
         if not modules:
@@ -105,7 +110,11 @@ class Correction:
                 break
             probed = list(dict.fromkeys(_probe_name(m) for m in code_imports(sources)))
             missing = [*missing_modules(result.stderr), *await self.not_importable(record, probed)]
-            analysis = analyze("", record.session_files, local, modules=list(dict.fromkeys(missing)))
+            # Words count from both streams: a script that catches its ImportError may print to either.
+            said = library_needs(f"{result.stderr}\n{result.stdout}")
+            analysis = analyze("", record.session_files, local, modules=list(dict.fromkeys(missing)), said=said)
+            if analysis.unknown:
+                await self.index.complete(record, analysis)
             result = replace(result, missing_packages=analysis.distributions, unresolved_imports=analysis.unresolved,
                              suggestions=analysis.suggestions,
                              hints=list(dict.fromkeys([*result.hints, *analysis.hints])))

@@ -6,8 +6,9 @@ scripts/build_import_map.py from pigar's module database ranked by PyPI download
 module only to a popular distribution with a clear lead over any other provider. The
 curated layer below sits on top for what data cannot decide: namespace packages, the
 headless OpenCV for containers, modules that pip cannot provide. A name neither layer
-knows is never installed automatically: it is reported as unresolved, with suggestions
-when it looks like a misspelling of a known module.
+knows is reported as unresolved, with suggestions when it looks like a misspelling of a
+known module; the correction flow may still install it when the package index confirms it
+(core/long_tail.py: `unknown` lists the names it may ask about, never a slip or a generic one).
 """
 
 from __future__ import annotations
@@ -20,13 +21,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
 
+from .library_words import ALIASES, Said, library_needs
+from .long_tail import contested
+
 _MISSING = re.compile(r"(?:ModuleNotFoundError|ImportError): No module named '?([\w.]+)'?")
-# Libraries that say in words what they miss: pandas, plotly, and the like.
-_WORDED = [re.compile(p) for p in (
-    r"Missing optional dependency '([\w.]+)'",
-    r"(?:requires|needs) (?:the )?'?([\w.]+)'? (?:package )?to be installed",
-    r"([\w.]+) is required(?: for this| to use)",
-)]
 IMPORT_MAP = Path(__file__).resolve().parent.parent / "data" / "import_map.json"
 
 # import name (dotted prefixes allowed, longest wins) -> distribution, where the data cannot decide
@@ -59,6 +57,14 @@ SYSTEM_HINTS = {
     "apt": "apt (python3-apt) is a Debian system package, not on PyPI",
     "osgeo": "osgeo needs the GDAL system libraries (libgdal-dev) before pip install GDAL",
 }
+# Python 2's standard library, renamed in Python 3: old code's imports, never a PyPI project.
+PYTHON2 = {"StringIO": "io", "cStringIO": "io", "urllib2": "urllib.request", "urlparse": "urllib.parse",
+           "ConfigParser": "configparser", "Queue": "queue", "cPickle": "pickle", "httplib": "http.client",
+           "HTMLParser": "html.parser", "Tkinter": "tkinter", "__builtin__": "builtins", "commands": "subprocess",
+           "SocketServer": "socketserver", "SimpleHTTPServer": "http.server", "BaseHTTPServer": "http.server",
+           "cookielib": "http.cookiejar", "Cookie": "http.cookies", "htmlentitydefs": "html.entities",
+           "xmlrpclib": "xmlrpc.client", "thread": "_thread", "copy_reg": "copyreg", "anydbm": "dbm",
+           "md5": "hashlib", "sha": "hashlib", "sets": "builtins (set)", "exceptions": "builtins"}
 WINDOWS_ONLY = frozenset({"win32api", "win32con", "win32com", "win32gui", "win32process", "win32file",
                           "pywintypes", "pythoncom", "winreg", "msvcrt", "_winapi", "winsound", "wmi"})
 
@@ -94,6 +100,25 @@ def suggest(module: str) -> list[str]:
     return sorted(close, key=lambda m: sorted(m) != sorted(module))[:3]
 
 
+def edits(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): a swap counts as one slip."""
+    rows = [list(range(len(b) + 1))]
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (x != y)))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def near_miss(module: str, known: list[str]) -> bool:
+    """A slip of a known name: one edit away, two for names of 6 letters or more ('reqeusts',
+    'matplotlb', 'beautifulsoup5'); `midiutil` is merely alike `mdutils` (three)."""
+    return any(edits(module.lower(), k.lower()) <= (2 if len(module) >= 6 else 1) for k in known)
+
+
 @dataclass
 class Analysis:
     distributions: list[str] = field(default_factory=list)
@@ -101,6 +126,7 @@ class Analysis:
     unresolved: list[str] = field(default_factory=list)  # never installed automatically (see module doc)
     suggestions: dict[str, list[str]] = field(default_factory=dict)  # misspelled module -> known ones
     provides: dict[str, str] = field(default_factory=dict)  # distribution -> a module it must make importable
+    unknown: list[str] = field(default_factory=list)  # unresolved, neither misspelt nor generic: the long tail
 
 
 def _own_modules(session_files) -> set[str]:
@@ -135,58 +161,101 @@ def local_modules(folder: Path) -> list[str]:
 
 
 def missing_modules(stderr: str) -> list[str]:
-    """Module names a traceback or a library's words say are missing, in order, once each."""
-    found = _MISSING.findall(stderr or "")
-    for pattern in _WORDED:
-        found += [m for m in pattern.findall(stderr or "") if m in data_map() or m in CURATED]
-    return list(dict.fromkeys(found))
+    """Module names a traceback says are missing, in order, once each (a library's words:
+    library_words.library_needs)."""
+    return list(dict.fromkeys(_MISSING.findall(stderr or "")))
 
 
-def analyze(stderr: str, session_files=(), local=(), modules: list[str] | None = None) -> Analysis:
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@cache
+def _module_of() -> dict[str, str]:
+    """Known distribution (normalized) -> a module it provides: the one named like it, else the first."""
+    found: dict[str, str] = {}
+    for module, dist in sorted([*data_map().items(), *CURATED.items()]):
+        if found.get(_normal(dist)) is None or _normal(module) == _normal(dist):
+            found[_normal(dist)] = module
+    return found
+
+
+def said_module(name: str) -> str:
+    """The module a name in words means: an alias ('pytables' is tables), a module msc knows,
+    or a module of the known distribution of that name ('beautifulsoup4' -> bs4); else itself."""
+    name = ALIASES.get(name.lower(), name)
+    if distribution_for(name) is not None:
+        return name
+    return _module_of().get(_normal(name), name)
+
+
+def analyze(stderr: str, session_files=(), local=(), modules: list[str] | None = None,
+            said: list[Said] | None = None) -> Analysis:
     """`local`: the user's own modules that are not in the session (beside the file they ran);
-    `modules`: the missing modules when already known (else read from stderr)."""
+    `modules`: the missing modules when already known (else read from stderr); `said`: what
+    the run said in words it needs (else read from stderr), mapped by the same rules."""
     analysis = Analysis()
     own = _own_modules(session_files)
     for module in missing_modules(stderr) if modules is None else modules:
-        top = module.split(".")[0]
-        if top in local and top not in own:
-            analysis.unresolved.append(module)
-            analysis.hints.append(f"{top} is your own module beside the file you ran, not in the session; "
-                                  "msc will not look for it on PyPI")
-        elif top in SYSTEM_HINTS or top in WINDOWS_ONLY:
-            hint = SYSTEM_HINTS.get(top) or (f"{top} is Windows-only (pywin32 and the like) "
-                                             "and cannot run in a Linux container")
-            if hint not in analysis.hints:
-                analysis.hints.append(hint)
-        elif top in sys.stdlib_module_names or top in own or top.lower() in GENERIC_NAMES:
-            analysis.unresolved.append(module)
-        elif (name := distribution_for(module)) is not None:
-            if name not in analysis.distributions:
-                analysis.distributions.append(name)
-                analysis.provides[name] = module
-        else:
-            analysis.unresolved.append(module)
-            if top in NAMESPACES:
-                analysis.hints.append(f"{top} is a namespace shared by many distributions: msc needs the full "
-                                      f"name ({top}.something) or an explicit msc install")
-            elif suggestions := suggest(top):
-                analysis.suggestions[module] = suggestions
-                analysis.hints.append(f"no known module is named {top}: did you mean {' or '.join(suggestions)}?")
-            else:
-                analysis.hints.append(f"{top} is not a module msc knows a distribution for; msc will not guess "
-                                      f"(install it yourself if you know which: msc install SESSION NAME)")
+        _place(analysis, module, own, set(local))
+    for need in library_needs(stderr) if said is None else said:
+        # Words are weaker than an import: only a name the map knows counts (never the long tail).
+        names = [said_module(n) for n in need.alternatives or (need.name,)]
+        known = next((n for n in names if distribution_for(n) is not None), None)
+        if known is not None:
+            _place(analysis, known, own, set(local), need.extras, need.check)
     return analysis
+
+
+def _place(analysis: Analysis, module: str, own: set[str], local: set[str], extras: tuple[str, ...] = (),
+           check: str | None = None) -> None:
+    """One missing module: a distribution to install, or unresolved with the reason in hints."""
+    top = module.split(".")[0]
+    if top in local and top not in own:
+        analysis.unresolved.append(module)
+        analysis.hints.append(f"{top} is your own module beside the file you ran, not in the session; "
+                              "msc will not look for it on PyPI")
+    elif top in SYSTEM_HINTS or top in WINDOWS_ONLY or top in PYTHON2:
+        hint = SYSTEM_HINTS.get(top) or (f"{top} is Python 2's standard library (Python 3: {PYTHON2[top]})"
+                                         if top in PYTHON2 else f"{top} is Windows-only (pywin32 and the like) "
+                                         "and cannot run in a Linux container")
+        if hint not in analysis.hints:
+            analysis.hints.append(hint)
+    elif top in sys.stdlib_module_names or top in own or top.lower() in GENERIC_NAMES:
+        analysis.unresolved.append(module)
+    elif (name := distribution_for(module)) is not None:
+        spec = f"{name}[{','.join(extras)}]" if extras else name
+        if spec not in analysis.distributions:
+            analysis.distributions.append(spec)
+            analysis.provides[spec] = check or module
+    elif module not in analysis.unresolved:
+        analysis.unresolved.append(module)
+        if top in NAMESPACES:
+            analysis.hints.append(f"{top} is a namespace shared by many distributions: msc needs the full "
+                                  f"name ({top}.something) or an explicit msc install")
+        elif top in contested():
+            analysis.unknown.append(module)
+            analysis.hints.append(f"{top} is not a module msc knows a distribution for: several provide it "
+                                  f"({', '.join(n for n, _ in contested()[top])}); msc will not guess")
+        elif suggestions := suggest(top):
+            analysis.suggestions[module] = suggestions
+            analysis.hints.append(f"no known module is named {top}: did you mean {' or '.join(suggestions)}?")
+            if not near_miss(top, suggestions):  # only alike, not a slip: the index may still answer
+                analysis.unknown.append(module)
+        else:
+            analysis.unknown.append(module)
+            analysis.hints.append(f"{top} is not a module msc knows a distribution for; msc will not guess "
+                                  f"(install it yourself if you know which: msc install SESSION NAME)")
 
 
 def is_known_distribution(name: str) -> bool:
     """Whether any module maps to this distribution (`msc install` says so when none does)."""
-    normal = re.sub(r"[-_.]+", "-", name).lower()
-    return normal in _known_distributions()
+    return _normal(name) in _known_distributions()
 
 
 @cache
 def _known_distributions() -> frozenset[str]:
-    return frozenset(re.sub(r"[-_.]+", "-", d).lower() for d in [*data_map().values(), *CURATED.values()])
+    return frozenset(_normal(d) for d in [*data_map().values(), *CURATED.values()])
 
 
 def analyze_import_errors(stderr: str, session_files=()) -> list[str]:

@@ -116,6 +116,20 @@ class Packages:
             await self._remember(record, specs, add=verb == "install")
         return record.installed_packages
 
+    async def ask_index(self, record: SessionRecord, argv: list[str],
+                        timeout: float = 120) -> tuple[int | None, str, str]:
+        """Run a question to the package index (core/index_probe.py) in the session as the
+        installer's user (code run as appuser cannot tamper with it, as with installs), through
+        the installer's network window and index settings: (exit code, stdout, stderr)."""
+        if record.network == "none":
+            raise UsageError(f"session {record.id} has network policy 'none': the index cannot be asked")
+        await self.sessions.ensure_running(record)
+        window = (self.bridge.attached(record.id, record.container_name) if record.network == "install-only"
+                  else contextlib.nullcontext())
+        async with window, self.engine.answering():
+            return await self.engine.execs.output(record.container_name, argv, user=record.install_user,
+                                                  timeout=timeout, env=index_environment(self.sessions.settings))
+
     async def uninstall(self, record: SessionRecord, names: list[str], on_output: OnOutput | None = None) -> list[str]:
         return await self.install(record, names, on_output, verb="uninstall")
 

@@ -46,6 +46,8 @@ def test_xdg_paths_without_msc_home(monkeypatch, tmp_path):
     ('[run]\ntimeout = 1e300\n', "run.timeout must be at most 10000000 seconds"),
     ('[engine]\ncall_timeout = nan\n', "engine.call_timeout must be a finite number, not nan"),
     ('[engine]\nconnect_timeout = 0\n', "engine.connect_timeout must be more than 0 seconds"),
+    ('[correction]\nanswers = "guess"\n', "correction.answers must be one of verified, bundled, not 'guess'"),
+    ('[correction]\nanswers = true\n', "correction.answers must be a string, not True"),
     ('[nope]\nkey = 1\n', "unknown key nope.key"),
     ('this is not toml', "not valid TOML"),
 ])
@@ -62,6 +64,12 @@ def test_sizes_and_durations_at_their_limits_are_taken(home):
     settings = load_settings()
     assert (settings.cpus, settings.memory, settings.disk, settings.pids_limit) == (0.01, "0", "1.5g", 16)
     assert (settings.run_timeout, settings.call_timeout) == (0.0, 0.0)
+
+
+def test_correction_answers_default_to_verified_and_can_be_bundled_only(home):
+    assert load_settings().correction_answers == "verified"
+    (home / "config.toml").write_text('[correction]\nanswers = "bundled"\n')
+    assert load_settings().correction_answers == "bundled"
 
 
 @pytest.mark.parametrize("value", [None, 0, 2.5, 10_000_000])
