@@ -122,8 +122,8 @@ class MainScreen(Screen):
             return True if self.output.stoppable else None
         if action == "install_proposed":
             return True if self.packages.proposed else None
-        if action == "follow_output":
-            return None if self.log_view.follows else True
+        if action == "follow_output":  # (in the editor ctrl+end goes to its last line)
+            return None if self.log_view.follows or self.focused is self.editor else True
         return True
 
     # -- sessions ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The code editor: Textual's TextArea that knows whether its text is saved, indents as
-Python needs after Enter, and selects all with ctrl+a (Esc moves the focus out; Tab indents)."""
+Python needs after Enter, selects all with ctrl+a and goes to the first or last line with
+ctrl+home / ctrl+end, as editors do (Esc moves the focus out; Tab indents)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from textual.widgets import TextArea
 
 
 class CodeEditor(TextArea):
-    BINDINGS = [Binding("ctrl+a", "select_all", "Select all text in the editor", show=False)]
+    BINDINGS = [Binding("ctrl+a", "select_all", "Select all text in the editor", show=False),
+                Binding("ctrl+home", "document_edge(False)", "Editor: go to the first line", show=False),
+                Binding("ctrl+end", "document_edge(True)", "Editor: go to the last line", show=False)]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,6 +29,9 @@ class CodeEditor(TextArea):
 
     def mark_saved(self) -> None:
         self.saved_text = self.text
+
+    def action_document_edge(self, end: bool) -> None:
+        self.move_cursor(self.document.end if end else (0, 0))
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter" and not self.read_only:
