@@ -28,12 +28,12 @@ from .ownership import (
     ownership,
 )
 from .recipe import INSTALL_USER, render
+from .references import checked_reference
 from .session_container import LABEL_RUNNER, make_container
 from .state import SessionRecord, StateStore
 from .views import SessionView
 from .warm_servers import warm_memory
 
-CONTAINER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}")  # Docker's grammar for names (and ids)
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 
 
@@ -102,13 +102,7 @@ class Sessions:
         """The session a reference (id or container name, either spelling) means, of any home
         (ownership.py has the rule). `start`: a stopped container is started, a removed one is
         an error; `containers`: a container msc did not make may be named too (for rm)."""
-        ref = ref.strip()
-        if not ref.removeprefix(PREFIX):
-            raise UsageError("empty session name (msc ls lists the sessions)")
-        if not CONTAINER_NAME.fullmatch(ref):  # (it goes into the engine's URLs)
-            shown = ref if len(ref) <= 40 else ref[:40] + "…"
-            raise UsageError(f"no session {shown!r}: session ids and container names are letters, digits, "
-                             "'_', '.' and '-' (msc ls lists the sessions)")
+        ref = checked_reference(ref)
         try:
             record = self.resolve(ref)
         except NotFound:
