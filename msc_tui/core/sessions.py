@@ -92,7 +92,7 @@ class Sessions:
 
     def resolve(self, ref: str) -> SessionRecord:
         """This home's record of a session by id or container name."""
-        sid = ref.removeprefix(PREFIX)
+        sid = checked_reference(ref).removeprefix(PREFIX)
         record = self.records().get(sid)
         if record is None:
             raise NotFound(f"unknown session {ref!r} (msc ls lists the sessions)")
@@ -230,8 +230,8 @@ class Sessions:
         if record.container_name not in self.verified:
             await self.ensure_running(record)
 
-    def touch(self, record: SessionRecord, *filenames: str) -> None:
-        """Record a use of the session (and the files it now has)."""
+    def touch(self, record: SessionRecord, *filenames: str, on_locked: Callable[[], None] | None = None) -> None:
+        """Record a use of the session (and the files it now has); `on_locked`: StateStore.update's."""
         def change(records):
             current = records.get(record.id)
             if current is None:
@@ -239,7 +239,7 @@ class Sessions:
             current.last_used = record.last_used = time.time()
             current.session_files += [f for f in filenames if f not in current.session_files]
             record.session_files = current.session_files
-        self.store.update(change)
+        self.store.update(change, on_locked)
 
     async def save(self, record: SessionRecord, files: dict[str, str]) -> None:
         """Save session files (into /app and under MSC_HOME) and record them."""
