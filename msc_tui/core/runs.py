@@ -34,7 +34,7 @@ from .manifest import ProjectStale
 from .results import RunResult, run_result
 from .run_bookkeeping import started_bookkeeping
 from .run_capture import Capture, OnOutput
-from .run_fate import Notices, OnNotice, engine_lost
+from .run_fate import Notices, OnNotice, engine_lost, recorded_end
 from .run_history import RunEvent, RunHistory
 from .run_input import RunInput, check_filename
 from .session_container import current_user
@@ -159,7 +159,11 @@ class Runs:
             if outcome.get("project_stale"):
                 raise ProjectStale()
         except EngineUnreachable as exc:
-            raise engine_lost(exc, record.id, self.engine.frozen, notices.started) from None
+            ended = self.engine.frozen and await recorded_end(self.engine, self.records, record.container_name,
+                                                              notices.run_id, capture, notices)
+            if not ended:
+                raise engine_lost(exc, record.id, self.engine.frozen, notices.started) from None
+            outcome = ended
         except TimeoutError:
             outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}
             if on_notice:
