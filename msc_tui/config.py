@@ -172,7 +172,7 @@ def _well_formed(name: str, value, bad: str) -> None:
     """Strings that go into a Dockerfile, an installer's command line or an engine address."""
     if name == "base_image" and not _IMAGE.fullmatch(value):
         raise ConfigError(bad + f"must be an image reference such as python:3.11-slim, not {_shown(value)}")
-    urls = value if name == "extra_index_urls" else [value] if name == "index_url" and value else []
+    urls = value if name == "extra_index_urls" else [value] if name == "index_url" and value != "none" else []
     for url in urls:
         if not _INDEX_URL.fullmatch(url):
             raise ConfigError(bad + f"must be http:// or https:// URLs, not {_shown(url)}")

@@ -279,3 +279,19 @@ def test_the_in_process_harness_matches_real_msc_processes(home):
         inside, outside = run_inprocess(argv, stdin), run_subprocess(argv, stdin)
         assert inside == outside, argv
     assert {run_inprocess(argv, stdin).code for argv, stdin in THE_SAME_OUTSIDE} == {2, 3}
+
+
+def test_the_edges_of_every_range_are_still_accepted(home):
+    """The checks refuse no value the docs allow (docs/configuration.md)."""
+    from msc_tui.config import load_settings
+
+    (home / "config.toml").write_text(
+        '[image]\nbase = "localhost:5000/team/python:3.11-slim"\n[limits]\npids = 16\ncpus = 0.01\nmemory = "0"\n'
+        'disk = ""\n[run]\ntimeout = 10000000\nauto_install_rounds = 100\n[packages]\nindex_url = "none"\n'
+        'extra_index_urls = ["https://example.org/simple"]\n[engine]\nhost = "tcp://[::1]:2375"\ncall_timeout = 0\n'
+        '[keys]\n"main.run" = "ctrl+r"\n')
+    settings = load_settings()
+    assert (settings.pids_limit, settings.cpus, settings.index_url, settings.call_timeout) == (16, 0.01, "none", 0.0)
+    for image in ("python:3.11-slim", "ghcr.io/a/b@sha256:" + "0" * 64, "msc-test-base:bookworm"):
+        (home / "config.toml").write_text(f'[image]\nbase = "{image}"\n')
+        assert load_settings().base_image == image
