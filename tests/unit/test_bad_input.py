@@ -295,3 +295,50 @@ def test_the_edges_of_every_range_are_still_accepted(home):
     for image in ("python:3.11-slim", "ghcr.io/a/b@sha256:" + "0" * 64, "msc-test-base:bookworm"):
         (home / "config.toml").write_text(f'[image]\nbase = "{image}"\n')
         assert load_settings().base_image == image
+
+
+# MCP tool arguments: a tool error of one line, before any engine is asked (the server stays up).
+MCP_CASES = [
+    *[("run_code", {"session": ref, "code": "print(1)"}, "session") for ref in ("../", "a;rm -rf /", "", "x" * 10_000)],
+    *[(tool, {"session": "../x", **extra}, "session") for tool, extra in (
+        ("install_packages", {"packages": ["six"]}), ("list_packages", {}), ("list_files", {}),
+        ("read_file", {"path": "a.txt"}), ("write_file", {"path": "a.txt", "content": "x"}), ("run_history", {}),
+        ("run_output", {"run": 1}), ("stop_run", {}), ("remove_session", {"confirm": True}))],
+    ("run_code", {"session": "abc123"}, "give code"),
+    ("run_code", {"session": "abc123", "code": "1", "path": "a.py"}, "give code"),
+    *[("run_code", {"session": "abc123", "code": "1", "timeout": t}, "timeout")
+      for t in (-1, 0, "nan", "inf", 1e12, "soon")],
+    ("run_code", {"session": "abc123", "code": "1", "filename": "../x.py"}, "file name"),
+    ("run_code", {"session": "abc123", "code": "1\0"}, "NUL"),
+    ("install_packages", {"session": "abc123", "packages": "pandas"}, "valid list"),
+    ("install_packages", {"session": "abc123", "packages": ["--index-url=http://evil"]}, "refused"),
+    ("install_packages", {"session": "abc123", "packages": []}, "no package"),
+    ("read_file", {"session": "abc123", "path": "/etc/shadow"}, "refused"),
+    ("write_file", {"session": "abc123", "path": "../../etc/x", "content": "x"}, "refused"),
+    ("list_files", {"session": "abc123", "path": "/etc"}, "refused"),
+    ("run_output", {"session": "abc123", "run": 1, "stream": "both"}, "stream"),
+    ("run_output", {"session": "abc123", "run": "one"}, "run"),
+    ("run_output", {"session": "abc123", "run": 1, "offset": -5}, "offset"),
+    ("run_history", {"session": "abc123", "limit": -1}, "limit"),
+    ("read_file", {"session": "abc123", "path": "a.txt", "max_bytes": -1}, "max_bytes"),
+    ("create_session", {"app_type": "gui"}, "gui"),
+    ("create_session", {"network": "host"}, "host"),
+    ("remove_session", {"session": "abc123", "confirm": "maybe"}, "confirm"),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments", "says"), MCP_CASES, ids=[f"mcp-{t}-{i}" for i, (t, *_) in
+                                                                         enumerate(MCP_CASES)])
+async def test_a_bad_mcp_argument_is_a_one_line_tool_error_before_the_engine(home, tool, arguments, says):
+    from mcp.client.client import Client
+
+    from msc_tui.mcp.server import build
+    from msc_tui.mcp.tools import Tools
+
+    before = snapshot(home)
+    async with Client(build(Tools())) as client:  # in-process, as a client sees it
+        result = await client.call_tool(tool, arguments)
+    message = result.content[0].text
+    assert result.is_error and "\n" not in message and len(message) <= 400, message
+    assert "Docker Engine" not in message and says.lower() in message.lower(), message
+    assert snapshot(home) == before
