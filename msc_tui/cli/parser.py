@@ -31,10 +31,19 @@ class _CommandParser(argparse.ArgumentParser):
     (argparse would hand it up to `msc`'s and print the top-level usage instead)."""
 
     def parse_known_args(self, args=None, namespace=None):
+        self._given = list(args or [])
         parsed, extra = super().parse_known_args(args, namespace)
         if extra:
             self.error(f"unrecognized arguments: {' '.join(extra)}")
         return parsed, extra
+
+    def error(self, message: str):
+        """`msc run --bogus` names --bogus, not the FILE it then lacks."""
+        unknown = [a for a in getattr(self, "_given", []) if a.startswith("--") and a != "--"
+                   and a.split("=", 1)[0] not in self._option_string_actions]
+        if unknown and message.startswith("the following arguments are required"):
+            message = f"unrecognized arguments: {' '.join(unknown)}"
+        super().error(message)
 
 
 def build_parser() -> argparse.ArgumentParser:

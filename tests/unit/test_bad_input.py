@@ -83,6 +83,8 @@ ARGUMENT_CASES = [
     _case([*RUN, "/etc"], 2, "not a regular file"),
     # options and arguments argparse refuses: the command's own usage, exit 2
     _case(["run", "x.py", "--bogus"], 2, "unrecognized arguments: --bogus"),
+    _case(["run", "--bogus"], 2, "unrecognized arguments: --bogus"),
+    _case(["install", "--bogus=1"], 2, "unrecognized arguments: --bogus=1"),
     _case(["run", "--new", "-s", "abc123", "-"], 2, "not allowed with"),
     _case(["run"], 2, "required: file"),
     _case(["ls", "--bogus"], 2, "unrecognized arguments"),
