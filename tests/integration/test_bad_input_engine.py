@@ -19,6 +19,8 @@ import pytest
 from tests.cli_inprocess import one_clear_line, run_inprocess
 from tests.conftest import remove_home_objects
 
+pytestmark = pytest.mark.xdist_group("bad-input-engine")  # one worker: the module's one session made once
+
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory, base_image, docker_client):
