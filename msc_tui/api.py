@@ -23,6 +23,13 @@ def _text(value, name: str) -> str:
     return value
 
 
+def _flag(value, name: str) -> bool:
+    """A True/False argument: a string such as "no" is refused, never taken as true."""
+    if not isinstance(value, bool):
+        raise UsageError(f"{name} must be True or False, not {_shown(value)}")
+    return value
+
+
 def _names(value, name: str) -> list[str]:
     """A list of strings; one string is taken as one item (never as its letters)."""
     if isinstance(value, str):
@@ -30,6 +37,14 @@ def _names(value, name: str) -> list[str]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
         raise UsageError(f"{name} must be a list of strings, not {_shown(value)}")
     return list(value)
+
+
+def _files(value) -> dict:
+    """{path: bytes or str}, every key and value checked."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, (str, bytes))
+                                              for k, v in value.items()):
+        raise UsageError(f"files must be a dict of {{path: bytes or str}}, not {_shown(value)}")
+    return value
 
 
 def _shown(value) -> str:
@@ -87,15 +102,16 @@ class DockerManager:
         return self._call(self._msc.sessions.create(app_type, code, task, network)).container_name
 
     def list_dev_containers(self, include_all: bool = False) -> list[dict]:
-        return [v.as_dict() for v in self._call(self._msc.listing(include_all))]
+        return [v.as_dict() for v in self._call(self._msc.listing(_flag(include_all, "include_all")))]
 
     def remove_container(self, container_name: str, keep_record: bool = False, force: bool = False) -> None:
         """Remove a session of this MSC_HOME; another home's session or a foreign container
         raises UsageError unless `force`."""
-        self._call(self._msc.sessions.remove(container_name, keep_record, force))
+        self._call(self._msc.sessions.remove(_text(container_name, "container_name"), _flag(keep_record, "keep_record"),
+                                             _flag(force, "force")))
 
     def restore_session(self, container_name: str) -> str:
-        return self._call(self._msc.restore(container_name)).container_name
+        return self._call(self._msc.restore(_text(container_name, "container_name"))).container_name
 
     # -- runs ----------------------------------------------------------------------------------
     def execute_in_container(self, container_name: str, code: str, timeout: float | None = None,
@@ -104,11 +120,11 @@ class DockerManager:
         """Run code in the session; the run's result dictionary (never raises for a lost container).
         `stdin`: the program's whole input (none: an empty stdin); `files`: {path under /app:
         bytes or str} written first (data the code reads)."""
-        _text(code, "code"), _text(filename, "filename")
+        _text(code, "code"), _text(filename, "filename"), _flag(auto_install, "auto_install")
         if stdin is not None and not isinstance(stdin, (str, bytes)):
             raise UsageError(f"stdin must be str or bytes, not {type(stdin).__name__} {_shown(stdin)}")
-        if files is not None and not isinstance(files, dict):
-            raise UsageError(f"files must be a dict of {{path: bytes or str}}, not {_shown(files)}")
+        if files is not None:
+            _files(files)
         record = self._session(container_name, start=False)
         try:
             if files:
@@ -122,11 +138,11 @@ class DockerManager:
     def put_files(self, container_name: str, files: dict) -> None:
         """Write {path: bytes or str} into the session's /app (relative paths, folders made;
         anything resolving outside /app and /tmp raises UsageError)."""
-        self._call(self._msc.copying.put(self._session(container_name).container_name, files))
+        self._call(self._msc.copying.put(self._session(container_name).container_name, _files(files)))
 
     def get_file(self, container_name: str, path: str) -> bytes:
         """A file of the session (a path under /app, or absolute inside /app or /tmp)."""
-        return self._call(self._msc.copying.read(self._session(container_name).container_name, path))
+        return self._call(self._msc.copying.read(self._session(container_name).container_name, _text(path, "path")))
 
     # -- packages --------------------------------------------------------------------------------
     def install_packages_in_container(self, container_name: str, packages: list[str]) -> bool:

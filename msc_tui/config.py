@@ -118,6 +118,14 @@ _CHOICES = {"default_app_type": APP_TYPES, "network": NETWORK_POLICIES, "install
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
 MAX_SECONDS = 10_000_000.0  # about 115 days: more is a typo (and overflows the runner's clocks)
 MIN_CPUS = 0.01  # Docker's smallest CPU share; less fails only when the container starts
+_UPPER = {"pids_limit": 4_194_304,  # the kernel's largest pid_max
+          "cpus": 1024.0, "auto_install_rounds": 100}  # more is a typo
+# Docker's grammar for image references (a registry host, lower-case path, tag, digest).
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE = re.compile(rf"(?:[a-zA-Z0-9.-]+(?::\d+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
+                    r"(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?")
+_INDEX_URL = re.compile(r"https?://[^\s/]+\S*")
+_ENGINE_HOST = re.compile(r"(?:unix://\S+|(?:tcp|http|https)://(?:\[[0-9a-fA-F:.]+\]|[^\s/:\[\]]+)(?::\d{1,5})?/?|ssh://\S+)")
 
 
 def parse_size(text: str, what: str = "size") -> int:
@@ -155,11 +163,30 @@ def _in_range(name: str, value, bad: str):
         raise ConfigError(bad + f"must be 0 (all but one of the engine's) or at least {MIN_CPUS}, not {value!r}")
     if name == "pids_limit" and value < 16:
         raise ConfigError(bad + f"must be at least 16 (a Python program and pip need a few), not {value!r}")
+    if name in _UPPER and value > _UPPER[name]:
+        raise ConfigError(bad + f"must be at most {_UPPER[name]}, not {value!r}")
     if name in ("memory", "disk"):
         try:
             parse_size(value)
         except UsageError:
             raise ConfigError(bad + f"must be a size such as 512m or 2g (0: no limit), not {value!r}") from None
+
+
+def _well_formed(name: str, value, bad: str) -> None:
+    """Strings that go into a Dockerfile, an installer's command line or an engine address."""
+    if name == "base_image" and not _IMAGE.fullmatch(value):
+        raise ConfigError(bad + f"must be an image reference such as python:3.11-slim, not {_shown(value)}")
+    urls = value if name == "extra_index_urls" else [value] if name == "index_url" and value != "none" else []
+    for url in urls:
+        if not _INDEX_URL.fullmatch(url):
+            raise ConfigError(bad + f"must be http:// or https:// URLs, not {_shown(url)}")
+    if name == "docker_host" and value and not _ENGINE_HOST.fullmatch(value):
+        raise ConfigError(bad + "must be unix://PATH, tcp://HOST:PORT, http(s)://HOST:PORT or ssh://[USER@]HOST, "
+                                f"not {_shown(value)}")
+
+
+def _shown(value: str) -> str:
+    return repr(value) if len(value) <= 60 else repr(value[:60]) + "…"
 
 
 def _coerce(name: str, value, where: str):
@@ -169,6 +196,7 @@ def _coerce(name: str, value, where: str):
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(bad + "must be a list of strings")
+        _well_formed(name, value, bad)
         return tuple(value)
     if isinstance(default, bool) != isinstance(value, bool) or not isinstance(value, type(default)):
         if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
@@ -176,6 +204,8 @@ def _coerce(name: str, value, where: str):
         else:
             raise ConfigError(bad + f"must be {_KIND[type(default)]}, not {value!r}")
     _in_range(name, value, bad)
+    if isinstance(value, str):
+        _well_formed(name, value, bad)
     if name in _CHOICES and value not in _CHOICES[name]:
         raise ConfigError(bad + f"must be one of {', '.join(_CHOICES[name])}, not {value!r}")
     return value
@@ -197,8 +227,10 @@ def load_settings() -> Settings:
             if not isinstance(keys, dict):
                 raise ConfigError(f"{path}: {table} must be a table ([{table}])")
             if table == "keys":
-                if not all(isinstance(v, str) for v in keys.values()):
-                    raise ConfigError(f"{path}: keys.* must be strings such as \"f5\" or \"ctrl+r\"")
+                for key, value in keys.items():
+                    if not isinstance(value, str):
+                        raise ConfigError(f"{path}: keys.{key} must be a string such as \"f5\" or \"ctrl+r\", "
+                                          f"not {value!r}")
                 values["keymap"] = tuple(sorted(keys.items()))
                 continue
             for key, value in keys.items():

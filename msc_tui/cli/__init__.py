@@ -32,17 +32,20 @@ def main(argv: list[str] | None = None) -> int:
         from ..ui.app import run_app  # Textual is imported only for the TUI
 
         return run_app()
-    return run_command(args, args.handler(args))
+    return run_command(args)
 
 
-def run_command(args, command) -> int:
-    """Run a command's coroutine; every failure is one line (and JSON with --json)."""
+def run_command(args) -> int:
+    """Check the command's arguments, then run its coroutine; every failure is one line (and JSON
+    with --json)."""
     import asyncio
 
     from ..errors import MscError
+    from .arguments import check_arguments
 
     try:
-        return asyncio.run(command) or 0
+        check_arguments(args)
+        return asyncio.run(args.handler(args)) or 0
     except MscError as exc:
         return failed(args, str(exc), exc.exit_code)
     except KeyboardInterrupt:

@@ -23,11 +23,12 @@ from pathlib import Path
 from ..config import load_settings
 from ..core.run_input import RunInput
 from ..core.service import Msc
-from ..errors import MscError
+from ..errors import MscError, UsageError
 from ..runner.protocol import HEADER_SIZE, frame, read_header
 from . import failed, msc_run
 from .agent_core import FreshCores
 from .agent_place import address, open_file, peer_uid, private
+from .arguments import check_arguments
 from .console import Console, stderr, use
 from .parser import build_parser
 from .program_input import ProgramInput
@@ -48,6 +49,10 @@ def _parse(argv: list[str]):
         raise _Refused() from None
     if args.command != "run" or not args.session or args.tty or args.new or args.context:
         raise _Refused()
+    try:
+        check_arguments(args)
+    except UsageError:
+        raise _Refused() from None
     return args
 
 

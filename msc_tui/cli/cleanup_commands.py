@@ -32,7 +32,10 @@ NOUNS = {SESSIONS: "session", IMAGES: "image", CACHE: "cache", RECORDS: "record"
 
 
 async def clean(args) -> int:
-    older = parse_duration(args.older_than) if args.older_than else None
+    try:
+        older = None if args.older_than is None else parse_duration(args.older_than)
+    except UsageError as exc:
+        raise UsageError(f"--older-than: {exc}") from None
     kinds = {k for k in KINDS if getattr(args, k)} or {SESSIONS}
     if args.everything:
         kinds = set(KINDS)

@@ -69,13 +69,11 @@ async def _choose_session(msc: Msc, args, code: str):
 
 async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int | None:
     """`msc run`; the run agent passes its open core and the asking process's folder."""
-    if args.session is not None and not args.session.strip():
-        raise UsageError("empty session name (msc ls lists the sessions; --new makes one)")
     console, cwd = current(), cwd or Path.cwd()
     project = None
     if args.file == "-":
         code = decode_source(console.read_code(MAX_SOURCE + 1), "the code on stdin")
-        filename = args.name or "main.py"
+        filename = "main.py" if args.name is None else args.name
         folder = cwd  # python - imports from the current directory
     else:
         path = cwd / args.file
@@ -85,8 +83,10 @@ async def run(args, msc: Msc | None = None, cwd: Path | None = None) -> int | No
         # In a thread: in the run agent, other clients' runs go on meanwhile.
         project = await asyncio.to_thread(scan_project, path, settings.project_max_mb, settings.project_max_files,
                                           cwd, console.output_files)
-        filename = args.name or project.script
+        filename = project.script if args.name is None else args.name
     check_filename(filename)
+    if "\0" in code:  # (the core refuses it too, but only once the engine is asked)
+        raise UsageError("the code contains a NUL byte; Python cannot run it")
     local = [m for m in await asyncio.to_thread(local_modules, folder) if m != Path(filename).stem]
     if args.tty and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("--tty needs a terminal on stdin and stdout")

@@ -26,13 +26,33 @@ def _seconds(text: str) -> float | None:
         raise argparse.ArgumentTypeError(said or f"must be a number of seconds, not {text!r}") from None
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: an option it does not know is its error, said under its own usage
+    (argparse would hand it up to `msc`'s and print the top-level usage instead)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._given = list(args or [])
+        parsed, extra = super().parse_known_args(args, namespace)
+        if extra:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed, extra
+
+    def error(self, message: str):
+        """`msc run --bogus` names --bogus, not the FILE it then lacks."""
+        unknown = [a for a in getattr(self, "_given", []) if a.startswith("--") and a != "--"
+                   and a.split("=", 1)[0] not in self._option_string_actions]
+        if unknown and message.startswith("the following arguments are required"):
+            message = f"unrecognized arguments: {' '.join(unknown)}"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="msc", description="Minimal Stable Containers: iterate on Python code in persistent Docker "
                                 "containers. Without a command, opens the TUI.")
     parser.add_argument("--version", action="version", version=f"msc {__version__}")
     parser.add_argument("--context", metavar="NAME", help="the Docker context to use (wins over DOCKER_HOST)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
     def command(name: str, handler, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)

@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 
+from ..core.run_history import UnknownRun
 from ..core.terminal_text import visible_name
 from ..errors import MscError, NotFound, NotRunning
 from ..formatting import clock, number, run_closing, run_header, run_outcome
@@ -49,6 +50,8 @@ async def logs(args) -> int:
         meta: dict = {}
         try:
             await _print_events(args, events, collected, meta, msc.runs.client)
+        except UnknownRun:  # an answer, not a broken stream: no container to look for
+            raise
         except MscError:
             if await _removed(msc, container):
                 raise NotFound(f"session {args.session} was removed while being followed") from None

@@ -66,9 +66,8 @@ async def restore(args) -> int:
 
 
 async def cp(args) -> int:
+    # (cli/arguments.py checked both sides)
     (src_session, src), (dst_session, dst) = split_target(args.source), split_target(args.target)
-    if bool(src_session) == bool(dst_session):
-        raise UsageError("one side of msc cp is a session path (SESSION:/app/...), the other a local path")
     async with opened() as msc:
         container = (await session_arg(msc, src_session or dst_session or "", args)).name
         if dst_session:

@@ -151,8 +151,7 @@ class Packages:
             current.requested_packages = requested.updated(current.requested_packages, specs, add)
             record.requested_packages = current.requested_packages
         await self.sessions.store.aupdate(change)
-        in_container = await requested.read(self.engine, record.container_name)
-        await requested.keep(self.engine, record.container_name, requested.updated(in_container, specs, add))
+        await requested.remember(self.engine, record.container_name, specs, add)
 
     async def installed(self, record: SessionRecord) -> list[str]:
         """name==version of every package installed into the session (the image's own left out),

@@ -12,6 +12,10 @@ from ..errors import EngineError, NotFound
 from ..runner import protocol as runner
 
 
+class UnknownRun(NotFound):
+    """The session answered: it has no such run (its container is there, nothing broke)."""
+
+
 @dataclass
 class RunEvent:
     """What a follower sees: a run starts (meta, with its code), prints, or ends (meta)."""
@@ -78,7 +82,7 @@ class RunHistory:
         """One run's record and output; following, until it ends."""
         async for event in self._events(container, "logs", run, *(["--follow"] if follow else [])):
             if event.kind == "end" and event.meta.get("state") == "unknown":
-                raise NotFound(f"no run {run} in {container} (msc history lists its runs)")
+                raise UnknownRun(f"no run {run} in {container} (msc history lists its runs)")
             yield event
 
     async def _events(self, container: str, *args: str) -> AsyncIterator[RunEvent]:

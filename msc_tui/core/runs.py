@@ -20,7 +20,7 @@ import contextlib
 import marshal
 import secrets
 import socket
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from ..config import parse_size
 from ..engine import Engine
@@ -32,8 +32,9 @@ from . import runner_ship
 from .files import APP_DIR
 from .manifest import ProjectStale
 from .results import RunResult, run_result
+from .run_bookkeeping import started_bookkeeping
 from .run_capture import Capture, OnOutput
-from .run_fate import Notices, OnNotice, engine_lost
+from .run_fate import Notices, OnNotice, engine_lost, recorded_end
 from .run_history import RunEvent, RunHistory
 from .run_input import RunInput, check_filename
 from .session_container import current_user
@@ -149,9 +150,7 @@ class Runs:
                   "client": self.client, "tty": tty, "size": size, "warm_imports": settings.warm_imports,
                   "idle_s": settings.warm_idle or None, "cwd": cwd, "project": project, "env": env or {}}
         capture, notices = Capture(on_output), Notices(on_notice)
-        # The host-side bookkeeping (file kept under MSC_HOME, record touched) overlaps with
-        # the run, off its critical path.
-        bookkeeping = asyncio.get_running_loop().run_in_executor(None, self._keep, record, filename, code)
+        bookkeeping = await started_bookkeeping(lambda on_locked: self._keep(record, filename, code, on_locked))
         try:
             # The runner enforces the timeout inside the session; this deadline is for an engine
             # that stops answering (frozen, overloaded), so --timeout holds on this side too.
@@ -160,7 +159,11 @@ class Runs:
             if outcome.get("project_stale"):
                 raise ProjectStale()
         except EngineUnreachable as exc:
-            raise engine_lost(exc, record.id, self.engine.frozen, notices.started) from None
+            ended = self.engine.frozen and await recorded_end(self.engine, self.records, record.container_name,
+                                                              notices.run_id, capture, notices)
+            if not ended:
+                raise engine_lost(exc, record.id, self.engine.frozen, notices.started) from None
+            outcome = ended
         except TimeoutError:
             outcome = {"exit_code": 124, "timed_out": True, "cancelled": False}
             if on_notice:
@@ -334,9 +337,9 @@ class Runs:
             self.sessions.note_runner(await self.engine.containers.inspect(container))
         return self._runner_user(container)
 
-    def _keep(self, record: SessionRecord, filename: str, code: str) -> None:
+    def _keep(self, record: SessionRecord, filename: str, code: str, on_locked: Callable[[], None]) -> None:
+        self.sessions.touch(record, filename, on_locked=on_locked)
         self.sessions.files.save(record, filename, code)
-        self.sessions.touch(record, filename)
 
     # -- stopping, and the history (core/run_history.py) ---------------------------------------------
     async def stop(self, container: str, run_id: int) -> bool:

@@ -16,6 +16,7 @@ from .cleanup import Cleanup
 from .copying import Copying
 from .correction import Correction
 from .details import describe
+from .home_folder import check_home_folder
 from .images import ImageResult, ensure_image
 from .manifest import ProjectStale, fingerprint
 from .mirror import Mirror
@@ -56,6 +57,7 @@ class Msc:
     async def open(cls, settings: Settings | None = None, warm: bool = True) -> "Msc":
         """`warm`: keep warm servers in sessions for runs (for clients that live long)."""
         settings = settings or load_settings()
+        check_home_folder(settings.state_dir)
         engine = await Engine.connect(settings.docker_host, settings.connect_timeout, settings.docker_context,
                                       settings.call_timeout)
         msc = cls(settings, engine, warm)

@@ -28,12 +28,12 @@ from .ownership import (
     ownership,
 )
 from .recipe import INSTALL_USER, render
+from .references import checked_reference
 from .session_container import LABEL_RUNNER, make_container
 from .state import SessionRecord, StateStore
 from .views import SessionView
 from .warm_servers import warm_memory
 
-CONTAINER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}")  # Docker's grammar for names (and ids)
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 
 
@@ -92,7 +92,7 @@ class Sessions:
 
     def resolve(self, ref: str) -> SessionRecord:
         """This home's record of a session by id or container name."""
-        sid = ref.removeprefix(PREFIX)
+        sid = checked_reference(ref).removeprefix(PREFIX)
         record = self.records().get(sid)
         if record is None:
             raise NotFound(f"unknown session {ref!r} (msc ls lists the sessions)")
@@ -102,13 +102,7 @@ class Sessions:
         """The session a reference (id or container name, either spelling) means, of any home
         (ownership.py has the rule). `start`: a stopped container is started, a removed one is
         an error; `containers`: a container msc did not make may be named too (for rm)."""
-        ref = ref.strip()
-        if not ref.removeprefix(PREFIX):
-            raise UsageError("empty session name (msc ls lists the sessions)")
-        if not CONTAINER_NAME.fullmatch(ref):  # (it goes into the engine's URLs)
-            shown = ref if len(ref) <= 40 else ref[:40] + "…"
-            raise UsageError(f"no session {shown!r}: session ids and container names are letters, digits, "
-                             "'_', '.' and '-' (msc ls lists the sessions)")
+        ref = checked_reference(ref)
         try:
             record = self.resolve(ref)
         except NotFound:
@@ -236,8 +230,8 @@ class Sessions:
         if record.container_name not in self.verified:
             await self.ensure_running(record)
 
-    def touch(self, record: SessionRecord, *filenames: str) -> None:
-        """Record a use of the session (and the files it now has)."""
+    def touch(self, record: SessionRecord, *filenames: str, on_locked: Callable[[], None] | None = None) -> None:
+        """Record a use of the session (and the files it now has); `on_locked`: StateStore.update's."""
         def change(records):
             current = records.get(record.id)
             if current is None:
@@ -245,7 +239,7 @@ class Sessions:
             current.last_used = record.last_used = time.time()
             current.session_files += [f for f in filenames if f not in current.session_files]
             record.session_files = current.session_files
-        self.store.update(change)
+        self.store.update(change, on_locked)
 
     async def save(self, record: SessionRecord, files: dict[str, str]) -> None:
         """Save session files (into /app and under MSC_HOME) and record them."""

@@ -81,6 +81,29 @@ _FIELD_TYPES = {"container_name": str, "image": str, "app_type": str, "container
 LOCK_TIMEOUT_S = 15.0
 
 
+def lock_holder(lock) -> str:
+    """Who holds the flock on the open file `lock`: the kernel's word (/proc/locks names the pid of
+    any process, msc or not), else what the holder wrote into it, else "another process"."""
+    info = os.fstat(lock.fileno())
+    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    try:
+        with open("/proc/locks") as table:
+            pids = [fields[4] for fields in map(str.split, table)
+                    if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == device]
+    except OSError:
+        pids = []
+    for pid in pids:
+        if pid.isdigit() and int(pid) > 0 and int(pid) != os.getpid():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    command = cmdline.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            except OSError:  # ended meanwhile, or another user's
+                command = ""
+            return f"pid {pid} ({command[:80]})" if command else f"pid {pid}"
+    lock.seek(0)
+    return lock.read().strip() or "another process"
+
+
 class StateStore:
     def __init__(self, path: Path):
         self.path = path
@@ -118,8 +141,9 @@ class StateStore:
         return {}
 
     @contextmanager
-    def _locked(self):
-        """The writers' lock; waits at most LOCK_TIMEOUT_S, then names who holds it."""
+    def _locked(self, on_locked: Callable[[], None] | None = None):
+        """The writers' lock; waits at most LOCK_TIMEOUT_S, then names who holds it. `on_locked`
+        is called once it is held."""
         lock_path = self.path.with_name(self.path.name + ".lock")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,23 +158,26 @@ class StateStore:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        lock.seek(0)
-                        holder = lock.read().strip() or "another process"
-                        raise MscError(f"{self.path} has been locked for over {LOCK_TIMEOUT_S:.0f}s by {holder}; "
-                                       "try again when it has finished") from None
+                        raise MscError(f"{self.path} has been locked for over {LOCK_TIMEOUT_S:.0f}s by "
+                                       f"{lock_holder(lock)}; try again when it has finished") from None
                     time.sleep(0.05)
             try:
                 lock.seek(0)
                 lock.truncate()
                 lock.write(f"pid {os.getpid()} ({' '.join(sys.argv[:3])[:80]})")
                 lock.flush()
+                if on_locked:
+                    on_locked()
                 yield
             finally:
+                lock.truncate(0)  # the next holder may be a process that writes nothing here
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def update(self, change: Callable[[dict[str, SessionRecord]], T]) -> T:
-        """Apply change(records) under the lock and save; returns what change returns."""
-        with self._locked():
+    def update(self, change: Callable[[dict[str, SessionRecord]], T],
+               on_locked: Callable[[], None] | None = None) -> T:
+        """Apply change(records) under the lock and save; returns what change returns. `on_locked`:
+        told once the lock is held (a run waits for that before it starts, not for the save)."""
+        with self._locked(on_locked):
             records = self.read()
             result = change(records)
             self._write(records)

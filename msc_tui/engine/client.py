@@ -126,6 +126,7 @@ class Engine:
         self.connect_timeout = connect_timeout
         self.call_timeout = call_timeout
         self.frozen = False  # answering() gave up on it: it takes connections but answers nothing
+        self.patience_ends = 0.0  # (loop time) when frozen: how long it may still come back in time
         self._docker: aiodocker.Docker | None = None
 
     @classmethod
@@ -237,16 +238,22 @@ class Engine:
         assert task is not None  # an async with runs in a task
         gave_up = False
         self.frozen = False
+        loop = asyncio.get_running_loop()
+        answered = loop.time()
 
         async def ping() -> None:
-            nonlocal gave_up
+            # Silent call_timeout since its last answer, the engine is given up on; it may still
+            # answer again within PING_EVERY_S more (patience_ends): the README's call_timeout + 5 s.
+            nonlocal gave_up, answered
             while True:
                 await asyncio.sleep(PING_EVERY_S)
                 try:
-                    async with asyncio.timeout(self.call_timeout):
+                    async with asyncio.timeout_at(max(answered + self.call_timeout, loop.time() + 1.0)):
                         await self._client.version()
+                    answered = loop.time()
                 except TimeoutError:
                     gave_up = self.frozen = True  # (what the block's clean-up then need not ask it)
+                    self.patience_ends = answered + self.call_timeout + PING_EVERY_S
                     task.cancel()
                     return
                 except Exception:  # the engine went away: the stream's own error says so
@@ -264,6 +271,19 @@ class Engine:
                                     f"{self.call_timeout:.0f} s; [engine] call_timeout)") from None
         finally:
             watcher.cancel()
+
+    async def answers_again(self) -> bool:
+        """Whether a frozen engine answers again before patience_ends (asked every 0.2 s)."""
+        loop = asyncio.get_running_loop()
+        while (left := self.patience_ends - loop.time()) > 0:
+            try:
+                async with asyncio.timeout(min(left, 1.0)):
+                    await self._client.version()
+                self.frozen = False
+                return True
+            except (TimeoutError, aiodocker.DockerError, aiohttp.ClientError, OSError):
+                await asyncio.sleep(min(0.2, max(self.patience_ends - loop.time(), 0)))
+        return False
 
     async def version(self) -> dict:
         with engine_errors("version", self.endpoint):

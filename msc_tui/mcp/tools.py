@@ -7,11 +7,15 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from ..config import NETWORK_POLICIES, seconds
+from ..core.apptypes import check_app_type
 from ..core.copying import confined
 from ..core.files import APP_DIR
 from ..core.ownership import Target
 from ..core.packages import validate_specs
 from ..core.project import decode_source
+from ..core.references import checked_reference
+from ..core.run_input import check_filename
 from ..core.service import Msc
 from ..errors import NotFound, UsageError
 from .calls import Progress
@@ -43,12 +47,17 @@ class Tools:
             await self._msc.close()
 
     async def _find(self, session: str, start: bool = True) -> tuple[Msc, Target]:
+        checked_reference(session)  # before the engine: a bad name is the caller's mistake, whatever the engine
         msc = await self.msc()
         return msc, await msc.sessions.find(session, start=start)
 
     # -- sessions ------------------------------------------------------------------------------
     async def create_session(self, app_type: str | None, task: str | None, network: str | None,
                              progress: Progress) -> dict:
+        if app_type is not None:
+            check_app_type(app_type)
+        if network is not None and network not in NETWORK_POLICIES:
+            raise UsageError(f"unknown network policy {network!r} ({', '.join(NETWORK_POLICIES)})")
         msc = await self.msc()
         record = await msc.sessions.create(app_type, None, task, network, progress.note)
         return {"session": record.id, "container_name": record.container_name, "app_type": record.app_type,
@@ -73,8 +82,12 @@ class Tools:
             raise UsageError("give code (the program's text) or path (a .py file under /app), one of them")
         if path is not None and filename is not None:
             raise UsageError("filename goes with code; with path the run takes that file's name")
-        if timeout is not None and timeout <= 0:
+        if timeout is not None and seconds(timeout, "timeout") == 0:
             raise UsageError("timeout must be a positive number of seconds")
+        if filename is not None:
+            check_filename(filename)
+        if code is not None and "\0" in code:
+            raise UsageError("the code contains a NUL byte; Python cannot run it")
         msc, target = await self._find(session, start=False)
         record = target.session
         if path is not None:

@@ -15,7 +15,9 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -223,3 +225,45 @@ def test_a_frozen_engine_is_exit_3_on_time_for_runs_without_a_timeout_and_for_an
     assert waited < 16, waited
     assert listed.returncode == 3 and len(listed.stderr.strip().splitlines()) == 1, listed.stderr
     assert_session_runs_once_thawed(msc, sid, private_engine)
+
+
+def test_a_run_that_ends_while_the_engine_is_frozen_reports_its_true_exit_code(private_engine, msc_home,
+                                                                                new_session, docker_client):
+    """Issue #28: the program ended normally during a freeze (its record: exit 7) while msc said it
+    had lost the engine. When the engine answers again within call_timeout + 5 s, msc reads the
+    runner's record: the true exit code, and the output the freeze held back."""
+    from msc_tui.core.service import Msc
+
+    sid = new_session()
+    (msc_home / "config.toml").write_text("[engine]\ncall_timeout = 5\n")
+    container = docker_client.containers.get(f"msc-dev-session-{sid}")
+    ended = Path(f"/proc/{container.attrs['State']['Pid']}/root/tmp/ended")  # the container's /tmp, from here
+    code = ("import time\nprint('running', flush=True)\ntime.sleep(1)\nprint('done during the freeze')\n"
+            "open('/tmp/ended', 'w').close()\nraise SystemExit(7)\n")
+    pid = private_engine.pid
+
+    async def run_across_a_freeze():
+        msc = await Msc.open(warm=False)
+        running = asyncio.Event()
+        try:
+            task = asyncio.create_task(msc.run(msc.sessions.resolve(sid), code,
+                                               on_output=lambda stream, text: running.set()))
+            async with asyncio.timeout(60):
+                await running.wait()
+            os.kill(pid, signal.SIGSTOP)
+            try:  # msc gives up on the engine (call_timeout) and the program ends meanwhile
+                async with asyncio.timeout(60):
+                    while not (msc.engine.frozen and ended.exists()):
+                        await asyncio.sleep(0.05)
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            return await task
+        finally:
+            await msc.close()
+
+    result = asyncio.run(run_across_a_freeze())
+    assert result.exit_code == 7, (result.exit_code, result.stderr)
+    assert result.stdout == "running\ndone during the freeze\n"
+    history = json.loads(subprocess.run([sys.executable, "-m", "msc_tui", "history", sid, "--json"],
+                                        capture_output=True, text=True, timeout=60).stdout)
+    assert history["runs"][-1]["exit_code"] == 7

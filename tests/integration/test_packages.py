@@ -342,6 +342,8 @@ def test_requested_packages_survive_a_state_file_rebuilt_from_labels(msc, msc_ho
     assert shown["requested_packages"] == ["six"] and any(p.startswith("six==") for p in shown["installed_packages"])
     # kept in the container as root's: the session's program cannot change what msc says was asked for
     container = docker_client.containers.get(f"msc-dev-session-{sid}")
-    assert container.exec_run(["stat", "-c", "%U %a", "/opt/msc/requested.json"]).output == b"root 644\n"
+    kept = container.exec_run(["sh", "-c", "stat -c '%U %a' /opt/msc/requested.d /opt/msc/requested.d/*"])
+    assert kept.output.decode().splitlines() == ["root 755", "root 644"], kept.output
     for user in ("appuser", "installer"):
-        assert container.exec_run(["sh", "-c", "echo '{}' > /opt/msc/requested.json"], user=user).exit_code != 0
+        forged = "echo '{\"version\": 1, \"add\": false, \"specs\": [\"six\"]}' > /opt/msc/requested.d/9.json"
+        assert container.exec_run(["sh", "-c", forged], user=user).exit_code != 0

@@ -86,3 +86,31 @@ def test_a_held_lock_times_out_naming_its_holder_and_a_read_only_home_is_one_lin
                 store.update(lambda records: None)
         finally:
             tmp_path.chmod(0o755)
+
+
+def test_a_held_lock_names_its_real_holder_not_the_last_msc_that_wrote_into_it(tmp_path, monkeypatch):
+    """A process that takes the lock and writes nothing (flock(1), a stuck tool) is named by the
+    kernel's lock table, never by what an earlier holder (the run agent) left in the file."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    from msc_tui.core import state
+    from msc_tui.errors import MscError
+
+    monkeypatch.setattr(state, "LOCK_TIMEOUT_S", 0.3)
+    lock = tmp_path / "sessions.toml.lock"
+    lock.write_text("pid 1 (python -m msc_tui.cli.agent)")  # an earlier holder's words
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1]); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+                               str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(MscError, match=rf"locked for over 0s by pid {holder.pid} \(.*-c import fcntl"):
+            StateStore(tmp_path / "sessions.toml").update(lambda records: None)
+    finally:
+        holder.kill()
+        holder.wait()
+    StateStore(tmp_path / "sessions.toml").update(lambda records: None)
+    assert lock.read_text() == ""  # a holder leaves no name behind to be mistaken for the next one
