@@ -3,25 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import time
-
-import pytest
-
-
-@pytest.fixture
-def tmux(msc_home, docker_client):
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed")
-    server = f"msc-test-{os.getpid()}"
-
-    def send(*args: str) -> str:
-        return subprocess.run(["tmux", "-L", server, *args], capture_output=True, text=True, timeout=30).stdout
-
-    yield send
-    send("kill-server")
 
 
 def screen(tmux) -> str:
