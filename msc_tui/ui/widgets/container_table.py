@@ -26,6 +26,13 @@ COLUMNS = (("name", "Name"), ("owner", "Owner"), ("app_type", "Type"), ("status"
            ("age", "Age"), ("used", "Used"), ("packages", "Pkgs"), ("size", "Size"))
 # Below this width the Owner column takes the room of Age and Pkgs (both in ctrl+t's details).
 ROOMY = 100
+# The widest Owner and Run cells (user@host can be long: cut with …), below ROOMY and above;
+# the whole names are in ctrl+t's details and `msc who`.
+CELL_CHARS = {"narrow": {"owner": 12, "run": 9}, "roomy": {"owner": 24, "run": 30}}
+
+
+def cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars - 1] + "…"
 
 
 def owner(view: SessionView) -> str:
@@ -140,7 +147,8 @@ class ContainerTable(DataTable):
             values["run"] = ", ".join(sorted({*(view.activity.going if view.activity else ()),
                                               *self.exec_runners[view.name]}))
         values["name"] = self._marked(view)
-        return values
+        caps = CELL_CHARS["narrow" if self.size.width < ROOMY else "roomy"]
+        return {key: cut(value, caps[key]) if key in caps else value for key, value in values.items()}
 
     def _matches(self, view: SessionView) -> bool:
         wanted = self.filter.lower()
