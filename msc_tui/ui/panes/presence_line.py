@@ -45,4 +45,7 @@ class OthersHere:
     def _names(self) -> None:
         names = sorted({f"{p.get('by')} ({p.get('face')})" for p in self.people.values()})
         self.log.border_subtitle = Text(terminal_text.visible_name("here: " + ", ".join(names))) if names else ""
+        following = self.log.follows
         self.log.styles.border_bottom = ("solid", "grey") if names else None
+        if following:  # the line under the log takes a row of it: the tail stays in view
+            self.log.call_after_refresh(self.log.action_follow)
