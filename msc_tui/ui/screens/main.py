@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TextArea
+from textual.widgets import Footer, TabbedContent
 
 from ...core.apptypes import detect_app_type
 from ...core.state import SessionRecord
@@ -20,6 +19,7 @@ from ..panes.editor import EditorPane
 from ..panes.output import OutputPane
 from ..panes.packages import PackagesPane
 from ..panes.table import TablePane
+from ..panes.work_area import WorkArea
 from ..shell import open_shell
 from ..workers import guarded_work
 from .cleanup import CleanupScreen
@@ -90,7 +90,7 @@ class MainScreen(Screen):
         self.side = TabbedContent(id="side")
         self.table, self.log_view = self.sessions.table, self.output.log_view
         yield self.sessions
-        with Horizontal(id="work"):
+        with WorkArea(self.output):
             yield self.editor
             with self.side:
                 yield self.output
@@ -104,18 +104,6 @@ class MainScreen(Screen):
             self.editor.focus()
         self.set_interval(0.05, self._flush_logs)
         self.watch(self.editor, "has_focus", self._editor_focus)
-        self.watch(self.output, "controls", self._output_first, init=False)
-        self.watch(self.output, "others_runs", self._output_first, init=False)
-
-    def _output_first(self, going: object) -> None:
-        """Stacked (under 120 columns), a run's output gets the room: the table and the editor
-        shrink from a run's start until the editor's text changes again (styles/msc.tcss)."""
-        if going:
-            self.add_class("-output-first")
-
-    def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if event.text_area is self.editor:
-            self.remove_class("-output-first")
 
     def _editor_focus(self, focused: bool) -> None:
         """The editor keeps Tab (it indents), so its Esc is in the footer: in the room of the palette's
