@@ -127,7 +127,7 @@ class CleanupScreen(Screen):
         chosen = [i for i in shown if i.name in self.selected]
         self.query_one("#summary", Label).update(
             f"{len(chosen)} of {len(shown)} selected, frees {size(sum(i.frees for i in chosen))}"
-            f" of {size(sum(i.frees for i in shown))} - space selects, a all yours, d removes")
+            f" of {size(sum(i.frees for i in shown))} - space/a select, d removes")
 
     def on_input_changed(self) -> None:
         self.render_rows()
