@@ -80,11 +80,15 @@ class RunHistory:
         async for event in self._events(container, "follow", *args):
             yield event
 
-    async def stay(self, container: str, face: str) -> None:
+    async def stay(self, container: str, face: str) -> bool:
         """Listed as present in the session (as `face`) until cancelled: one stream that the
-        runner holds open (runner `here`); it ends with this process, as its connection does."""
+        runner holds open (runner `here`); it ends with this process, as its connection does.
+        False at once in a session whose root keeps no records (an older one: nobody is listed)."""
+        if await self.runner_user(container) != "root":
+            return False
         async for _ in self._events(container, "here", *self._presence_args(face, None)):
             pass
+        return True
 
     async def now_editing(self, container: str, filename: str | None) -> None:
         """Tell the others who see this client in the session the file it has open now."""
