@@ -78,7 +78,7 @@ async def _removed(msc, container: str) -> bool:
 
 async def _print_events(args, events, collected: dict, meta: dict, me: str) -> None:
     output = SafeStreams(raw=args.raw)
-    here: set[tuple] | None = None  # who else follows (the first list: there already, not joined)
+    here: dict[tuple, object] | None = None  # who else follows, and what they do (the first list: there already)
     try:
         async for event in events:
             if args.json and args.follow:
@@ -94,11 +94,13 @@ async def _print_events(args, events, collected: dict, meta: dict, me: str) -> N
             elif event.kind == "end":
                 output.finish()
             if event.kind == "presence" and not args.json:
-                now = {(p.get("by"), p.get("face"), p.get("since")) for p in event.meta["present"]
+                now = {(p.get("by"), p.get("face"), p.get("since")): p.get("what") for p in event.meta["present"]
                        if p.get("client") != me}
                 before = now if here is None else here
-                said = [f"{by} joined ({face})" for by, face, _ in now - before]
-                said += [f"{by} left" for by, _, _ in before - now]
+                said = [f"{by} joined ({face})" for by, face, _ in now.keys() - before.keys()]
+                said += [f"{key[0]} ({key[1]}) is {now[key]}" for key in now.keys() & before.keys()
+                         if now[key] != before[key] and str(now[key]).startswith("editing ")]
+                said += [f"{by} left" for by, _, _ in before.keys() - now.keys()]
                 for line in said:
                     print(line if args.raw else visible_name(line), file=sys.stderr, flush=True)
                 here = now

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Awaitable, Callable
 
 from ..engine import Engine
-from ..errors import EngineError, NotFound
+from ..engine.execs import ExecChannel
+from ..errors import EngineError, MscError, NotFound
 from ..runner import protocol as runner
 
 
@@ -44,6 +45,7 @@ class RunHistory:
         self.follower = follower
         self.runner_user = user
         self.legacy = legacy
+        self._streams: dict[str, set[ExecChannel]] = {}  # this client's open follow / here streams, per container
 
     async def _runner_output(self, container: str, *args: str) -> str:
         for _ in range(2):
@@ -66,17 +68,39 @@ class RunHistory:
         found = runner.read_literal((await self._runner_output(container, "who") or "{}").encode())
         return {"present": found.get("present", []), "running": found.get("running", [])}
 
+    def _presence_args(self, face: str, editing: str | None) -> list[str]:
+        args: list[str] = []
+        for flag, value in (("--by", self.follower["by"]), ("--client", self.follower["client"]),
+                            ("--face", face), ("--editing", editing)):
+            args += [flag, value] if value else []
+        return args
+
     async def follow(self, container: str, last: bool = False, face: str = "api",
                      editing: str | None = None) -> AsyncIterator[RunEvent]:
         """Runs as they happen: those going now (from their start), then every new one.
         With `last`, the latest run too when none is going. Others see this client while it
-        follows (as `face`, editing `editing` when given)."""
-        args = ["--last"] if last else []
-        for flag, value in (("--by", self.follower["by"]), ("--client", self.follower["client"]),
-                            ("--face", face), ("--editing", editing)):
-            args += [flag, value] if value else []
+        follows (as `face`, editing `editing` when given; `now_editing` tells them another)."""
+        args = (["--last"] if last else []) + self._presence_args(face, editing)
         async for event in self._events(container, "follow", *args):
             yield event
+
+    async def stay(self, container: str, face: str) -> bool:
+        """Listed as present in the session (as `face`) until cancelled: one stream that the
+        runner holds open (runner `here`); it ends with this process, as its connection does.
+        False at once in a session whose root keeps no records (an older one: nobody is listed)."""
+        if await self.runner_user(container) != "root":
+            return False
+        async for _ in self._events(container, "here", *self._presence_args(face, None)):
+            pass
+        return True
+
+    async def now_editing(self, container: str, filename: str | None) -> None:
+        """Tell the others who see this client in the session the file it has open now."""
+        for channel in list(self._streams.get(container, ())):
+            try:
+                await channel.write(runner.frame(runner.EDITING, (filename or "").encode()))
+            except MscError:  # (a stream ending meanwhile: its presence ends with it)
+                pass
 
     async def logs(self, container: str, run: str = "latest", follow: bool = False) -> AsyncIterator[RunEvent]:
         """One run's record and output; following, until it ends."""
@@ -87,10 +111,12 @@ class RunHistory:
 
     async def _events(self, container: str, *args: str) -> AsyncIterator[RunEvent]:
         for _ in range(3):
-            user = await self.runner_user(container) if args[0] == "follow" else "appuser"
+            user = await self.runner_user(container) if args[0] in ("follow", "here") else "appuser"
             channel = await self.engine.execs.open(container, self.argv(*args), user=user)
             reader = runner.FrameReader()
             decoders: dict[tuple[int, str], codecs.IncrementalDecoder] = {}
+            streams = self._streams.setdefault(container, set())
+            streams.add(channel)
             try:
                 while (message := await channel.read()) is not None:
                     if message[0] != 1:
@@ -100,6 +126,7 @@ class RunHistory:
                         if event:
                             yield event
             finally:
+                streams.discard(channel)
                 await channel.close()
             code = await channel.exit_code()
             if code == runner.LEGACY_EXIT and user == "root":

@@ -12,6 +12,7 @@ from ..engine import Engine, resolve_endpoint
 from ..engine.client import Endpoint
 from ..errors import MscError, NotFound
 from .activity import look
+from .attendance import Attendance
 from .cleanup import Cleanup
 from .copying import Copying
 from .correction import Correction
@@ -52,6 +53,7 @@ class Msc:
         self.cleanup = Cleanup(self.sessions)
         self.mirror = Mirror(engine, settings.state_dir, self.runs.by)
         self.copying = Copying(engine)
+        self.attendance = Attendance(self.runs.records)  # the API and MCP servers, present between runs
 
     @classmethod
     async def open(cls, settings: Settings | None = None, warm: bool = True) -> "Msc":
@@ -92,6 +94,7 @@ class Msc:
         return self.store.warnings[before:]
 
     async def close(self) -> None:
+        await self.attendance.close()
         await self.runs.close()
         await self.engine.close()
 
@@ -203,6 +206,7 @@ class Msc:
             result = await Correction(self.packages, rounds).fix(
                 record, result, [code, *(companions or {}).values(), *self._project_modules(project)],
                 local, execute, on_output)
+        self.attendance.worked_in(record.container_name, face)
         return replace(result, installed_packages=list(record.installed_packages), project=sent)
 
     @staticmethod

@@ -10,7 +10,7 @@ import time
 from . import process
 from .history import read_meta, run_dir, run_ids, run_state, settled
 from .paths import APP_DIR
-from .presence import PRESENCE_FORMAT, present
+from .presence import PRESENCE_FORMAT, client_said, present
 from .protocol import (
     CHANGED,
     END,
@@ -27,6 +27,10 @@ from .protocol import (
 from .relay import POLL_S
 from .tags import kill_tree
 from .users import as_program_user
+
+TYPE_CHECKING = False  # what only the type checker imports (typing, enum-based signal: milliseconds per run)
+if TYPE_CHECKING:
+    from typing import Callable
 
 FILES_EVERY_S = 0.5
 MAX_WATCHED = 2000
@@ -101,13 +105,16 @@ def _output_frame(run_id: int, kind: bytes, payload: bytes) -> bytes:
     return frame(OUT_OF if kind == STDOUT else ERR_OF, run_id_prefix(run_id) + payload)
 
 
-def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool) -> int:
+def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool,
+                 on_editing: Callable[[str], None] | None = None) -> int:
     """Emit HEAD, output and END frames for these runs (and, following, for every new one,
-    CHANGED for session files that change and PRESENCE when who follows the session changes)."""
+    CHANGED for session files that change and PRESENCE when who follows the session changes).
+    `on_editing`: told the file the client says it has open (EDITING frames on stdin)."""
     tails = {i: _Tail(i) for i in ids}
     newest = max(run_ids() or [0])
     client = select.poll()
     client.register(0, select.POLLIN)
+    said = FrameReader()
     files = _py_files() if follow_new else {}
     files_checked = time.monotonic()
     people = _send_presence(None) if follow_new else []
@@ -144,7 +151,7 @@ def _stream_runs(ids: list[int], follow_new: bool, until_ended: bool) -> int:
                 del tails[tail.id]
         if not tails and until_ended:
             return 0
-        if client.poll(POLL_S * 1000) and not os.read(0, 65536):
+        if client.poll(POLL_S * 1000) and not client_said(said, on_editing):
             return 0  # the client is gone
 
 
@@ -156,13 +163,13 @@ def _send_presence(before: list[dict] | None) -> list[dict]:
     return now
 
 
-def follow_command(args: list[str]) -> int:
+def follow_command(args: list[str], on_editing: Callable[[str], None] | None = None) -> int:
     """follow [--last]: runs going now from their start (--last: or else the latest run), then new ones."""
     ids = run_ids()
     going = [i for i in ids[-20:] if (m := read_meta(i)) and run_state(m) == "going"]
     if "--last" in args and ids and ids[-1] not in going:
         going = sorted({ids[-1], *going})
-    return _stream_runs(going, follow_new=True, until_ended=False)
+    return _stream_runs(going, follow_new=True, until_ended=False, on_editing=on_editing)
 
 
 def logs_command(args: list[str]) -> int:

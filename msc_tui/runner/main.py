@@ -13,9 +13,11 @@ runs every mode); the others as the session's user:
   history    the recorded runs as a Python literal
   stop ID BY end another client's run (its whole process tree)
   who        who follows the session and the runs going in it (presence.py), as a Python literal
+  here       a long-lived client (the Python API, an MCP server) listed as present until it closes
 
 follow runs as root too, in sessions that keep their records as root: root lists the follower
-(presence.py) while a child that has become the session's user streams.
+(presence.py) while a child that has become the session's user streams; here, as root, only
+waits for its client's stream to close (it reads no record).
 
 A run's whole process tree carries the exec's tag (TAG_VARIABLE) in its environment, so a kill
 finds daemons too; processes are frozen before they are killed so that a fork bomb cannot
@@ -35,6 +37,10 @@ from .users import enable_site, program_account
 
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else ""
+    if mode == "here" and (os.getuid() == 0 or not PROGRAM_USER):  # (elsewhere: root's folder, unlisted)
+        from .presence import attend, stay_command
+
+        return attend(argv[1:], None, stay_command, idle="connected")
     if os.getuid() == 0 and PROGRAM_USER and mode in ("run", "serve", "stop", "follow"):
         process.account = program_account()
         if process.account is None:
@@ -70,6 +76,8 @@ def main(argv: list[str]) -> int:
         from .presence import who_command
 
         return who_command()
+    if mode == "here":  # (as the session's user where root keeps the records: nobody to list it)
+        return 0
     if mode == "logs":
         return logs_command(argv[1:])
     if mode == "history":

@@ -1,6 +1,9 @@
 """Who is in a session: one entry per client that follows it, written by root next to the run
 records (the program's user can neither plant nor remove one), gone when the follower ends.
 
+A client may tell what it does while it stays (the file it edits, an EDITING frame on its
+stdin): the entry is rewritten when that changes, and followers' PRESENCE frames say so.
+
 A follower's entry names the root process that holds it (pid and kernel start time): a reader
 ignores an entry whose process is gone or whose pid was reused (kill -9, an engine restart), and
 the next follower to register removes it. The folder is bounded: MAX_ENTRIES entries of at most
@@ -15,6 +18,7 @@ import time
 
 from .history import going_dir, process_start, read_literal_file, read_meta, run_state, runs_dir, write_literal
 from .paths import RECORDS_DIR
+from .protocol import EDITING, FrameReader
 
 TYPE_CHECKING = False  # what only the type checker imports (typing, enum-based signal: milliseconds per run)
 if TYPE_CHECKING:
@@ -96,9 +100,9 @@ def who_command() -> int:
     return 0
 
 
-def register(args: list[str]) -> str | None:
-    """This process's entry (from --by, --face, --client and --editing); its path, or None when
-    it could not be written (full folder, full disk)."""
+def register(args: list[str], idle: str = "following") -> str | None:
+    """This process's entry (from --by, --face, --client and --editing; `idle`: what it does when
+    it edits no file); its path, or None when it could not be written (full folder, full disk)."""
     folder = os.path.join(RECORDS_DIR, "presence") if os.getuid() == 0 else presence_dir()
     try:
         os.makedirs(folder, mode=0o755, exist_ok=True)
@@ -112,9 +116,8 @@ def register(args: list[str]) -> str | None:
                     os.unlink(os.path.join(folder, name))
         if live >= MAX_ENTRIES:
             return None
-        editing = _field(args, "--editing")
         entry = {"format": PRESENCE_FORMAT, "by": _field(args, "--by") or "?", "face": _field(args, "--face") or "?",
-                 "what": f"editing {editing}"[:FIELD_CHARS["what"]] if editing else "following",
+                 "what": _doing(_field(args, "--editing"), idle),
                  "client": _field(args, "--client"), "since": time.time(), "pid": os.getpid(),
                  "start": process_start(os.getpid())}
         path = os.path.join(folder, str(os.getpid()))
@@ -124,25 +127,77 @@ def register(args: list[str]) -> str | None:
         return None
 
 
-def attend(args: list[str], account: pwd.struct_passwd | None, follow_command: Callable[[list[str]], int]) -> int:
-    """follow, listed while it lasts: root holds the entry while a child that has become the
-    program's user (`account`; None: this process itself) streams the runs."""
+def _doing(editing: str, idle: str) -> str:
+    return f"editing {editing}"[:FIELD_CHARS["what"]] if editing else idle
+
+
+def note_editing(entry_path: str | None, editing: str, idle: str = "following") -> None:
+    """The entry says the file its client edits now (rewritten only when that changed)."""
+    entry = read_literal_file(entry_path) if entry_path else None
+    if not isinstance(entry, dict) or not isinstance(entry.get("what"), str):
+        return
+    what = _doing(editing[:FIELD_CHARS["what"]], idle)
+    if entry["what"] != what and entry_path:
+        try:
+            write_literal(entry_path, {**entry, "what": what})
+        except OSError:
+            pass
+
+
+def client_said(reader: FrameReader, on_editing: Callable[[str], None] | None) -> bool:
+    """Reads what the client sent on stdin (EDITING frames); False when it is gone."""
+    data = os.read(0, 65536)
+    for kind, payload in reader.feed(data):
+        if kind == EDITING and on_editing:
+            on_editing(payload.decode("utf-8", "replace").replace("\n", " "))
+    return bool(data)
+
+
+def stay_command(args: list[str], on_editing: Callable[[str], None] | None = None) -> int:
+    """here: the client (a Python API or MCP process) is listed until it closes its stream."""
+    reader = FrameReader()
+    while client_said(reader, on_editing):
+        pass
+    return 0
+
+
+def _relay_editing(pipe: int, entry: str | None, idle: str) -> None:
+    """Root's side: the streaming child passes on the file names its client sends, a line each,
+    until it ends (a line past ENTRY_BYTES is dropped)."""
+    pending = b""
+    while data := os.read(pipe, 4096):
+        *lines, pending = (pending + data).split(b"\n")
+        for line in lines:
+            note_editing(entry, line.decode("utf-8", "replace"), idle)
+        pending = pending if len(pending) <= ENTRY_BYTES else b""
+    os.close(pipe)
+
+
+def attend(args: list[str], account: pwd.struct_passwd | None,
+           command: Callable[[list[str], Callable[[str], None]], int], idle: str = "following") -> int:
+    """`command` (follow, here), listed while it lasts: root holds the entry while a child that
+    has become the program's user (`account`; None: this process itself) streams, passing on
+    the file its client says it edits (a pipe to root, who rewrites the entry)."""
     import ast  # noqa: F401  (the child's record reading, loaded by root from root's files)
 
-    entry = register(args)
+    entry = register(args, idle)
     try:
         if account is None:
-            return follow_command(args)
+            return command(args, lambda name: note_editing(entry, name, idle))
+        read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:
             from .users import become
 
             code = 1
             try:
+                os.close(read_end)
                 become(account)
-                code = follow_command(args)
+                code = command(args, lambda name: _tell(write_end, name))
             finally:
                 os._exit(code)  # (never the parent's finally: the entry is root's to remove)
+        os.close(write_end)
+        _relay_editing(read_end, entry, idle)
         _, status = os.waitpid(pid, 0)
         return os.waitstatus_to_exitcode(status)
     finally:
@@ -151,3 +206,10 @@ def attend(args: list[str], account: pwd.struct_passwd | None, follow_command: C
                 os.unlink(entry)
             except OSError:
                 pass
+
+
+def _tell(pipe: int, name: str) -> None:
+    try:
+        os.write(pipe, name.encode("utf-8", "replace")[:ENTRY_BYTES] + b"\n")
+    except OSError:
+        pass

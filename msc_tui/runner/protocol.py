@@ -26,6 +26,7 @@ LEGACY_EXIT = 197  # root cannot become the program's user here: run the runner 
 
 # client -> runner
 CONFIG, INPUT, EOF, SIGNAL, KILL, RESIZE = b"C", b"I", b"E", b"S", b"K", b"W"
+EDITING = b"D"  # client -> follow / here: the file the client has open now (UTF-8; empty: none)
 # runner -> client (a run)
 STARTED, STDOUT, STDERR, EXITED, WARNING = b"R", b"1", b"2", b"X", b"!"
 # runner -> client (follow / logs): output frames carry the run id first (4 bytes)

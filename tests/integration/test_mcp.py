@@ -18,6 +18,7 @@ from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from tests.conftest import remove_home_objects
+from tests.integration.test_presence import wait_for
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -30,6 +31,13 @@ async def connected():
         async with stdio_client(params, errlog=quiet) as (read, write), ClientSession(read, write) as client:
             await client.initialize()
             yield client
+
+
+def who(env: dict, sid: str) -> list[dict]:
+    done = subprocess.run([sys.executable, "-m", "msc_tui", "who", sid, "--json"], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["present"]
 
 
 async def call(client: ClientSession, tool: str, **arguments) -> dict:
@@ -197,6 +205,9 @@ async def test_a_pairs_session_follows_the_clis_rule(msc_home, docker_client, tm
             assert ran["stdout"] == "in their session\n", ran["stderr"]
             line = await refused(client, "remove_session", session=sid, confirm=True)
             assert "another msc home" in line and "removes only this home's sessions" in line
+            here = wait_for(lambda: who(pair_env, sid), "the MCP server not listed in the pair's session")
+            assert [(p["face"], p["what"]) for p in here] == [("mcp", "connected")]  # between runs too
+        wait_for(lambda: not who(pair_env, sid), "the MCP server still listed after its client left")
         assert docker_client.containers.get(f"msc-dev-session-{sid}").status == "running"
     finally:
         remove_home_objects(docker_client, tmp_path / "pair-home")

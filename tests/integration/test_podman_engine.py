@@ -134,7 +134,7 @@ def test_network_policies_on_podman(podman, msc):
 
 async def test_the_tui_follows_podman_events_and_cleanup_removes(podman, msc, msc_home):
     from msc_tui.ui.app import MscApp
-    from tests.ui.test_pilot_real import log_lines, run_code, until
+    from tests.ui.pilot_helpers import log_lines, run_code, until
 
     app = MscApp(show_picker=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -133,3 +133,35 @@ def test_a_cli_follower_is_told_who_joins_and_leaves(msc, new_session, bob_home,
     finally:
         mine.terminate()
         mine.wait(timeout=30)
+
+
+def test_an_api_client_is_present_between_runs_until_it_closes_or_ends(msc, new_session, bob_home, docker_client):
+    from msc_tui import DockerManager
+
+    sid = new_session()
+    name = f"msc-dev-session-{sid}"
+    with DockerManager() as dm:  # this home's, in this process
+        assert dm.execute_in_container(name, "print(1)")["success"]
+        listed = wait_for(lambda: who(msc, sid), "the API client not listed after its run")
+        assert [(p["face"], p["what"]) for p in listed] == [("api", "connected")]
+        assert dm.execute_in_container(name, "print(2)")["success"]  # more runs: still one stream
+        staying = [p for p in docker_client.containers.get(name).top(ps_args="-ww -o pid,args")["Processes"]
+                   if p[-1].endswith(" here --by " + listed[0]["by"] + " --client " + listed[0]["client"]
+                                     + " --face api")]
+        assert len(staying) == 1, staying
+    wait_for(lambda: not who(msc, sid), "the API client still listed after close()")
+    # another home's, in a process that ends without closing
+    script = ("import sys\nfrom msc_tui import DockerManager\n"
+              f"print(DockerManager().execute_in_container({name!r}, 'print(2)')['stdout'], flush=True)\n"
+              "sys.stdin.readline()\n")
+    api = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           text=True, env=bob_home)
+    try:
+        assert api.stdout.readline() == "2\n"
+        listed = wait_for(lambda: who(msc, sid), "bob's API client not listed")
+        assert [(p["by"], p["face"]) for p in listed] == [(bob_at, "api")]
+        api.stdin.close()
+        assert api.wait(timeout=60) == 0
+    finally:
+        api.kill()
+    wait_for(lambda: not who(msc, sid), "bob's API client still listed after its process ended")

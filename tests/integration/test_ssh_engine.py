@@ -149,7 +149,7 @@ def test_strict_host_key_checking_no_connects_as_ssh_does(ssh_box, msc, tmp_path
 
 async def test_the_tui_works_over_ssh_and_names_the_engine(ssh_box, msc_home):
     from msc_tui.ui.app import MscApp
-    from tests.ui.test_pilot_real import log_lines, run_code, until
+    from tests.ui.pilot_helpers import log_lines, run_code, until
 
     app = MscApp(show_picker=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -129,3 +129,21 @@ async def test_s_saves_the_lines_to_the_file_asked_for(tmp_path):
         await pilot.press("enter")
         await pilot.pause(0.1)
         assert (tmp_path / "out.txt").read_text() == "one\ntwo\nexit 0\n"
+
+
+async def test_a_colour_set_before_a_carriage_return_holds_after_the_redraw():
+    app = LogApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        log = app.query_one(ExecLog)
+        log.feed("stdout", "\x1b[32m 10%\r")  # the colour, then a bar redrawn over chunks
+        for i in range(2, 2001):
+            log.feed("stdout", f"\x1b[1m\x1b[32m{i % 100:3d}%\r")
+            assert len(log.partial["stdout"]) < 40  # the colours before are kept once, not per update
+        log.feed("stdout", "done\n\x1b[31mred\x1b[0m\rplain\n")
+        log.flush()
+        await pilot.pause(0.1)
+        assert log.plain_lines() == ["done", "plain"]
+        done = log.render_line(0)
+        assert [(s.style.color.name, s.style.bold) for s in done if s.text.strip()] == [("color(2)", True)]
+        plain = log.render_line(1)  # reset before the \r: the stream's own colour again
+        assert all(s.style.color is None or s.style.color.name != "color(1)" for s in plain if s.text.strip())

@@ -53,3 +53,30 @@ async def test_the_cleanup_screen_fits_80_columns(tmp_path):
         assert owners["msc-dev-session-b0b0b0"] == "bob" and owners["msc-dev-session-a1b2c3"] == "you"
         footer_fits(app)
         assert "d removes" in screen_text(app)  # the summary line, whole
+        await pilot.press("a")  # this home's rows: not bob's, nor the image every home may use
+        await settle(pilot)
+        kinds = {row.value: str(table.get_cell(row, "kind")) for row in table.rows}
+        assert app.screen.selected == {n for n, kind in kinds.items() if owners[n] == "you"} != set()
+        assert "image" in kinds.values() and not any(kinds[n] == "image" for n in app.screen.selected)
+        assert any("images serve every home" in str(n.message) for n in app._notifications)
+
+
+async def test_at_80x24_a_runs_output_gets_the_room_until_the_editor_changes(tmp_path):
+    from textual.widgets import TextArea
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_first_session(pilot)
+        log = app.screen.log_view
+        before = log.size.height
+        editor = app.screen.query_one("#editor", TextArea)
+        editor.load_text("for i in range(30):\n    print('line', i)\n")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert log.size.height >= before + 4, (before, log.size.height)  # the table and the editor shrank
+        assert "line 21" in screen_text(app) and "exit 0" in screen_text(app)
+        assert "msc-dev-session-a1b2c3" in screen_text(app)  # the current session's row still shows
+        editor.focus()
+        await pilot.press("end", "x")  # editing again: the editor gets its room back
+        await settle(pilot)
+        assert log.size.height == before

@@ -18,32 +18,9 @@ from msc_tui.core.service import Msc
 from msc_tui.ui import run_activity
 from msc_tui.ui.app import MscApp
 from tests.conftest import remove_home_objects
+from tests.ui.pilot_helpers import log_lines, run_code, until
 
 pytestmark = pytest.mark.docker
-
-
-@pytest.fixture
-def app(msc_home, docker_client):
-    app = MscApp(show_picker=False)
-    app.animation_level = "none"
-    return app
-
-
-async def until(pilot, condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.05)
-
-
-async def run_code(pilot, code: str) -> None:
-    screen = pilot.app.screen
-    screen.query_one("#editor", TextArea).load_text(code)
-    await pilot.press("f5")
-
-
-def log_lines(pilot) -> list[str]:
-    return pilot.app.screen.log_view.plain_lines()
 
 
 async def test_a_run_streams_into_the_log_and_stderr_is_kept_apart(app, docker_client):

@@ -105,3 +105,26 @@ async def test_the_selection_stays_on_its_container_and_enter_joins_it(tmp_path)
         assert app.screen.current.container_name == BOBS
         name_cell = str(table.get_cell(BOBS, "name"))
         assert name_cell.startswith("▶") and "⇄" in name_cell  # current, and still a pair's
+
+
+@pytest.mark.parametrize("others", [False, True], ids=["mine", "with-owners"])
+async def test_a_long_user_at_host_is_cut_and_the_table_fits_80_columns(tmp_path, others):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await all_containers(pilot) if others else pilot.app.screen.table
+        await settle(pilot)
+        name = "msc-dev-session-a1b2c3"
+        exited = table.views["msc-dev-session-d4e5f6"]  # a wider Size cell elsewhere: less room for Run
+        table.sizes[exited.name] = "1023.9KB"
+        table.upsert(exited)
+        await pilot.pause()
+        view = table.views[name]
+        long_one = "someone-with-a-long-name@build-host-17.example.org"
+        view.activity = Activity([long_one], {"id": 3, "by": long_one, "face": "tui", "file": "main.py",
+                                              "started_at": FROZEN_NOW - 60, "ended_at": None,
+                                              "state": "going", "exit_code": None})
+        table.upsert(view)
+        await pilot.pause()
+        run = column(table, "run")[name]
+        assert run.endswith("…") and long_one.startswith(run[:-1]) and len(run) >= 6
+        assert table.virtual_size.width <= table.scrollable_content_region.width, table.virtual_size

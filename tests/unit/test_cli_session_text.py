@@ -42,3 +42,26 @@ def test_streams_are_filtered_apart_and_a_held_escape_is_shown_at_the_end(capsys
     raw = SafeStreams(raw=True)
     raw("stdout", TITLE)
     assert capsys.readouterr().out == TITLE
+
+
+def test_a_cli_follower_is_told_who_joins_opens_another_file_and_leaves(capsys):
+    import asyncio
+
+    from msc_tui.cli.run_records import _print_events
+    from msc_tui.core.run_history import RunEvent
+
+    def present(*people: tuple[str, str]) -> RunEvent:
+        return RunEvent("presence", 0, meta={"present": [
+            {"by": by, "face": "tui", "what": what, "client": by, "since": 1.0} for by, what in people]})
+
+    async def events():
+        yield present(("ann@vm", "editing a.py"))  # here already: not said
+        yield present(("ann@vm", "editing a.py"), ("bob@vm", "following"))
+        yield present(("ann@vm", "editing b.py"), ("bob@vm", "following"))
+        yield present(("ann@vm", "editing b.py"), ("bob@vm", f"editing {TITLE}"))
+        yield present(("ann@vm", "editing b.py"))
+
+    args = argparse.Namespace(json=False, follow=True, raw=False)
+    asyncio.run(_print_events(args, events(), {}, {}, "me"))
+    assert capsys.readouterr().err.splitlines() == [
+        "bob@vm joined (tui)", "ann@vm (tui) is editing b.py", "bob@vm (tui) is editing ^[]0;pwned^G", "bob@vm left"]

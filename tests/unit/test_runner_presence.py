@@ -109,3 +109,27 @@ def test_the_folder_is_bounded(root):  # noqa: F811
     shown = presence(bob)
     assert len(shown) == MAX_ENTRIES and "bob@vm" not in [p["by"] for p in shown] and "big" not in str(shown)
     assert bob.close() == 0  # it followed, unlisted
+
+
+def test_a_followers_file_is_updated_when_its_client_opens_another(root):  # noqa: F811
+    bob = follower(root, "bob@vm", "--editing", "app.py")
+    assert [p["what"] for p in presence(bob)] == ["editing app.py"]
+    carol = follower(root, "carol@vm")
+    assert [p["by"] for p in presence(carol)] == ["bob@vm", "carol@vm"]
+    bob.send(R.EDITING, "lib/ünïcode.py".encode())  # the streaming child (nobody) passes it to root
+    now = presence(carol)  # carol is told, on the change alone
+    assert [(p["by"], p["what"]) for p in now] == [("bob@vm", "editing lib/ünïcode.py"), ("carol@vm", "following")]
+    assert [p["what"] for p in who(root)["present"]][0] == "editing lib/ünïcode.py"
+    bob.send(R.EDITING, b"")  # no file open: following
+    assert [p["what"] for p in presence(carol)] == ["following", "following"]
+    entry = root / "var/lib/msc/runs/presence" / str(bob.process.pid)
+    assert entry.stat().st_uid == 0  # rewritten by root, not by the child
+    assert bob.close() == 0 and carol.close() == 0
+
+
+def test_a_long_lived_client_is_here_until_it_closes(root):  # noqa: F811
+    api = Runner(root, "here", "--by", "ann@vm", "--face", "api", "--client", "c9", user="nobody")
+    listed = wait_for(lambda: who(root)["present"], "the API client not listed")
+    assert [(p["by"], p["face"], p["what"], p["client"]) for p in listed] == [("ann@vm", "api", "connected", "c9")]
+    assert api.close() == 0
+    assert who(root)["present"] == []

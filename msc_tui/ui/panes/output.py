@@ -10,13 +10,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
-from ...core import returned_files, terminal_text
+from ...core import returned_files
 from ...core.results import RunResult
 from ...core.run_input import RunInput
 from ...core.state import SessionRecord
@@ -29,6 +28,7 @@ from ..widgets.exec_log import ExecLog
 from ..widgets.program_input import ProgramInputLine, asks_for_secret
 from ..workers import guarded_work
 from .editor import EditorPane
+from .presence_line import OthersHere
 
 if TYPE_CHECKING:
     from textual import getters
@@ -54,7 +54,7 @@ class OutputPane(TabPane):
         self.going: dict[int, dict] = {}  # runs going in it (anyone's)
         self.results: tuple[str, list[str]] = ("", [])  # the last run's container and the files it wrote
         self.run_started = 0.0  # this TUI's run going: when it started (monotonic)
-        self.others_here: dict[tuple, dict] = {}  # the other clients following the session (runner/presence.py)
+        self.others_here = OthersHere(self.log_view)  # the other clients in the session
 
     def compose(self) -> ComposeResult:
         yield self.log_view
@@ -63,6 +63,7 @@ class OutputPane(TabPane):
     def on_mount(self) -> None:
         self._clock = self.set_interval(0.5, self._label, pause=True)  # the seconds of a run going
         self.watch(self.log_view, "follows", self._label, init=False)
+        self.watch(self.editor, "filename", self._now_editing, init=False)
 
     @property
     def stoppable(self) -> bool:
@@ -191,8 +192,7 @@ class OutputPane(TabPane):
         self.container = container
         self.going.clear()
         self.others_runs = frozenset()
-        self.others_here = {}  # (another session's people did not leave: no lines)
-        self._presence([], joined=False)
+        self.others_here.clear()
         self.follow_session(container)
 
     @guarded_work(exclusive=True, group="follow")
@@ -200,10 +200,12 @@ class OutputPane(TabPane):
         """Runs that anyone starts in the current session, live (a pair's runs show here too)."""
         log = self.log_view
         mine = self.app.core.runs.client
-        first = True
-        async for event in self.app.core.runs.follow(container, face="tui", editing=self.editor.filename):
+        first, told = True, self.editor.filename
+        async for event in self.app.core.runs.follow(container, face="tui", editing=told):
             if event.kind == "presence":
-                self._presence(event.meta.get("present", []), joined=not first)
+                self.others_here.update(event.meta.get("present", []), mine, joined=not first)
+                if first and self.editor.filename != told:  # another file opened while the stream opened
+                    self._now_editing(self.editor.filename)
                 first = False
             elif event.kind == "start":
                 self.going[event.run_id] = event.meta
@@ -223,20 +225,14 @@ class OutputPane(TabPane):
                     self.others_runs -= {event.run_id}
                     log.meta(run_closing(event.meta))
 
-    def _presence(self, present: list[dict], joined: bool) -> None:
-        """Who else follows the session: a line when someone joins or leaves (`joined`: not the
-        first list, whose people were here already), and their names under the log."""
-        mine = self.app.core.runs.client
-        now = {(p.get("by"), p.get("face"), p.get("client"), p.get("since")): p for p in present
-               if p.get("client") != mine}
-        for key in now.keys() - self.others_here.keys():  # (names are others' words: shown as text)
-            self.log_view.meta(terminal_text.visible_name(f"{key[0]} {'joined' if joined else 'is here'} ({key[1]})"))
-        for key in self.others_here.keys() - now.keys():
-            self.log_view.meta(terminal_text.visible_name(f"{key[0]} left"))
-        self.others_here = now
-        names = sorted({f"{p.get('by')} ({p.get('face')})" for p in now.values()})
-        self.log_view.border_subtitle = Text(terminal_text.visible_name("here: " + ", ".join(names))) if names else ""
-        self.log_view.styles.border_bottom = ("solid", "grey") if names else None
+    def _now_editing(self, filename: str) -> None:
+        """The others in the session see the file this TUI has open (on a change only)."""
+        if self.container:
+            self.tell_editing(self.container, filename)
+
+    @guarded_work(exclusive=True, group="editing")
+    async def tell_editing(self, container: str, filename: str) -> None:
+        await self.app.core.runs.records.now_editing(container, filename)
 
     def stop_others(self) -> None:
         """F6 with no run of this TUI's: the session's run someone else started, after asking."""

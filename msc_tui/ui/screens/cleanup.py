@@ -48,7 +48,7 @@ class CleanupScreen(Screen):
         Binding("escape", "app.pop_screen", "Back", id="cleanup.back"),
         # Short words: the footer holds them all at 80 columns
         Binding("space", "toggle_selected", "Select", id="cleanup.toggle"),
-        Binding("a", "select_all", "All shown", id="cleanup.select_all"),
+        Binding("a", "select_all", "All yours", id="cleanup.select_all"),
         Binding("d,delete", "remove", "Remove", id="cleanup.remove"),
         Binding("r", "refresh", "Refresh", id="cleanup.refresh"),
     ]
@@ -127,7 +127,7 @@ class CleanupScreen(Screen):
         chosen = [i for i in shown if i.name in self.selected]
         self.query_one("#summary", Label).update(
             f"{len(chosen)} of {len(shown)} selected, frees {size(sum(i.frees for i in chosen))}"
-            f" of {size(sum(i.frees for i in shown))} - space selects, a all, d removes")
+            f" of {size(sum(i.frees for i in shown))} - space/a select, d removes")
 
     def on_input_changed(self) -> None:
         self.render_rows()
@@ -148,8 +148,15 @@ class CleanupScreen(Screen):
         self.render_rows()
 
     def action_select_all(self) -> None:
-        self.selected |= {i.name for i in self.shown() if i.name not in self.others}  # never others'
+        """This home's rows: never others' sessions, nor images, which serve every home (one
+        another home's next session would need is selected with space, knowingly)."""
+        shown = self.shown()
+        self.selected |= {i.name for i in shown if i.name not in self.others and i.kind != IMAGES}
         self.render_rows()
+        images = [i for i in shown if i.kind == IMAGES and i.name not in self.selected]
+        if images:
+            self.notify(f"{plural(len(images), 'unused image')} not selected: images serve every home on this "
+                        "engine (space selects one)")
 
     def action_remove(self) -> None:
         chosen = [i for i in self.shown() if i.name in self.selected]

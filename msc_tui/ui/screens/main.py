@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent
@@ -20,6 +19,7 @@ from ..panes.editor import EditorPane
 from ..panes.output import OutputPane
 from ..panes.packages import PackagesPane
 from ..panes.table import TablePane
+from ..panes.work_area import WorkArea
 from ..shell import open_shell
 from ..workers import guarded_work
 from .cleanup import CleanupScreen
@@ -90,7 +90,7 @@ class MainScreen(Screen):
         self.side = TabbedContent(id="side")
         self.table, self.log_view = self.sessions.table, self.output.log_view
         yield self.sessions
-        with Horizontal(id="work"):
+        with WorkArea(self.output):
             yield self.editor
             with self.side:
                 yield self.output

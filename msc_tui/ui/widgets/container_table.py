@@ -26,6 +26,14 @@ COLUMNS = (("name", "Name"), ("owner", "Owner"), ("app_type", "Type"), ("status"
            ("age", "Age"), ("used", "Used"), ("packages", "Pkgs"), ("size", "Size"))
 # Below this width the Owner column takes the room of Age and Pkgs (both in ctrl+t's details).
 ROOMY = 100
+# The widest Owner and Run cells (user@host can be long: cut with …), below ROOMY and above;
+# the whole names are in ctrl+t's details and `msc who`.
+CELL_CHARS = {"narrow": {"owner": 12, "run": 9}, "roomy": {"owner": 24, "run": 30}}
+MIN_RUN_CHARS = 6
+
+
+def cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars - 1] + "…"
 
 
 def owner(view: SessionView) -> str:
@@ -140,7 +148,15 @@ class ContainerTable(DataTable):
             values["run"] = ", ".join(sorted({*(view.activity.going if view.activity else ()),
                                               *self.exec_runners[view.name]}))
         values["name"] = self._marked(view)
-        return values
+        caps = dict(CELL_CHARS["narrow" if self.size.width < ROOMY else "roomy"])
+        caps["run"] = min(caps["run"], self._room_for_run())
+        return {key: cut(value, caps[key]) if key in caps else value for key, value in values.items()}
+
+    def _room_for_run(self) -> int:
+        """The cells the Run column has once the other columns (as wide as their cells now) are
+        drawn: its cells are cut to fit the table's width (at least `bob@v…`)."""
+        others = sum(c.get_render_width(self) for c in self.columns.values() if c.key.value != "run")
+        return max(MIN_RUN_CHARS, self.scrollable_content_region.width - others - 2 * self.cell_padding)
 
     def _matches(self, view: SessionView) -> bool:
         wanted = self.filter.lower()

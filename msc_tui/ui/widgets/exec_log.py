@@ -34,17 +34,31 @@ from ...core.terminal_text import visible
 from .log_actions import ask_and_save, ask_search, show_next_match
 
 _PLAIN = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f-\x9f]*\Z")  # nothing a terminal would interpret (tab aside)
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")  # a colour (Select Graphic Rendition): what the log reads of ESC [
 _MATCH = Style(reverse=True)
 _CONSOLE = Console(color_system="truecolor")  # only to turn Text into segments; never prints
 
 
 def redrawn(line: str) -> str:
     """What a terminal still shows of a line redrawn with \\r: its last state that is not empty
-    (a bar that ends in \\r shows until the next draw), and that \\r, which the next text redraws."""
+    (a bar that ends in \\r shows until the next draw), and that \\r, which the next text redraws.
+    A colour set before a \\r still holds after it, as in a terminal: the colours (SGR) of the
+    states drawn over are kept before the last one."""
     if "\r" not in line:
         return line
     drawn = line.rstrip("\r")
-    return drawn.rsplit("\r", 1)[-1] + ("\r" if len(drawn) < len(line) else "")
+    over, _, last = drawn.rpartition("\r")
+    return _sgr_state(over) + last + ("\r" if len(drawn) < len(line) else "")
+
+
+def _sgr_state(text: str) -> str:
+    """The colour sequences in `text`, as few as give the same state: those after the last
+    reset, each only at its last place (a sequence sets the attributes it names, so an earlier
+    copy changes nothing), so a bar redrawn in colour 10,000 times keeps a few, not 10,000."""
+    found = _SGR.findall(text)
+    resets = [i for i, sequence in enumerate(found) if sequence in ("\x1b[m", "\x1b[0m")]
+    found = found[resets[-1] + 1:] if resets else found
+    return "".join(reversed(dict.fromkeys(reversed(found))))
 
 
 class _Entry:

@@ -10,7 +10,8 @@ from textual.widgets import Input
 
 class TableFilter(Input):
     BINDINGS = [Binding("escape", "clear_filter", "Table: clear the filter", show=False)]
-    DEFAULT_CSS = "TableFilter { border: none; height: 1; padding: 0 1; }"
+    # (:focus too: Input's own focused border would take the one row, and what is typed would not show)
+    DEFAULT_CSS = "TableFilter, TableFilter:focus { border: none; height: 1; padding: 0 1; }"
 
     class Cleared(Message):
         """Esc: the filter is gone, every row shows again."""
