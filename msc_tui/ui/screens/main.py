@@ -122,8 +122,8 @@ class MainScreen(Screen):
             return True if self.output.stoppable else None
         if action == "install_proposed":
             return True if self.packages.proposed else None
-        if action == "follow_output":  # (in the editor ctrl+end goes to its last line)
-            return None if self.log_view.follows or self.focused is self.editor else True
+        if action == "follow_output":
+            return None if self.log_view.follows else True
         return True
 
     # -- sessions ------------------------------------------------------------------------------
@@ -234,6 +234,8 @@ class MainScreen(Screen):
     def action_follow_output(self) -> None:
         self.side.active = "output-tab"
         self.log_view.action_follow()
+        if self.focused is self.editor:  # the key is the editor's "to the last line" too
+            self.editor.action_document_edge(True)
 
     def action_get_results(self) -> None:
         self.output.get_results()
