@@ -32,7 +32,7 @@ from .state import SessionRecord
 
 # A file the source rewrites while the engine reads /app breaks that archive (its size changed
 # under the engine): the unpacking fails, and the copy is taken again, whole, at most this often.
-APP_TRIES = 5
+APP_TRIES = 10
 
 
 def check_name(name: str) -> str:
