@@ -83,6 +83,8 @@ def test_a_fork_has_the_files_and_packages_not_the_runs_and_the_source_goes_on(m
     # Not the runs: the source's history stays there.
     assert out(fork, ["sh", "-c", "ls -A /var/lib/msc/runs 2>/dev/null; true"]) == ""
     assert out(source, ["ls", "-A", "/var/lib/msc/runs"]) != ""
+    assert {row["session"]: row["forked_from"] for row in json.loads(msc("ls", "--json").stdout)} == {
+        sid: None, "twin": sid}
     record = tomllib.loads((msc_home / "sessions.toml").read_text())["sessions"]["twin"]
     assert record["forked_from"] == sid and record["requested_packages"] == ["six"]
     assert any(p.startswith("six==") for p in record["installed_packages"])
