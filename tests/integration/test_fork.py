@@ -118,10 +118,21 @@ def test_a_pairs_session_forks_into_a_session_of_this_home(msc, msc_home, pair_e
                           input="open('theirs.txt', 'w').write('shared')", text=True, capture_output=True,
                           timeout=300, env=pair_env)
     theirs = json.loads(made.stdout)["session"]
+    # Installed from the pair's cache: this home's (empty) cannot serve it, so their venv is copied.
+    installed = subprocess.run([sys.executable, "-m", "msc_tui", "install", theirs, "six"], text=True,
+                               capture_output=True, timeout=300, env=pair_env)
+    assert installed.returncode == 0, installed.stderr
     forked = msc("fork", f"msc-dev-session-{theirs}", "--json")
     assert forked.returncode == 0, forked.stderr
     fork = docker_client.containers.get(json.loads(forked.stdout)["container_name"])
     assert fork.labels["msc.home"] == str(msc_home)  # ours: listed, removed and cleaned as ours
     assert docker_client.containers.get(f"msc-dev-session-{theirs}").labels["msc.home"] == pair_env["MSC_HOME"]
     assert out(fork, ["cat", "/app/theirs.txt"]) == "shared"
+    assert out(fork, ["python3", "-c", "import six; print(six.__file__)"], "appuser").startswith("/opt/venv/")
+    pins = json.loads(forked.stdout)["installed_packages"]
+    assert any(p.startswith("six==") for p in pins)
+    assert pins == json.loads(msc("packages", theirs, "--json").stdout)["installed_packages"]
+    # Its package cache is this home's, never the pair's.
+    ours = [v.name for v in docker_client.volumes.list(filters={"label": f"msc.home={msc_home}"})]
+    assert [m["Name"] for m in fork.attrs["Mounts"] if m["Destination"] == "/cache"] == ours
     assert msc("rm", fork.name).returncode == 0  # this home's, no --force needed
