@@ -37,11 +37,15 @@ def timed_cli(source: str) -> tuple[float, str]:
     return time.perf_counter() - started, fork
 
 
-def timed_api(dm, source: str) -> tuple[float, str]:
+def timed_api(dm, source: str, parts: dict[str, list[float]]) -> tuple[float, str]:
     started = time.perf_counter()
     fork = dm.fork_session(source)
+    forked = time.perf_counter()
     assert dm.execute_in_container(fork, CODE)["stdout"].startswith("ready")
-    return time.perf_counter() - started, fork
+    ended = time.perf_counter()
+    parts["fork"].append(forked - started)
+    parts["run"].append(ended - forked)
+    return ended - started, fork
 
 
 def timed_commit(source: str, round_: int) -> float:
@@ -65,10 +69,11 @@ if __name__ == "__main__":
         name = source["container_name"]
         msc("install", name, "pandas")
         samples: dict[str, list[float]] = {"cli": [], "api": [], "commit": []}
+        parts: dict[str, list[float]] = {"fork": [], "run": []}
         with DockerManager() as dm:
             for i in range(rounds + 1):  # the first round warms the page cache and the agent: not counted
                 cli, cli_fork = timed_cli(name)
-                api, api_fork = timed_api(dm, name)
+                api, api_fork = timed_api(dm, name, parts)
                 commit = timed_commit(name, i)
                 if i:
                     for kind, value in (("cli", cli), ("api", api), ("commit", commit)):
@@ -79,4 +84,6 @@ if __name__ == "__main__":
     print(f"docker commit + docker run (import pandas): {b:6.0f} ms (median of {rounds})")
     print(f"msc fork + msc run -s (CLI):                {c:6.0f} ms  ratio {c / b:.2f}x  goals: 1500 ms, 0.6x")
     print(f"fork_session + execute_in_container (API):  {a:6.0f} ms  ratio {a / b:.2f}x")
+    forking, first_run = (median_ms(parts[k][1:]) for k in ("fork", "run"))  # (round 0 not counted)
+    print(f"  of which fork_session {forking:.0f} ms, the first run {first_run:.0f} ms")
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
