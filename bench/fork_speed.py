@@ -48,16 +48,19 @@ def timed_api(dm, source: str, parts: dict[str, list[float]]) -> tuple[float, st
     return ended - started, fork
 
 
-def timed_commit(source: str, round_: int) -> float:
+def timed_commit(source: str, round_: int, parts: dict[str, list[float]]) -> float:
     image = f"msc-bench-fork-commit:{os.getpid()}-{round_}"
     started = time.perf_counter()
     subprocess.run(["docker", "commit", "-p=false", source, image], check=True, capture_output=True)
+    committed = time.perf_counter()
     ran = subprocess.run(["docker", "run", "--rm", "--user", "appuser", image, "python", "-c", CODE],
                          check=True, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
+    ended = time.perf_counter()
     assert ran.stdout.startswith("ready")
     subprocess.run(["docker", "rmi", image], check=True, capture_output=True)
-    return elapsed
+    parts["commit"].append(committed - started)
+    parts["docker run"].append(ended - committed)
+    return ended - started
 
 
 if __name__ == "__main__":
@@ -69,21 +72,22 @@ if __name__ == "__main__":
         name = source["container_name"]
         msc("install", name, "pandas")
         samples: dict[str, list[float]] = {"cli": [], "api": [], "commit": []}
-        parts: dict[str, list[float]] = {"fork": [], "run": []}
+        parts: dict[str, list[float]] = {"fork": [], "run": [], "commit": [], "docker run": []}
         with DockerManager() as dm:
             for i in range(rounds + 1):  # the first round warms the page cache and the agent: not counted
                 cli, cli_fork = timed_cli(name)
                 api, api_fork = timed_api(dm, name, parts)
-                commit = timed_commit(name, i)
+                commit = timed_commit(name, i, parts)
                 if i:
                     for kind, value in (("cli", cli), ("api", api), ("commit", commit)):
                         samples[kind].append(value)
                 for fork in (cli_fork, api_fork):
                     dm.remove_container(fork)
     c, a, b = (median_ms(samples[k]) for k in ("cli", "api", "commit"))
+    half = {k: median_ms(v[1:]) for k, v in parts.items()}  # (round 0 not counted)
     print(f"docker commit + docker run (import pandas): {b:6.0f} ms (median of {rounds})")
+    print(f"  of which docker commit {half['commit']:.0f} ms, docker run {half['docker run']:.0f} ms")
     print(f"msc fork + msc run -s (CLI):                {c:6.0f} ms  ratio {c / b:.2f}x  goals: 1500 ms, 0.6x")
     print(f"fork_session + execute_in_container (API):  {a:6.0f} ms  ratio {a / b:.2f}x")
-    forking, first_run = (median_ms(parts[k][1:]) for k in ("fork", "run"))  # (round 0 not counted)
-    print(f"  of which fork_session {forking:.0f} ms, the first run {first_run:.0f} ms")
+    print(f"  of which fork_session {half['fork']:.0f} ms, the first run {half['run']:.0f} ms")
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
