@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from common import median_ms, private_home
+from common import median_ms, private_home, stop_agents
 
 CODE = "import pandas\nprint('ready', pandas.__version__)\n"
 
@@ -65,7 +65,7 @@ def timed_commit(source: str, round_: int, parts: dict[str, list[float]]) -> flo
 
 if __name__ == "__main__":
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    with private_home():
+    with private_home() as home:
         from msc_tui import DockerManager
 
         source = json.loads(msc("run", "--new", "--app-type", "basic_app", "--json", "-", input="print(1)"))
@@ -83,6 +83,7 @@ if __name__ == "__main__":
                         samples[kind].append(value)
                 for fork in (cli_fork, api_fork):
                     dm.remove_container(fork)
+        stop_agents(home)  # the run agent `msc run -s` started
     c, a, b = (median_ms(samples[k]) for k in ("cli", "api", "commit"))
     half = {k: median_ms(v[1:]) for k, v in parts.items()}  # (round 0 not counted)
     print(f"docker commit + docker run (import pandas): {b:6.0f} ms (median of {rounds})")
