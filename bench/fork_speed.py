@@ -68,6 +68,8 @@ if __name__ == "__main__":
     with private_home() as home:
         from msc_tui import DockerManager
 
+        os.environ.pop("XDG_RUNTIME_DIR", None)  # the run agent's socket in MSC_HOME, so stop_agents finds it
+
         source = json.loads(msc("run", "--new", "--app-type", "basic_app", "--json", "-", input="print(1)"))
         name = source["container_name"]
         msc("install", name, "pandas")
