@@ -131,7 +131,9 @@ def test_a_pairs_session_forks_into_a_session_of_this_home(msc, msc_home, pair_e
     assert out(fork, ["python3", "-c", "import six; print(six.__file__)"], "appuser").startswith("/opt/venv/")
     pins = json.loads(forked.stdout)["installed_packages"]
     assert any(p.startswith("six==") for p in pins)
-    assert pins == json.loads(msc("packages", theirs, "--json").stdout)["installed_packages"]
+    listed = out(docker_client.containers.get(f"msc-dev-session-{theirs}"), ["python3", "/opt/msc/list_packages.py"],
+                 "appuser")
+    assert pins == [f"{name}=={version}" for name, version in json.loads(listed)]
     # Its package cache is this home's, never the pair's.
     ours = [v.name for v in docker_client.volumes.list(filters={"label": f"msc.home={msc_home}"})]
     assert [m["Name"] for m in fork.attrs["Mounts"] if m["Destination"] == "/cache"] == ours
