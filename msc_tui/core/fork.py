@@ -56,24 +56,18 @@ class Forking:
         source = (await self.sessions.find(ref)).session
         if name is not None and await self.engine.containers.exists(PREFIX + name):
             raise UsageError(f"session id {name!r} is taken ({PREFIX + name} exists on this engine)")
-        made, pins, asked = await asyncio.gather(
-            self.sessions.create(source.app_type, network=source.network, sid=name, like=source),
-            listed(self.engine, source.container_name), requested.read(self.engine, source.container_name),
-            return_exceptions=True)
-        if not isinstance(made, SessionRecord):
-            raise made
+        making = asyncio.create_task(
+            self.sessions.create(source.app_type, network=source.network, sid=name, like=source))
         try:
-            for failed in (pins, asked):
-                if isinstance(failed, BaseException):
-                    raise failed
-            assert isinstance(pins, list) and isinstance(asked, list)
+            pins, asked = await asyncio.gather(listed(self.engine, source.container_name),
+                                               requested.read(self.engine, source.container_name))
+            made = await making
             await asyncio.gather(self._copy_app(source.container_name, made.container_name),
                                  self._packages(source, made, pins),
                                  requested.keep(self.engine, made.container_name, asked),
                                  self.place_runner(made.container_name))
-        except BaseException:  # no half-made fork is left behind
-            with contextlib.suppress(MscError):
-                await asyncio.shield(self.sessions.remove(made.id))
+        except BaseException:  # a failure or Ctrl-C: no half-made fork is left behind
+            await self._discard(making)
             raise
         made.forked_from, made.installed_packages, made.requested_packages = source.id, pins, asked
 
@@ -82,6 +76,15 @@ class Forking:
             current.forked_from, current.installed_packages, current.requested_packages = source.id, pins, asked
         await self.sessions.store.aupdate(record)
         return made
+
+    async def _discard(self, making: asyncio.Task[SessionRecord]) -> None:
+        """The fork being made, removed once it is made (a failure to make it is said already)."""
+        try:
+            made = await asyncio.shield(making)
+        except BaseException:
+            return
+        with contextlib.suppress(MscError):
+            await asyncio.shield(self.sessions.remove(made.id))
 
     async def _copy_app(self, source: str, fork: str) -> None:
         """/app, and msc's record of the project it holds (root's, beside it: the fork's next

@@ -103,7 +103,12 @@ def test_a_fork_has_the_files_and_packages_not_the_runs_and_the_source_goes_on(m
         refused = msc("fork", *args)
         assert refused.returncode == code and refused.stderr.startswith(f"msc: {said}"), refused.stderr
         assert refused.stderr.count("\n") == 1 and refused.stdout == ""
+    # A fork that fails once its session is made (the source's packages cannot be listed) is removed.
+    out(source, ["chmod", "000", "/opt/msc/list_packages.py"])
+    failed = msc("fork", sid, "--name", "broken")
+    assert failed.returncode == 1 and failed.stderr.startswith("msc: could not list packages"), failed.stderr
     assert {c.name for c in docker_client.containers.list(all=True, filters=ours)} == before
+    assert "broken" not in tomllib.loads((msc_home / "sessions.toml").read_text())["sessions"]
 
 
 @pytest.fixture
