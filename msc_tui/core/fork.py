@@ -26,7 +26,7 @@ from .files import APP_DIR
 from .manifest import MANIFEST_DIR
 from .ownership import PREFIX
 from .packages import listed
-from .recipe import VENV
+from .recipe import VENV, index_environment
 from .sessions import SESSION_ID, Sessions
 from .state import SessionRecord
 
@@ -108,7 +108,8 @@ class Forking:
             code, _, _ = await self.engine.execs.output(
                 fork.container_name, ["uv", "pip", "install", "--offline", "--no-deps", "--quiet",
                                       "--python", f"{VENV}/bin/python", *pins],
-                user=fork.install_user, timeout=None)
+                user=fork.install_user, timeout=None,
+                env=index_environment(self.sessions.settings))  # the cache is keyed by the index installs use
             if code == 0:
                 return
         await self.engine.files.copy(source.container_name, VENV, fork.container_name, dirname(VENV))

@@ -76,8 +76,11 @@ def test_a_fork_has_the_files_and_packages_not_the_runs_and_the_source_goes_on(m
     assert out(fork, ["cat", "/app/link"], "appuser") == "deep" and out(fork, ["/app/tool.sh"], "appuser") == "tool\n"
     # Packages: importable, the installer's (appuser cannot change them), asked for as in the source.
     assert out(fork, ["python3", "-c", "import six; print(six.__file__)"], "appuser").startswith("/opt/venv/")
-    assert out(fork, ["stat", "-c", "%U %A", "/opt/venv/lib/python3.11/site-packages/six.py"]) == \
-        out(source, ["stat", "-c", "%U %A", "/opt/venv/lib/python3.11/site-packages/six.py"])
+    six_py = ["stat", "-c", "%U %A %Y", "/opt/venv/lib/python3.11/site-packages/six.py"]
+    (owner, mode, written), (source_owner, source_mode, source_written) = (
+        out(c, six_py).split() for c in (fork, source))
+    assert (owner, mode) == (source_owner, source_mode) == ("installer", "-rw-r--r--")
+    assert written != source_written  # installed again from this home's cache, not the source's venv copied
     assert out(fork, ["stat", "-c", "%U %a", "/opt/msc/requested.json"]) == "root 644\n"
     assert json.loads(out(fork, ["cat", "/opt/msc/requested.json"]))["requested"] == ["six"]
     # Not the runs: the source's history stays there.
