@@ -101,6 +101,13 @@ class DockerManager:
                 _text(value, name)
         return self._call(self._msc.sessions.create(app_type, code, task, network)).container_name
 
+    def fork_session(self, container_name: str, name: str | None = None) -> str:
+        """A new session with the source's /app, packages, app type and network policy (not its
+        runs; the source keeps running); returns its container name. `name`: its id."""
+        if name is not None:
+            _text(name, "name")
+        return self._call(self._msc.fork(_text(container_name, "container_name"), name)).container_name
+
     def list_dev_containers(self, include_all: bool = False) -> list[dict]:
         return [v.as_dict() for v in self._call(self._msc.listing(_flag(include_all, "include_all")))]
 

@@ -164,6 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dockerfile", action="store_true", help="print the rendered Dockerfile and exit")
     json_flag(p)
 
+    p = command("fork", session_commands.fork,
+                "a new session with a session's files (/app), packages, app type and network policy; "
+                "not its runs (the source keeps running)")
+    p.add_argument("session", help="session id or container name (of any MSC_HOME)")
+    p.add_argument("--name", metavar="ID", help="the new session's id: 1-32 lower-case letters and digits "
+                                                "(default: one made up, like any session's)")
+    json_flag(p)
+
     p = command("restore", session_commands.restore, "recreate a session whose container was removed")
     p.add_argument("session")
     json_flag(p)

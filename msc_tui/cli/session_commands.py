@@ -1,4 +1,4 @@
-"""`msc ls`, `rm`, `restore`, `cp`, `files`, `shell`: the sessions themselves, their files, a shell in one."""
+"""`msc ls`, `rm`, `fork`, `restore`, `cp`, `files`, `shell`: the sessions themselves, their files, a shell in one."""
 
 from __future__ import annotations
 
@@ -49,6 +49,18 @@ async def rm(args) -> int:
         for error in failed:
             print(f"msc: {error}", file=sys.stderr)
     return 2 if refused else 4 if failed else 0
+
+
+async def fork(args) -> int:
+    async with opened() as msc:
+        record = await msc.fork(args.session, args.name)
+    if args.json:
+        print_json({"session": record.id, "container_name": record.container_name, "forked_from": record.forked_from,
+                    "app_type": record.app_type, "network": record.network,
+                    "installed_packages": record.installed_packages, "requested_packages": record.requested_packages})
+    else:
+        print(f"forked {args.session} into {record.container_name}")
+    return 0
 
 
 async def restore(args) -> int:

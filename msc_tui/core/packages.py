@@ -71,6 +71,14 @@ def _failure(action: str, output: str, code: int | None) -> InstallFailed:
     return InstallFailed(f"{action} failed: {reason.lstrip('╰─▶ ')}")
 
 
+async def listed(engine: Engine, container: str) -> list[str]:
+    """name==version of every package installed into the container (the image's own left out)."""
+    code, out, err = await engine.execs.output(container, ["python3", LIST_PACKAGES], user="appuser", timeout=60)
+    if code != 0:
+        raise InstallFailed(f"could not list packages in {container}: {err.strip()[-200:]}")
+    return [f"{name}=={version}" for name, version in json.loads(out)]
+
+
 class Packages:
     def __init__(self, engine: Engine, sessions: Sessions):
         self.engine = engine
@@ -157,13 +165,9 @@ class Packages:
         """name==version of every package installed into the session (the image's own left out),
         read from the container; the record is reconciled with it."""
         try:
-            code, out, err = await self.engine.execs.output(
-                record.container_name, ["python3", LIST_PACKAGES], user="appuser", timeout=60)
+            packages = await listed(self.engine, record.container_name)
         except NotFound:
             raise container_gone(record) from None
-        if code != 0:
-            raise InstallFailed(f"could not list packages in {record.container_name}: {err.strip()[-200:]}")
-        packages = [f"{name}=={version}" for name, version in json.loads(out)]
 
         def change(records):
             if record.id in records:

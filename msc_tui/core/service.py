@@ -17,6 +17,7 @@ from .cleanup import Cleanup
 from .copying import Copying
 from .correction import Correction
 from .details import describe
+from .fork import Forking
 from .home_folder import check_home_folder
 from .images import ImageResult, ensure_image
 from .manifest import ProjectStale, fingerprint
@@ -54,6 +55,7 @@ class Msc:
         self.mirror = Mirror(engine, settings.state_dir, self.runs.by)
         self.copying = Copying(engine)
         self.attendance = Attendance(self.runs.records)  # the API and MCP servers, present between runs
+        self.forking = Forking(engine, self.sessions, self.runs.place_runner)
 
     @classmethod
     async def open(cls, settings: Settings | None = None, warm: bool = True) -> "Msc":
@@ -213,6 +215,11 @@ class Msc:
     def _project_modules(project: Project | None) -> list[str]:
         """The code of the project's local modules the script imports (for the correction flow)."""
         return list(local_imports(project.root / project.script).values()) if project else []
+
+    async def fork(self, ref: str, name: str | None = None) -> SessionRecord:
+        """A new session of this home with the source's /app, packages, app type and network
+        policy (not its runs); the source keeps running. `name`: the new session's id."""
+        return await self.forking.fork(ref, name)
 
     async def restore(self, ref: str, on_log: Callable[[str], None] | None = None,
                       on_output: OnOutput | None = None) -> SessionRecord:

@@ -60,13 +60,37 @@ def record_from_labels(c: ContainerInfo, session_files: list[str] | None = None)
         session_files=session_files or [])
 
 
-def _reserve(records: dict[str, SessionRecord], record: SessionRecord) -> None:
-    """A new session's id, unused in this home (chosen under the state's lock), and its record."""
-    sid = secrets.token_hex(3)
+SESSION_ID = re.compile(r"[0-9a-z]{1,32}")  # the ids msc makes (six hex digits) and accepts as names
+
+
+def _reserve(records: dict[str, SessionRecord], record: SessionRecord, chosen: str | None = None) -> None:
+    """A new session's id, unused in this home (chosen under the state's lock), and its record;
+    `chosen`: the caller's id, refused when this home has it already."""
+    if chosen is not None and chosen in records:
+        raise UsageError(f"session id {chosen!r} is taken (msc ls lists the sessions)")
+    sid = chosen or secrets.token_hex(3)
     while sid in records:
         sid = secrets.token_hex(3)
     record.id, record.container_name = sid, PREFIX + sid
     records[sid] = record
+
+
+async def _new_record(engine: Engine, settings: Settings, app_type: str, network: str | None,
+                      like: SessionRecord | None, on_log: Callable[[str], None] | None) -> SessionRecord:
+    """A new session's record (no id yet): its image built if need be, or `like`'s."""
+    network = network or settings.network
+    if network not in NETWORK_POLICIES:
+        raise UsageError(f"unknown network policy {network!r} ({', '.join(NETWORK_POLICIES)})")
+    now = time.time()
+    record = SessionRecord(id="", container_name="", image="", app_type=app_type, network=network,
+                           created_at=now, last_used=now)
+    if like is not None:
+        record.image, record.installer, record.install_user = like.image, like.installer, like.install_user
+    else:
+        recipe = render(app_type, settings)
+        record.image = (await ensure_image(engine, recipe, on_log)).tag
+        record.installer, record.install_user = "uv" if recipe.has_uv else "pip", INSTALL_USER
+    return record
 
 
 async def _measure_warm(engine: Engine, view: SessionView) -> None:
@@ -173,23 +197,18 @@ class Sessions:
 
     # -- creating ----------------------------------------------------------------------------
     async def create(self, app_type: str | None = None, code: str | None = None, task: str | None = None,
-                     network: str | None = None, on_log: Callable[[str], None] | None = None) -> SessionRecord:
+                     network: str | None = None, on_log: Callable[[str], None] | None = None, *,
+                     sid: str | None = None, like: SessionRecord | None = None) -> SessionRecord:
+        """A new session. `sid`: its id (SESSION_ID), refused when taken; `like`: a session whose
+        image, installer and install user it gets (a fork: the same Python as its venv's)."""
         app_type = check_app_type(app_type) if app_type else detect_app_type(code, task, self.settings.default_app_type)
-        network = network or self.settings.network
-        if network not in NETWORK_POLICIES:
-            raise UsageError(f"unknown network policy {network!r} ({', '.join(NETWORK_POLICIES)})")
-        recipe = render(app_type, self.settings)
-        image = await ensure_image(self.engine, recipe, on_log)
-        now = time.time()
-        record = SessionRecord(id="", container_name="", image=image.tag, app_type=app_type, network=network,
-                               installer="uv" if recipe.has_uv else "pip", install_user=INSTALL_USER,
-                               created_at=now, last_used=now)
+        record = await _new_record(self.engine, self.settings, app_type, network, like, on_log)
         # The record is written before its container exists: a concurrent msc that lists this
         # home's containers then always finds their records, so it never "adopts" a session
         # another process is still making (adoption is only for containers nobody records: a
         # lost state file). A "being made by pid P on host H" label would need pid-reuse checks,
         # one host and clocks that agree; this order needs none of them.
-        await self.store.aupdate(lambda records: _reserve(records, record))
+        await self.store.aupdate(lambda records: _reserve(records, record, sid))
         try:
             await make_container(self.engine, self.settings, record, self.home, self.cache_volume)
         except BaseException:
@@ -290,7 +309,7 @@ class Sessions:
             added = []
             for c in containers:
                 sid = c.labels.get(LABEL_SESSION)
-                if sid and sid not in records and re.fullmatch(r"[0-9a-z]{1,32}", sid):
+                if sid and sid not in records and SESSION_ID.fullmatch(sid):
                     records[sid] = record_from_labels(c, self.files.kept(sid))
                     records[sid].requested_packages = asked.get(c.name, [])
                     added.append(records[sid])

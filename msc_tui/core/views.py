@@ -66,6 +66,7 @@ class SessionView:
             "created": record.created_at if record else container.created,  # type: ignore[union-attr]
             "last_used": self.last_used,
             "packages": len(record.installed_packages) if record else None,  # another home keeps that record
+            "forked_from": (record.forked_from or None) if record else None,
             "size_rw": container.size_rw if container else None,
             "warm_rss": self.warm_rss,
             "msc": self.owned,

@@ -14,6 +14,8 @@ import aiodocker
 from ..errors import NotFound
 from .errors import engine_errors
 
+COPY_CHUNK = 1 << 20
+
 
 def pack(files: dict[str, bytes], uid: int = 1000, gid: int = 1000) -> bytes:
     """A tar of {relative path: content}; directories are implied by the paths."""
@@ -46,6 +48,19 @@ class Files:
         """Unpack a tar made by the caller into `directory` of the container."""
         with engine_errors(f"{container}:{directory}", self._endpoint):
             await self._docker.containers.container(container).put_archive(directory, archive)
+
+    async def copy(self, source: str, path: str, target: str, directory: str) -> None:
+        """`path` of one container into `directory` (which exists) of another, as the engine's
+        tar streams out of one and into the other (never whole in memory): owners, modes and
+        links kept, as the archive's headers say them. A stream that breaks off (a file that
+        shrank while the engine read it) fails the unpacking: EngineError."""
+        with engine_errors(f"{source}:{path}", self._endpoint):
+            async with self._docker._query(f"containers/{source}/archive", params={"path": path}) as out:
+                with engine_errors(f"{target}:{directory}", self._endpoint):
+                    async with self._docker._query(
+                            f"containers/{target}/archive", method="PUT", params={"path": directory},
+                            data=out.content.iter_chunked(COPY_CHUNK), headers={"Content-Type": "application/x-tar"}):
+                        pass
 
     async def link_target(self, container: str, path: str) -> str | None:
         """The name a symbolic link in the container points to, without reading anything (one

@@ -110,6 +110,15 @@ def build(tools: Tools) -> MCPServer:
         return await _call(ctx, "create_session",
                            lambda progress: tools.create_session(app_type, task, network, progress))
 
+    @server.tool(description="Make a new session that starts from another's state: its files (/app), "
+                             "installed packages, app type and network policy, not its runs. The source keeps "
+                             "running. Returns the new session's id: try two fixes from the same state.")
+    async def fork_session(
+            ctx: Context, session: SESSION,
+            name: Annotated[str | None, Field(description="the new session's id: 1-32 lower-case letters and "
+                                                          "digits (default: one made up)")] = None) -> CallToolResult:
+        return await _call(ctx, "fork_session", lambda _: tools.fork_session(session, name))
+
     @server.tool(description="This msc home's sessions, the most recently used first: id (`session`), "
                              "container name, status, app type, packages count, last run.",
                  annotations=reading)

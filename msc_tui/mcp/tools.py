@@ -63,6 +63,12 @@ class Tools:
         return {"session": record.id, "container_name": record.container_name, "app_type": record.app_type,
                 "image": record.image, "network": record.network}
 
+    async def fork_session(self, session: str, name: str | None) -> dict:
+        record = await (await self.msc()).fork(session, name)
+        return {"session": record.id, "container_name": record.container_name, "forked_from": record.forked_from,
+                "app_type": record.app_type, "network": record.network,
+                "installed_packages": record.installed_packages}
+
     async def list_sessions(self) -> dict:
         return {"sessions": [view.as_dict() for view in await (await self.msc()).listing()]}
 

@@ -41,8 +41,13 @@ def test_subsequent_runs_reuse_the_container_from_a_new_manager(msc_home, docker
         assert [(c["name"], c["status"]) for c in listed] == [(name, "running")]
         result = second.execute_in_container(name, "print(open('/app/state.txt').read())")
         assert result["stdout"] == "kept\n"
+        twin = second.fork_session(name, name="twin")
+        assert twin == "msc-dev-session-twin"
+        assert docker_client.containers.get(twin).exec_run(["cat", "/app/state.txt"]).output == b"kept"
+        assert second.execute_in_container(twin, "print(open('state.txt').read())")["stdout"] == "kept\n"
         second.remove_container(name)
     assert not docker_client.containers.list(all=True, filters={"name": name})
+    assert docker_client.containers.get(twin).status == "running"  # a session of its own
 
 
 def test_auto_install_and_bad_inputs(msc_home):
@@ -73,6 +78,8 @@ def test_wrong_types_and_values_are_one_line_usage_errors_that_change_nothing(ms
             (lambda: dm.execute_in_container(5, "print(1)"), "container_name must be a string"),
             (lambda: dm.install_packages_in_container(name, None), "packages must be a list of strings"),
             (lambda: dm.create_session(app_type=3), "app_type must be a string"),
+            (lambda: dm.fork_session(name, name=7), "name must be a string"),
+            (lambda: dm.fork_session(name, name="A b"), "bad session name 'A b'"),
         ]
         for call, words in wrong:
             with pytest.raises(UsageError) as caught:

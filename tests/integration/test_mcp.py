@@ -61,7 +61,7 @@ async def test_the_correction_loop_end_to_end(msc_home, docker_client, msc):
         listed = {tool.name for tool in (await client.list_tools()).tools}
         assert listed == {"create_session", "list_sessions", "run_code", "install_packages", "list_packages",
                           "list_files", "read_file", "write_file", "run_history", "run_output", "stop_run",
-                          "remove_session"}
+                          "remove_session", "fork_session"}
         made = await call(client, "create_session", app_type="basic_app")
         sid, name = made["session"], made["container_name"]
         assert docker_client.containers.get(name).status == "running"
@@ -79,10 +79,15 @@ async def test_the_correction_loop_end_to_end(msc_home, docker_client, msc):
         assert rerun["success"] and rerun["stdout"] == "a: 1\n" and rerun["missing_packages"] == []
         assert any(p.lower().startswith("pyyaml==")
                    for p in (await call(client, "list_packages", session=sid))["installed_packages"])
+        forked = await call(client, "fork_session", session=sid, name="retry")
+        assert (forked["session"], forked["forked_from"]) == ("retry", sid)
+        assert (await call(client, "run_code", session="retry", code=code))["stdout"] == "a: 1\n"
+        assert "is taken" in await refused(client, "fork_session", session=sid, name="retry")
 
     # Independently: the package is in the container, the runs in the session's history.
     probe = docker_client.containers.get(name).exec_run(["/opt/venv/bin/python", "-c", "import yaml"])
     assert probe.exit_code == 0, probe.output
+    assert docker_client.containers.get("msc-dev-session-retry").labels["msc.session"] == "retry"
     history = json.loads(msc("history", sid, "--json").stdout)["runs"]
     assert [(r["id"], r["face"], r["exit_code"]) for r in history[-2:]] == [
         (failed["run_id"], "mcp", 1), (rerun["run_id"], "mcp", 0)]

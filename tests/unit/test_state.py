@@ -26,7 +26,8 @@ def test_two_processes_updating_at_once_lose_nothing(tmp_path):
 def test_round_trip_and_unknown_keys_are_ignored(tmp_path):
     store = StateStore(tmp_path / "sessions.toml")
     record = SessionRecord(id="abc", container_name="msc-dev-session-abc", image="img", app_type="gui_app",
-                           session_files=["main.py"], installed_packages=["six==1.17.0"], last_used=5.0)
+                           session_files=["main.py"], installed_packages=["six==1.17.0"], last_used=5.0,
+                           forked_from="f00d")
     store.update(lambda records: records.__setitem__("abc", record))
     assert store.read() == {"abc": record}
     text = (tmp_path / "sessions.toml").read_text().replace("[sessions.abc]", "[sessions.abc]\nfuture_key = 1")
@@ -49,6 +50,7 @@ def test_undecodable_mistyped_or_misplaced_records_move_the_file_aside(tmp_path)
     good = '[sessions.abc]\ncontainer_name = "msc-dev-session-abc"\nimage = "img"\napp_type = "basic_app"\n'
     for broken in (b"\xff\xfe\x00garbage\x9c", good.replace('app_type = "basic_app"', "app_type = 7").encode(),
                    (good + "session_files = 5\n").encode(), (good + 'last_used = "yesterday"\n').encode(),
+                   (good + "forked_from = 3\n").encode(),
                    good.replace('"msc-dev-session-abc"', "7").encode(), good.replace("abc", "../x").encode(),
                    b"sessions = 3\n"):
         path = tmp_path / "sessions.toml"
