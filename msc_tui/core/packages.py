@@ -87,7 +87,10 @@ class Packages:
 
     def _installer(self, record: SessionRecord, verb: str, specs: list[str]) -> list[str]:
         if record.installer == "uv":
-            return ["uv", "pip", verb, "--python", f"{VENV}/bin/python", *specs]
+            # Bytecode compiled at install, as pip does: programs run as appuser, who cannot write
+            # the venv's __pycache__, so without it every run compiled each module it imports again.
+            compiled = ["--compile-bytecode"] if verb == "install" else []
+            return ["uv", "pip", verb, *compiled, "--python", f"{VENV}/bin/python", *specs]
         return ["python3", "-m", "pip", verb, "--no-input", *(["-y"] if verb == "uninstall" else []), *specs]
 
     async def install(self, record: SessionRecord, specs: list[str], on_output: OnOutput | None = None,

@@ -141,6 +141,10 @@ def test_packages_list_requirements_uninstall_and_restore(msc, msc_home, new_ses
     sid = new_session()
     assert msc("install", sid, "six").returncode == 0
     version = pip_list(docker_client, sid)["six"]
+    # compiled when installed: a run (as appuser, who cannot write the venv) never compiles it again
+    compiled = docker_client.containers.get(f"msc-dev-session-{sid}").exec_run(
+        ["sh", "-c", "ls /opt/venv/lib/python3*/site-packages/__pycache__/"], user="appuser").output.decode()
+    assert "six.cpython-" in compiled, compiled
     listed = json.loads(msc("packages", sid, "--json").stdout)
     assert listed["installed_packages"] == [f"six=={version}"]
     assert msc("packages", sid, "--requirements").stdout == f"six=={version}\n"
