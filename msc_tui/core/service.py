@@ -20,6 +20,8 @@ from .images import ImageResult, ensure_image
 from .manifest import ProjectStale, fingerprint
 from .mirror import Mirror
 from .packages import Packages
+from .pool import Pool
+from .pool_claim import expired, retire
 from .project import Project, companions as local_imports
 from .project_notes import project_notes
 from .recipe import render
@@ -51,10 +53,11 @@ class Msc:
         self.cleanup = Cleanup(self.sessions)
         self.mirror = Mirror(engine, settings.state_dir, self.runs.by)
         self.copying = Copying(engine)
+        self.pool = Pool(self.sessions, self.runs)
 
     @classmethod
     async def open(cls, settings: Settings | None = None, warm: bool = True) -> "Msc":
-        """`warm`: keep warm servers in sessions for runs (for clients that live long)."""
+        """`warm`: keep warm servers in sessions for runs, and the warm pool (for clients that live long)."""
         settings = settings or load_settings()
         engine = await Engine.connect(settings.docker_host, settings.connect_timeout, settings.docker_context,
                                       settings.call_timeout)
@@ -64,6 +67,8 @@ class Msc:
         except BaseException:
             await engine.close()
             raise
+        if warm:
+            msc.pool.start()
         return msc
 
     async def check_home(self) -> list[str]:
@@ -77,6 +82,8 @@ class Msc:
         if closed:
             self.store.warnings.append(f"closed the network window an interrupted install left open on "
                                        f"{', '.join(closed)} (install-only)")
+        await retire(self.store, self.engine, self.sessions.home,
+                     expired(self.settings.pool_idle, {c.name for c in ours}))  # the pool idles out with any msc
         adopted = await self.sessions.adopt_from_labels(ours)
         for record in adopted:  # the containers know their packages
             try:
@@ -90,6 +97,7 @@ class Msc:
         return self.store.warnings[before:]
 
     async def close(self) -> None:
+        await self.pool.close()
         await self.runs.close()
         await self.engine.close()
 

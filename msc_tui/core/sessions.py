@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-import secrets
 import time
 from typing import Callable
 
-from ..config import NETWORK_POLICIES, Settings
+from ..config import Settings
 from ..engine import Engine
 from ..engine.containers import ContainerInfo
 from ..errors import ContainerGone, NotFound, UsageError
-from . import requested
-from .apptypes import check_app_type, detect_app_type
+from . import requested, session_making
 from .files import SessionFiles
 from .images import ensure_image
 from .ownership import (
@@ -60,15 +58,6 @@ def record_from_labels(c: ContainerInfo, session_files: list[str] | None = None)
         session_files=session_files or [])
 
 
-def _reserve(records: dict[str, SessionRecord], record: SessionRecord) -> None:
-    """A new session's id, unused in this home (chosen under the state's lock), and its record."""
-    sid = secrets.token_hex(3)
-    while sid in records:
-        sid = secrets.token_hex(3)
-    record.id, record.container_name = sid, PREFIX + sid
-    records[sid] = record
-
-
 async def _measure_warm(engine: Engine, view: SessionView) -> None:
     view.warm_rss = await warm_memory(engine, view.name)
 
@@ -85,6 +74,8 @@ class Sessions:
         self.files = SessionFiles(settings.state_dir / "sessions", engine)
         self.verified: dict[str, str] = {}  # container name -> ID, its labels checked in this process
         self.recorded: set[str] = set()  # of those, the ones whose runner starts as root (LABEL_RUNNER)
+        self.made = asyncio.Event()  # set at each new session (the pool refills, core/pool.py)
+        self.warm_pool: set[str] = set()  # pool sessions this process keeps warm servers in (claimed first)
 
     # -- finding ---------------------------------------------------------------------------
     def records(self) -> dict[str, SessionRecord]:
@@ -151,6 +142,8 @@ class Sessions:
         containers = await self.engine.containers.list(label=None if include_all else self.home_label, size=size)
         by_name = {c.name: c for c in containers}
         views = [SessionView(r, by_name.pop(r.container_name, None)) for r in self.records().values()]
+        if not include_all:  # the warm pool's sessions are no one's yet (msc ls --all lists them)
+            views = [v for v in views if not v.in_pool]
         views += [SessionView(None, c, ownership(c.labels, self.home)) for c in by_name.values()]
         if size:
             await asyncio.gather(*(_measure_warm(self.engine, v) for v in views if v.record and v.container
@@ -180,32 +173,8 @@ class Sessions:
     # -- creating ----------------------------------------------------------------------------
     async def create(self, app_type: str | None = None, code: str | None = None, task: str | None = None,
                      network: str | None = None, on_log: Callable[[str], None] | None = None) -> SessionRecord:
-        app_type = check_app_type(app_type) if app_type else detect_app_type(code, task, self.settings.default_app_type)
-        network = network or self.settings.network
-        if network not in NETWORK_POLICIES:
-            raise UsageError(f"unknown network policy {network!r} ({', '.join(NETWORK_POLICIES)})")
-        recipe = render(app_type, self.settings)
-        image = await ensure_image(self.engine, recipe, on_log)
-        now = time.time()
-        record = SessionRecord(id="", container_name="", image=image.tag, app_type=app_type, network=network,
-                               installer="uv" if recipe.has_uv else "pip", install_user=INSTALL_USER,
-                               created_at=now, last_used=now)
-        # The record is written before its container exists: a concurrent msc that lists this
-        # home's containers then always finds their records, so it never "adopts" a session
-        # another process is still making (adoption is only for containers nobody records: a
-        # lost state file). A "being made by pid P on host H" label would need pid-reuse checks,
-        # one host and clocks that agree; this order needs none of them.
-        await self.store.aupdate(lambda records: _reserve(records, record))
-        try:
-            await make_container(self.engine, self.settings, record, self.home, self.cache_volume)
-        except BaseException:
-            await asyncio.shield(self.store.aupdate(lambda records: records.pop(record.id, None)))
-            raise
-
-        def made(records):  # (kept even if a `clean --records` took the reservation meanwhile)
-            records.setdefault(record.id, record).container_id = record.container_id
-        await self.store.aupdate(made)
-        return record
+        """A new session: claimed from the warm pool when one matches, else made (core/session_making.py)."""
+        return await session_making.create(self, app_type, code, task, network, on_log)
 
     # -- keeping alive ------------------------------------------------------------------------
     async def ensure_running(self, record: SessionRecord) -> None:
