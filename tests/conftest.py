@@ -103,6 +103,13 @@ def raw_container(docker_client, base_image):
 
 
 @pytest.fixture(autouse=True)
+def no_pool(monkeypatch) -> None:
+    """No warm pool ([pool] size 0): every long-lived msc of a test (agents, the API, the MCP
+    server) would otherwise make sessions ahead. tests/integration/test_pool.py turns it on."""
+    monkeypatch.setenv("MSC_POOL_SIZE", "0")
+
+
+@pytest.fixture(autouse=True)
 def agent_sockets(monkeypatch) -> Path:
     """`msc run -s` goes through a run agent, as it does for users. A test's agents keep their
     files in msc's state folder (no XDG_RUNTIME_DIR: MSC_HOME/agents with msc_home), and every

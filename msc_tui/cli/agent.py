@@ -46,7 +46,7 @@ def _parse(argv: list[str]):
             args = build_parser().parse_args(argv)
     except SystemExit:
         raise _Refused() from None
-    if args.command != "run" or not args.session or args.tty or args.new or args.context:
+    if args.command != "run" or not (args.session or args.new) or args.tty or args.context:
         raise _Refused()
     return args
 
