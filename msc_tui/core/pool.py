@@ -18,7 +18,7 @@ import contextlib
 import time
 
 from ..errors import MscError
-from .pool_claim import expired, last_demand, pool_key, retire
+from .pool_claim import expired, last_demand, lost, pool_key, retire
 from .recipe import render
 from .runs import Runs
 from .session_making import make, new_record, reserve
@@ -66,8 +66,10 @@ class Pool:
     async def tend(self) -> None:
         """Idle or lost pool sessions retired; while the home is in use, the pool filled and warm."""
         sessions = self.sessions
+        before = sessions.records()
         present = {c.name for c in await sessions.engine.containers.list(label=sessions.home_label)}
-        gone = await retire(sessions.store, sessions.engine, sessions.home, expired(self.settings.pool_idle, present))
+        gone = await retire(sessions.store, sessions.engine, sessions.home,
+                            expired(self.settings.pool_idle, lost(before, present)))
         sessions.warm_pool.difference_update(gone)
         records = sessions.records()
         if time.time() - max(self.started, last_demand(records)) > self.settings.pool_idle:
@@ -95,8 +97,14 @@ class Pool:
             for record in new:
                 reserve(records, record)
             return new
-        for record in await self.sessions.store.aupdate(reserve_up_to_size):
-            await make(self.sessions, record, self._warm_up)
+        reserved = await self.sessions.store.aupdate(reserve_up_to_size)
+        try:
+            for record in reserved:
+                await make(self.sessions, record, self._warm_up)
+        except BaseException:  # (make undoes its own) the reservations not begun go too: never counted
+            waiting = {r.id for r in reserved if not r.container_id}
+            await asyncio.shield(self.sessions.store.aupdate(lambda records: [records.pop(s, None) for s in waiting]))
+            raise
         for record in self.sessions.records().values():  # made by another msc: warm here too
             if record.pool == key and record.container_id and record.container_name not in self.sessions.warm_pool:
                 with contextlib.suppress(MscError):

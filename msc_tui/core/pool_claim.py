@@ -46,10 +46,16 @@ def last_demand(records: dict[str, SessionRecord]) -> float:
     return max((r.created_at for r in records.values() if not r.pool), default=0.0)
 
 
-def expired(idle: float, present: set[str] | None = None, now: float | None = None) -> Chooser:
+def lost(records: dict[str, SessionRecord], present: set[str]) -> set[str]:
+    """Pool records whose container is gone: `records` read before the home's containers were
+    listed (`present`), so a pool session made meanwhile is never taken for a lost one."""
+    return {sid for sid, r in records.items()
+            if r.pool not in ("", RETIRING) and r.container_id and r.container_name not in present}
+
+
+def expired(idle: float, gone: frozenset[str] | set[str] = frozenset(), now: float | None = None) -> Chooser:
     """The pool records to retire: idle (no new session in the home, nor this one made, for
-    `idle` seconds), left half-retired or half-made by a killed msc, or (`present`: the home's
-    container names) whose container is gone."""
+    `idle` seconds), left half-retired or half-made by a killed msc, or `gone` (lost())."""
     def choose(records: dict[str, SessionRecord]) -> list[str]:
         at = now or time.time()
         since = last_demand(records)
@@ -62,7 +68,7 @@ def expired(idle: float, present: set[str] | None = None, now: float | None = No
             elif not r.container_id:
                 if at - r.created_at > MAKE_GRACE_S:
                     chosen.append(sid)
-            elif present is not None and r.container_name not in present:
+            elif sid in gone:
                 chosen.append(sid)
         return chosen
     return choose

@@ -21,7 +21,7 @@ from .manifest import ProjectStale, fingerprint
 from .mirror import Mirror
 from .packages import Packages
 from .pool import Pool
-from .pool_claim import expired, retire
+from .pool_claim import expired, lost, retire
 from .project import Project, companions as local_imports
 from .project_notes import project_notes
 from .recipe import render
@@ -76,14 +76,14 @@ class Msc:
         windows a killed install left open closed, containers with no record adopted. The run
         agent calls it per request, so each sees what a fresh msc would. Returns the warnings."""
         before, self.store.recovered = len(self.store.warnings), False
-        self.store.read()
+        records = self.store.read()
         ours = await self.engine.containers.list(label=self.sessions.home_label)
         closed = await self.packages.bridge.close_forgotten(ours)
         if closed:
             self.store.warnings.append(f"closed the network window an interrupted install left open on "
                                        f"{', '.join(closed)} (install-only)")
-        await retire(self.store, self.engine, self.sessions.home,
-                     expired(self.settings.pool_idle, {c.name for c in ours}))  # the pool idles out with any msc
+        await retire(self.store, self.engine, self.sessions.home,  # the warm pool idles out with any msc
+                     expired(self.settings.pool_idle, lost(records, {c.name for c in ours})))
         adopted = await self.sessions.adopt_from_labels(ours)
         for record in adopted:  # the containers know their packages
             try:

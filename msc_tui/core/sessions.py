@@ -25,6 +25,7 @@ from .ownership import (
     check_container,
     ownership,
 )
+from .pool_claim import RETIRING
 from .recipe import INSTALL_USER, render
 from .session_container import LABEL_RUNNER, make_container
 from .state import SessionRecord, StateStore
@@ -212,6 +213,8 @@ class Sessions:
             if current is None:
                 return
             current.last_used = record.last_used = time.time()
+            if current.pool != RETIRING:  # a pool session used by its name is the pool's no more
+                current.pool = record.pool = ""
             current.session_files += [f for f in filenames if f not in current.session_files]
             record.session_files = current.session_files
         self.store.update(change)

@@ -93,6 +93,11 @@ async def test_a_new_session_claims_a_pool_session_as_if_new_and_the_pool_refill
         assert [host[k] for k in ("Memory", "PidsLimit", "NanoCpus", "CapAdd")] == \
                [fresh_host[k] for k in ("Memory", "PidsLimit", "NanoCpus", "CapAdd")]
 
+        (waiting,) = refill.values()  # a pool session used by its name is the pool's no more
+        assert (await msc.run(waiting, "print(2)")).stdout == "2\n"
+        assert msc.store.read()[waiting.id].pool == "" and waiting.container_name in {
+            v.name for v in await msc.listing()}
+
         await msc.sessions.remove(claimed.id)  # removed as any session
         assert claimed.container_name not in home_containers(docker_client, pool_on)
         assert claimed.id not in msc.store.read()
