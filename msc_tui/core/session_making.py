@@ -51,7 +51,7 @@ async def create(sessions: Sessions, app_type: str | None, code: str | None, tas
     image = await ensure_image(sessions.engine, recipe, on_log)
     sessions.made.set()  # demand: the refilling process (core/pool.py) looks at its pool
     key = pool_key(settings, app_type, image.tag, network)
-    while (claimed := await claim(sessions.store, key, sessions.warm_pool)) is not None:
+    while settings.pool_size and (claimed := await claim(sessions.store, key, sessions.warm_pool)) is not None:
         try:
             await sessions.ensure_running(claimed)
             return claimed
