@@ -190,7 +190,9 @@ class Msc:
                                      cwd=project.cwd if project else "", project=expected, env=env)
 
         sent = result = None
-        if project and self.runs.warm:
+        fresh = record.container_name in self.sessions.fresh  # made or claimed here, never run: /app is empty
+        self.sessions.fresh.discard(record.container_name)
+        if project and self.runs.warm and not fresh:
             # The runner checks /app's record on the run's own stream: no extra request when
             # nothing changed (a client with an exec per run asks the engine first instead).
             try:

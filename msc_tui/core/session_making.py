@@ -54,6 +54,7 @@ async def create(sessions: Sessions, app_type: str | None, code: str | None, tas
     while settings.pool_size and (claimed := await claim(sessions.store, key, sessions.warm_pool)) is not None:
         try:
             await sessions.ensure_running(claimed)
+            sessions.fresh.add(claimed.container_name)
             return claimed
         except ContainerGone:  # removed behind the pool's back: never handed out
             await sessions.store.aupdate(lambda records: records.pop(claimed.id, None))
@@ -65,6 +66,7 @@ async def create(sessions: Sessions, app_type: str | None, code: str | None, tas
     # one host and clocks that agree; this order needs none of them.
     await sessions.store.aupdate(lambda records: reserve(records, record))
     await make(sessions, record)
+    sessions.fresh.add(record.container_name)
     return record
 
 

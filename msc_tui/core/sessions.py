@@ -77,6 +77,7 @@ class Sessions:
         self.recorded: set[str] = set()  # of those, the ones whose runner starts as root (LABEL_RUNNER)
         self.made = asyncio.Event()  # set at each new session (the pool refills, core/pool.py)
         self.warm_pool: set[str] = set()  # pool sessions this process keeps warm servers in (claimed first)
+        self.fresh: set[str] = set()  # sessions this process made or claimed, with no run yet
 
     # -- finding ---------------------------------------------------------------------------
     def records(self) -> dict[str, SessionRecord]:
