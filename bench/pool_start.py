@@ -48,7 +48,8 @@ def timed_run(argv: list[str], expect: str) -> float:
 
 
 def cli_rounds(home: str, image: str, rounds: int) -> dict[str, list[float]]:
-    app = Path(home) / "app.py"
+    app = Path(home) / "project" / "app.py"  # a one-file project of its own
+    app.parent.mkdir()
     app.write_text("print(1)\n")
     msc = [sys.executable, "-m", "msc_tui", "run", "--new", str(app)]
     subprocess.run(msc, capture_output=True, check=True)  # starts the run agent (this one is made fresh)

@@ -201,7 +201,7 @@ class Msc:
             except ProjectStale:  # the program did not start
                 pass
         if result is None:
-            sent = await self.mirror.sync(record, project) if project else None
+            sent = await self.mirror.sync(record, project, fresh) if project else None
             if sent and project and on_notice:
                 for line in project_notes(sent, project, self.runs.by):
                     on_notice("project", {"text": line})
