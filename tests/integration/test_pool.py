@@ -171,6 +171,10 @@ async def test_msc_run_new_claims_from_the_run_agents_pool(pool_on, agents, msc,
     result = json.loads(ran.stdout)
     assert result["session"] in with_pool and result["stdout"] == "from the pool\n"
     assert result["run_path"] == "warm"  # the agent's own warm server, opened by its pool
+    assert result["project"]["sent_files"] == 1  # (sent without asking the new session first)
+    again = json.loads((await asyncio.to_thread(msc, "run", "-s", result["session"], "--json",
+                                                str(tmp_path / "app.py"))).stdout)
+    assert again["stdout"] == "from the pool\n" and again["project"]["sent_files"] == 0  # its mark was written
     await until(lambda: [r for r in core.store.read().values() if r.pool and r.container_id],
                 what="the agent's refill")
     assert len(home_containers(docker_client, pool_on)) == 2
