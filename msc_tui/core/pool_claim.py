@@ -74,10 +74,6 @@ def expired(idle: float, gone: frozenset[str] | set[str] = frozenset(), now: flo
     return choose
 
 
-def every_pool_record(records: dict[str, SessionRecord]) -> list[str]:
-    return [sid for sid, r in records.items() if r.pool]
-
-
 async def retire(store: StateStore, engine: Engine, home: str, choose: Chooser) -> list[str]:
     """Remove the chosen pool sessions (containers, then records); their container names."""
     if not choose(store.read()):  # the common case: no write, no lock
