@@ -64,6 +64,7 @@ async def test_a_new_session_claims_a_pool_session_as_if_new_and_the_pool_refill
         labels = home_containers(docker_client, pool_on)[pooled.container_name]
         assert labels["msc.session"] == pooled.id
         assert [v.name for v in await msc.listing()] == []  # plain ls: no one's session yet
+        assert await msc.sessions.existing() == []  # nor offered by `msc run`'s "Reuse existing container?"
         listed = {v.name: v.as_dict()["pool"] for v in await msc.listing(include_all=True) if v.owned}
         assert listed == {pooled.container_name: True}
 
@@ -139,6 +140,13 @@ async def test_two_processes_refilling_at_once_never_overfill(pool_on, monkeypat
         await until(lambda: len(pool_records(first)) == 2, what="two ready pool sessions")
         assert len(pool_records(first, ready=False)) == 2
         assert len(home_containers(docker_client, pool_on)) == 2
+
+        waiting = pool_records(first)  # removed behind the pool's back: never handed out
+        for record in waiting.values():
+            docker_client.containers.get(record.container_name).remove(force=True)
+        made = await second.sessions.create()
+        assert made.id not in waiting and made.container_name in home_containers(docker_client, pool_on)
+        assert not set(waiting) & set(second.store.read())
     finally:
         await first.close()
         await second.close()
