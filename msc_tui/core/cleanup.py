@@ -1,8 +1,8 @@
 """What msc leaves behind (`msc df`) and removing it (`msc clean`, the TUI's cleanup screen):
-this home's sessions, its warm pool's sessions (core/pool.py), the images msc built, this home's
-package cache, and records or session files whose container is gone. Only this home's objects are ever chosen
-(sessions.ownership); images are shared by every home, so one goes only when no
-container at all uses it.
+this home's sessions, its warm pool's sessions (core/pool.py), the images msc built, this
+home's package cache, and records or session files whose container is gone. Only this home's
+objects are ever chosen (sessions.ownership); images are shared by every home, so one goes
+only when no container at all uses it.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class Cleanup:
         chosen = []
         if SESSIONS in kinds:
             chosen += [i for i in inventory.of(SESSIONS) if old(i) and not (stopped_only and i.detail == "running")]
-        if POOL in kinds:
+        if POOL in kinds and not stopped_only:  # (running, and nobody's work: --stopped leaves them)
             chosen += [i for i in inventory.of(POOL) if old(i)]
         going = {i.name for i in chosen}
         if IMAGES in kinds:
