@@ -48,11 +48,12 @@ def pool_on(monkeypatch, msc_home):
     return msc_home
 
 
-async def opened(build: bool = True) -> Msc:
-    msc = await Msc.open(load_settings(), warm=True)
-    if build:  # the pool never builds an image; a test's first one is built here
-        await msc.build(msc.settings.default_app_type)
-        msc.sessions.made.set()  # look again now the image is here
+async def opened(warm: bool = True) -> Msc:
+    """A long-lived msc (warm: it keeps the pool), the default app type's image built (the pool
+    never builds one)."""
+    msc = await Msc.open(load_settings(), warm=warm)
+    await msc.build(msc.settings.default_app_type)
+    msc.sessions.made.set()  # the pool looks again, now the image is here
     return msc
 
 
@@ -169,7 +170,7 @@ async def test_df_and_clean_see_pool_sessions(pool_on, msc, docker_client):
 
 async def test_msc_run_new_claims_from_the_run_agents_pool(pool_on, agents, msc, tmp_path, docker_client):
     (tmp_path / "app.py").write_text("print('from the pool')\n")
-    core = await opened()  # the image built (the agent never builds one for the pool)
+    core = await opened(warm=False)  # the image built (the agent never builds one for the pool); no pool here
     await core.close()
     await asyncio.to_thread(wait_for_agent, start_run_agent())
     with_pool = await until(lambda: {sid: r for sid, r in core.store.read().items() if r.pool and r.container_id},
