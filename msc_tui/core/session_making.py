@@ -13,7 +13,7 @@ from ..errors import ContainerGone, MscError, UsageError
 from .apptypes import check_app_type, detect_app_type
 from .images import ensure_image
 from .ownership import PREFIX
-from .pool_claim import claim, pool_key
+from .pool_claim import RETIRING, claim, pool_key
 from .recipe import INSTALL_USER, render
 from .session_container import make_container
 from .state import SessionRecord
@@ -72,7 +72,8 @@ async def create(sessions: Sessions, app_type: str | None, code: str | None, tas
 
 async def make(sessions: Sessions, record: SessionRecord, prepare: Prepare | None = None) -> None:
     """The reserved record's container, made (then `prepare`d), and its ID recorded; on failure
-    neither container nor record is left."""
+    neither container nor record is left (a pool session's container the engine would not remove:
+    its record is left marked for retiring)."""
     made = False
     try:
         await make_container(sessions.engine, sessions.settings, record, sessions.home, sessions.cache_volume)
@@ -81,10 +82,18 @@ async def make(sessions: Sessions, record: SessionRecord, prepare: Prepare | Non
             await prepare(record)
     except BaseException:
         async def undo() -> None:
+            left = made
             if made:
                 with contextlib.suppress(MscError):
                     await sessions.engine.containers.remove(record.container_name)
-            await sessions.store.aupdate(lambda records: records.pop(record.id, None))
+                    left = False
+
+            def forget(records: dict[str, SessionRecord]) -> None:
+                if left and record.pool and record.id in records:  # the next look retires (removes) it:
+                    records[record.id].pool = RETIRING  # a record-less container would be adopted as a session
+                else:
+                    records.pop(record.id, None)
+            await sessions.store.aupdate(forget)
         await asyncio.shield(undo())
         raise
 
