@@ -51,6 +51,8 @@ class Settings:
     correction_answers: str = "verified"  # "bundled": the bundled map only; "verified": also the long tail
     warm_imports: bool = True
     warm_idle: float = 900.0
+    pool_size: int = 1  # sessions made ahead per app type ([pool] size; 0: no pool; MSC_POOL_SIZE too)
+    pool_idle: float = 600.0  # the pool's sessions go after this long without a new session in the home
     agent: bool = True  # `msc run -s` through the run agent (read by cli/agent_client.py, MSC_AGENT=0 too)
     installer: str = "auto"
     index_url: str = ""
@@ -90,6 +92,8 @@ _TOML_KEYS = {
     ("run", "warm_idle"): "warm_idle",
     ("run", "agent"): "agent",
     ("correction", "answers"): "correction_answers",
+    ("pool", "size"): "pool_size",
+    ("pool", "idle"): "pool_idle",
     ("packages", "installer"): "installer",
     ("packages", "index_url"): "index_url",
     ("packages", "extra_index_urls"): "extra_index_urls",
@@ -108,6 +112,7 @@ _ENV_KEYS = {
     "MSC_NETWORK": "network",
     "MSC_INSTALLER": "installer",
     "MSC_CONTEXT": "docker_context",
+    "MSC_POOL_SIZE": "pool_size",
 }
 
 _KIND = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
@@ -117,6 +122,8 @@ _CHOICES = {"default_app_type": APP_TYPES, "network": NETWORK_POLICIES, "install
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
 MAX_SECONDS = 10_000_000.0  # about 115 days: more is a typo (and overflows the runner's clocks)
+MAX_POOL_SIZE = 16  # sessions kept waiting per app type: more is a typo (each holds memory)
+MIN_POOL_IDLE = 1.0
 MIN_CPUS = 0.01  # Docker's smallest CPU share; less fails only when the container starts
 _UPPER = {"pids_limit": 4_194_304,  # the kernel's largest pid_max
           "cpus": 1024.0, "auto_install_rounds": 100}  # more is a typo
@@ -157,6 +164,10 @@ def _in_range(name: str, value, bad: str):
         raise ConfigError(bad + f"must not be negative, not {value!r}")
     if name in ("run_timeout", "connect_timeout", "call_timeout", "warm_idle") and value > MAX_SECONDS:
         raise ConfigError(bad + f"must be at most {MAX_SECONDS:.0f} seconds, not {value!r}")
+    if name == "pool_size" and value > MAX_POOL_SIZE:
+        raise ConfigError(bad + f"must be at most {MAX_POOL_SIZE} (0 turns the pool off), not {value!r}")
+    if name == "pool_idle" and not MIN_POOL_IDLE <= value <= MAX_SECONDS:
+        raise ConfigError(bad + f"must be between {MIN_POOL_IDLE:.0f} and {MAX_SECONDS:.0f} seconds, not {value!r}")
     if name == "connect_timeout" and value == 0:
         raise ConfigError(bad + "must be more than 0 seconds")
     if name == "cpus" and 0 < value < MIN_CPUS:
@@ -211,6 +222,16 @@ def _coerce(name: str, value, where: str):
     return value
 
 
+def _env_value(name: str, text: str, env: str):
+    """An environment variable's text as its key's type (MSC_POOL_SIZE=0 is the integer 0)."""
+    if type(Settings.__dataclass_fields__[name].default) is not int:
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{env} must be an integer, not {text!r}") from None
+
+
 def load_settings() -> Settings:
     """Read config.toml (if any) and the environment; raise ConfigError on a bad value."""
     paths = (config_dir(), state_dir())
@@ -240,7 +261,7 @@ def load_settings() -> Settings:
                 values[name] = _coerce(name, value, str(path))
     for env, name in _ENV_KEYS.items():
         if os.environ.get(env):
-            values[name] = _coerce(name, os.environ[env], env)
+            values[name] = _coerce(name, _env_value(name, os.environ[env], env), env)
     if os.environ.get("DOCKER_HOST"):
         values["docker_host"] = os.environ["DOCKER_HOST"]
     if values.get("ca_bundle") and not Path(values["ca_bundle"]).is_file():

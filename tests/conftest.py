@@ -112,14 +112,23 @@ def raw_container(docker_client, base_image):
 
 
 @pytest.fixture(autouse=True)
-def agent_sockets(monkeypatch) -> Path:
-    """`msc run -s` goes through a run agent, as it does for users. A test's agents keep their
-    files in msc's state folder (no XDG_RUNTIME_DIR: MSC_HOME/agents with msc_home), and every
-    one of them is stopped afterwards; TMPDIR is a private folder too (what programs msc starts use)."""
+def no_pool(monkeypatch) -> None:
+    """No warm pool ([pool] size 0): every long-lived msc of a test (agents, the API, the MCP
+    server) would otherwise make sessions ahead. tests/integration/test_pool.py turns it on."""
+    monkeypatch.setenv("MSC_POOL_SIZE", "0")
+
+
+@pytest.fixture(autouse=True)
+def agent_sockets(monkeypatch, tmp_path) -> Path:
+    """`msc run -s` and `msc run --new` go through a run agent, as they do for users. A test's
+    agents keep their files in msc's state folder (no XDG_RUNTIME_DIR: MSC_HOME/agents with
+    msc_home, or another home under tmp_path), and every one of them is stopped afterwards;
+    TMPDIR is a private folder too (what programs msc starts use)."""
     folder = Path(tempfile.mkdtemp(prefix="msca"))
     monkeypatch.setenv("TMPDIR", str(folder))
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     yield folder
+    stop_agents(tmp_path)  # a pair's or a colleague's home the test made
     stop_agents(folder)
     shutil.rmtree(folder, ignore_errors=True)
 

@@ -16,6 +16,7 @@ import fcntl
 import io
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -47,7 +48,7 @@ def _parse(argv: list[str]):
             args = build_parser().parse_args(argv)
     except SystemExit:
         raise _Refused() from None
-    if args.command != "run" or not args.session or args.tty or args.new or args.context:
+    if args.command != "run" or not (args.session or args.new) or args.tty or args.context:
         raise _Refused()
     try:
         check_arguments(args)
@@ -220,6 +221,8 @@ async def _read(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
 
 
 async def serve(folder: int, name: str) -> None:
+    # SIGTERM ends the agent as its idle end does: the warm pool's half-made session undone, the rest closed
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)  # type: ignore[union-attr]
     settings = load_settings()
     cores = FreshCores(settings, await Msc.open(settings, warm=True))
     agent = Agent(folder, name, cores)
@@ -257,6 +260,8 @@ def main(folder: int, name: str, shown: str) -> int:
     lock.flush()
     try:
         asyncio.run(serve(folder, name))
+    except asyncio.CancelledError:  # SIGTERM
+        return 0
     except MscError as exc:
         print(f"msc agent: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -4,8 +4,8 @@ A new `msc` process costs ~200 ms of imports before it does anything, and then o
 run. The run agent (cli/agent.py) is a long-lived msc per MSC_HOME and settings that keeps
 the engine connection and a warm server in each session; this side only relays: the
 arguments and folder go over a unix socket, the program's stdout and stderr come back apart,
-stdin and Ctrl-C go in, and the exit code comes back. Anything the agent does not take (a new
-session, --tty, bad arguments) and any agent that does not answer: the usual path.
+stdin and Ctrl-C go in, and the exit code comes back. Anything the agent does not take (--tty,
+bad arguments) and any agent that does not answer: the usual path.
 
 The first run that finds no agent starts one in the background and takes the usual path
 itself. The agent ends after [run] warm_idle seconds without a request. MSC_AGENT=0 or
@@ -52,12 +52,13 @@ def _read_exactly(sock: socket.socket, size: int) -> bytes | None:
 
 
 def eligible(argv: list[str]) -> bool:
-    """`msc run` in a named session, without a terminal for the program: the iteration loop."""
+    """`msc run` in a named session, or in a new one (the agent keeps the warm pool, core/pool.py),
+    without a terminal for the program: the iteration loop."""
     if not argv or argv[0] != "run" or os.environ.get("MSC_AGENT") == "0":
         return False
-    named = any(a in ("-s", "--session") or a.startswith(("--session=", "-s")) for a in argv[1:])
+    named = any(a in ("-s", "--session", "--new") or a.startswith(("--session=", "-s")) for a in argv[1:])
     # /dev/fd/N (bash's <(...)) names a file of this process the agent cannot open
-    return named and not any(a in ("--tty", "--new", "-h", "--help") or a.startswith(("/dev/", "/proc/"))
+    return named and not any(a in ("--tty", "-h", "--help") or a.startswith(("/dev/", "/proc/"))
                              for a in argv[1:])
 
 

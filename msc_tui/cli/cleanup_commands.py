@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..core.cleanup import CACHE, IMAGES, KINDS, RECORDS, SESSIONS
+from ..core.cleanup import CACHE, IMAGES, KINDS, POOL, RECORDS, SESSIONS
 from ..core.sessions import parse_duration
 from ..errors import UsageError
 from ..formatting import size
@@ -28,7 +28,7 @@ async def df(args) -> int:
     return 0
 
 
-NOUNS = {SESSIONS: "session", IMAGES: "image", CACHE: "cache", RECORDS: "record"}
+NOUNS = {SESSIONS: "session", POOL: "pool session", IMAGES: "image", CACHE: "cache", RECORDS: "record"}
 
 
 async def clean(args) -> int:
@@ -36,7 +36,7 @@ async def clean(args) -> int:
         older = None if args.older_than is None else parse_duration(args.older_than)
     except UsageError as exc:
         raise UsageError(f"--older-than: {exc}") from None
-    kinds = {k for k in KINDS if getattr(args, k)} or {SESSIONS}
+    kinds = {k for k in KINDS if getattr(args, k)} or {SESSIONS, POOL}
     if args.everything:
         kinds = set(KINDS)
     if args.all_images:

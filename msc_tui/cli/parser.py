@@ -135,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("clean", cleanup_commands.clean, "remove this home's old sessions, unused images, cache, stale records")
     p.add_argument("--sessions", action="store_true", help="this home's sessions (the default kind)")
+    p.add_argument("--pool", action="store_true",
+                   help="the warm pool's sessions (made ahead, unused; with --sessions, the default)")
     p.add_argument("--images", action="store_true",
                    help="images msc built that no container uses, keeping per app type the newest "
                         "and the one the current settings build")
@@ -142,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", action="store_true", help="this home's package cache volume")
     p.add_argument("--records", action="store_true",
                    help="records whose container is gone, and session files of removed sessions")
-    p.add_argument("--everything", action="store_true", help="all four kinds")
+    p.add_argument("--everything", action="store_true", help="every kind")
     p.add_argument("--older-than", metavar="DURATION",
                    help="last used longer ago than this (90s, 30m, 12h, 7d), for each kind")
     p.add_argument("--stopped", action="store_true", help="only sessions whose container is not running")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 
 from ..core.terminal_text import visible_name
 from ..formatting import size, when
-from .console import stdout
+from .console import stderr, stdout
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 
@@ -52,8 +51,8 @@ class BuildProgress:
         if self.enabled and match:
             self.steps += 1
             n, m, what = match.groups()
-            print(f"building: step {n} of {m}: {what[:100]}", file=sys.stderr, flush=True)
+            print(f"building: step {n} of {m}: {what[:100]}", file=stderr(), flush=True)  # (the asker's, in the agent)
 
     def done(self) -> None:
         if self.enabled and self.steps:
-            print("building: done", file=sys.stderr, flush=True)
+            print("building: done", file=stderr(), flush=True)

@@ -19,7 +19,7 @@ async def ls(args) -> int:
     if args.json:
         print_json([v.as_dict() for v in views])
         return 0
-    rows = [{**v.as_dict(), "owner": v.whose} for v in views]
+    rows = [{**v.as_dict(), "owner": v.whose, **({"status": "pool"} if v.in_pool else {})} for v in views]
     columns = ["name", "session", "app_type", "image", "status", "created", "last_used", "going", "packages"]
     if args.size:
         columns += ["size_rw", "warm_rss"]

@@ -1,8 +1,8 @@
 """What msc leaves behind (`msc df`) and removing it (`msc clean`, the TUI's cleanup screen):
-this home's sessions, the images msc built, this home's package cache, and records or
-session files whose container is gone. Only this home's objects are ever chosen
-(sessions.ownership); images are shared by every home, so one goes only when no
-container at all uses it.
+this home's sessions, its warm pool's sessions (core/pool.py), the images msc built, this
+home's package cache, and records or session files whose container is gone. Only this home's
+objects are ever chosen (sessions.ownership); images are shared by every home, so one goes
+only when no container at all uses it.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from typing import Callable
 from ..errors import MscError
 from .apptypes import APP_TYPES
 from .ownership import THIS_HOME, ownership
+from .pool_claim import retire
 from .recipe import render
 from .sessions import Sessions
 
-SESSIONS, IMAGES, CACHE, RECORDS = "sessions", "images", "cache", "records"
-KINDS = (SESSIONS, IMAGES, CACHE, RECORDS)
+SESSIONS, POOL, IMAGES, CACHE, RECORDS = "sessions", "pool", "images", "cache", "records"
+KINDS = (SESSIONS, POOL, IMAGES, CACHE, RECORDS)
 PARALLEL_REMOVALS = 8  # the engine serialises much of a removal; more only queues
 
 
@@ -77,9 +78,12 @@ class Cleanup:
         home = self.sessions.home
         by_name = {r.container_name: r for r in records.values()}
         ours = [c for c in usage.containers if ownership(c.labels, home) == THIS_HOME]
+        pooled = {r.container_name for r in records.values() if r.pool}
         items = [Item(SESSIONS, c.name, c.size_rw, c.size_rw or 0,
                       by_name[c.name].last_used if c.name in by_name else c.created,
-                      c.status, reclaimable=not c.running, ref=c.name) for c in ours]
+                      c.status, reclaimable=not c.running, ref=c.name) for c in ours if c.name not in pooled]
+        items += [Item(POOL, c.name, c.size_rw, c.size_rw or 0, by_name[c.name].created_at, "pool",
+                       reclaimable=True, ref=c.name) for c in ours if c.name in pooled]  # unused: made ahead
         newest_use = max((r.last_used for r in records.values()), default=0.0)
 
         for image in usage.images:
@@ -102,6 +106,8 @@ class Cleanup:
         present = {c.name for c in usage.containers}
         folders = self.sessions.files.root
         for sid, record in records.items():
+            if record.pool:  # the pool's own (core/pool_claim.py retires them)
+                continue
             folder = folders / sid
             stale = record.container_name not in present
             files = _folder_bytes(folder) if folder.is_dir() else 0
@@ -128,6 +134,8 @@ class Cleanup:
         chosen = []
         if SESSIONS in kinds:
             chosen += [i for i in inventory.of(SESSIONS) if old(i) and not (stopped_only and i.detail == "running")]
+        if POOL in kinds and not stopped_only:  # (running, and nobody's work: --stopped leaves them)
+            chosen += [i for i in inventory.of(POOL) if old(i)]
         going = {i.name for i in chosen}
         if IMAGES in kinds:
             images = inventory.of(IMAGES)
@@ -182,6 +190,12 @@ class Cleanup:
     async def _remove(self, item: Item) -> None:
         if item.kind == SESSIONS:
             await self.engine.containers.remove(item.ref)
+        elif item.kind == POOL:  # only while it is still in the pool (a claim may have taken it)
+            sessions = self.sessions
+            if not await retire(sessions.store, self.engine, sessions.home,
+                                lambda records: [sid for sid, r in records.items()
+                                                 if r.container_name == item.ref and r.pool]):
+                raise MscError(f"{item.name} left the pool meanwhile (it is a new session now); kept it")
         elif item.kind == IMAGES:
             await self.engine.storage.remove_image(item.ref)
         elif item.kind == CACHE:

@@ -96,13 +96,14 @@ class Mirror:
         return {"root": str(project.root), "why": project.why, "files": len(project.files), "sent_files": 0,
                 "sent_bytes": 0, "deleted": [], "replaced": None, "left_out": project.left_out}
 
-    async def sync(self, record: SessionRecord, project: Project) -> dict:
-        """Send what changed, delete what went; returns what was done (for --json and the notes)."""
+    async def sync(self, record: SessionRecord, project: Project, empty: bool = False) -> dict:
+        """Send what changed, delete what went; returns what was done (for --json and the notes).
+        `empty`: a session this process has just made or claimed (nothing to ask: /app is empty)."""
         container = record.container_name
         done = self.unchanged(project)
-        if await self.engine.files.link_target(container, MARK_PATH) == fingerprint(project.files):
+        if not empty and await self.engine.files.link_target(container, MARK_PATH) == fingerprint(project.files):
             return done  # /app holds this listing already: nothing is read, nothing sent
-        held = await self._held(container)
+        held = None if empty else await self._held(container)
         ours = held is not None and (held.by, held.root) == (self.by, str(project.root))
         known = held.files if held else {}
         entries: dict[str, list] = {}

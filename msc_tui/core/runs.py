@@ -188,7 +188,7 @@ class Runs:
         await self.servers.forget_if_replaced(name, self.sessions.verified[name])
         for _ in range(5):
             try:
-                channel = await self.servers.take(name, lambda: self._start_warm(name)) if warm_tries else None
+                channel = await self.servers.take(name, lambda: self.start_warm(name)) if warm_tries else None
                 return await self._run_once(name, config, controls, capture, on_notice, channel)
             except NotRunning:
                 await self.sessions.ensure_running(record)
@@ -202,7 +202,7 @@ class Runs:
                 raise container_gone(record) from None
         raise EngineError(f"session {record.id}: its runner could not be started")
 
-    async def _start_warm(self, container: str) -> ExecChannel:
+    async def start_warm(self, container: str) -> ExecChannel:
         return await self.engine.execs.open(container, runner_argv("serve", self.by, "warm"),
                                             user=self._runner_user(container), workdir=APP_DIR)
 

@@ -23,6 +23,8 @@ from .images import ImageResult, ensure_image
 from .manifest import ProjectStale, fingerprint
 from .mirror import Mirror
 from .packages import Packages
+from .pool import Pool
+from .pool_claim import expired, lost, retire
 from .project import Project, companions as local_imports
 from .project_notes import project_notes
 from .recipe import render
@@ -56,10 +58,11 @@ class Msc:
         self.copying = Copying(engine)
         self.attendance = Attendance(self.runs.records)  # the API and MCP servers, present between runs
         self.forking = Forking(engine, self.sessions, self.runs.place_runner)
+        self.pool = Pool(self.sessions, self.runs)
 
     @classmethod
     async def open(cls, settings: Settings | None = None, warm: bool = True) -> "Msc":
-        """`warm`: keep warm servers in sessions for runs (for clients that live long)."""
+        """`warm`: keep warm servers in sessions for runs, and the warm pool (for clients that live long)."""
         settings = settings or load_settings()
         check_home_folder(settings.state_dir)
         engine = await Engine.connect(settings.docker_host, settings.connect_timeout, settings.docker_context,
@@ -70,6 +73,8 @@ class Msc:
         except BaseException:
             await engine.close()
             raise
+        if warm:
+            msc.pool.start()
         return msc
 
     async def check_home(self) -> list[str]:
@@ -77,12 +82,14 @@ class Msc:
         windows a killed install left open closed, containers with no record adopted. The run
         agent calls it per request, so each sees what a fresh msc would. Returns the warnings."""
         before, self.store.recovered = len(self.store.warnings), False
-        self.store.read()
+        records = self.store.read()
         ours = await self.engine.containers.list(label=self.sessions.home_label)
         closed = await self.packages.bridge.close_forgotten(ours)
         if closed:
             self.store.warnings.append(f"closed the network window an interrupted install left open on "
                                        f"{', '.join(closed)} (install-only)")
+        await retire(self.store, self.engine, self.sessions.home,  # the warm pool idles out with any msc
+                     expired(self.settings.pool_idle, lost(records, {c.name for c in ours})))
         adopted = await self.sessions.adopt_from_labels(ours)
         for record in adopted:  # the containers know their packages
             try:
@@ -97,6 +104,7 @@ class Msc:
 
     async def close(self) -> None:
         await self.attendance.close()
+        await self.pool.close()
         await self.runs.close()
         await self.engine.close()
 
@@ -189,7 +197,9 @@ class Msc:
                                      cwd=project.cwd if project else "", project=expected, env=env)
 
         sent = result = None
-        if project and self.runs.warm:
+        fresh = record.container_name in self.sessions.fresh  # made or claimed here, never run: /app is empty
+        self.sessions.fresh.discard(record.container_name)
+        if project and self.runs.warm and not fresh:
             # The runner checks /app's record on the run's own stream: no extra request when
             # nothing changed (a client with an exec per run asks the engine first instead).
             try:
@@ -198,7 +208,7 @@ class Msc:
             except ProjectStale:  # the program did not start
                 pass
         if result is None:
-            sent = await self.mirror.sync(record, project) if project else None
+            sent = await self.mirror.sync(record, project, fresh) if project else None
             if sent and project and on_notice:
                 for line in project_notes(sent, project, self.runs.by):
                     on_notice("project", {"text": line})

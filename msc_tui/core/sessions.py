@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-import secrets
 import time
 from typing import Callable
 
-from ..config import NETWORK_POLICIES, Settings
+from ..config import Settings
 from ..engine import Engine
 from ..engine.containers import ContainerInfo
 from ..errors import ContainerGone, NotFound, UsageError
-from . import requested
-from .apptypes import check_app_type, detect_app_type
+from . import requested, session_making
 from .files import SessionFiles
 from .images import ensure_image
 from .ownership import (
@@ -27,6 +25,7 @@ from .ownership import (
     check_container,
     ownership,
 )
+from .pool_claim import RETIRING
 from .recipe import INSTALL_USER, render
 from .references import checked_reference
 from .session_container import LABEL_RUNNER, make_container
@@ -63,36 +62,6 @@ def record_from_labels(c: ContainerInfo, session_files: list[str] | None = None)
 SESSION_ID = re.compile(r"[0-9a-z]{1,32}")  # the ids msc makes (six hex digits) and accepts as names
 
 
-def _reserve(records: dict[str, SessionRecord], record: SessionRecord, chosen: str | None = None) -> None:
-    """A new session's id, unused in this home (chosen under the state's lock), and its record;
-    `chosen`: the caller's id, refused when this home has it already."""
-    if chosen is not None and chosen in records:
-        raise UsageError(f"session id {chosen!r} is taken (msc ls lists the sessions)")
-    sid = chosen or secrets.token_hex(3)
-    while sid in records:
-        sid = secrets.token_hex(3)
-    record.id, record.container_name = sid, PREFIX + sid
-    records[sid] = record
-
-
-async def _new_record(engine: Engine, settings: Settings, app_type: str, network: str | None,
-                      like: SessionRecord | None, on_log: Callable[[str], None] | None) -> SessionRecord:
-    """A new session's record (no id yet): its image built if need be, or `like`'s."""
-    network = network or settings.network
-    if network not in NETWORK_POLICIES:
-        raise UsageError(f"unknown network policy {network!r} ({', '.join(NETWORK_POLICIES)})")
-    now = time.time()
-    record = SessionRecord(id="", container_name="", image="", app_type=app_type, network=network,
-                           created_at=now, last_used=now)
-    if like is not None:
-        record.image, record.installer, record.install_user = like.image, like.installer, like.install_user
-    else:
-        recipe = render(app_type, settings)
-        record.image = (await ensure_image(engine, recipe, on_log)).tag
-        record.installer, record.install_user = "uv" if recipe.has_uv else "pip", INSTALL_USER
-    return record
-
-
 async def _measure_warm(engine: Engine, view: SessionView) -> None:
     view.warm_rss = await warm_memory(engine, view.name)
 
@@ -109,6 +78,9 @@ class Sessions:
         self.files = SessionFiles(settings.state_dir / "sessions", engine)
         self.verified: dict[str, str] = {}  # container name -> ID, its labels checked in this process
         self.recorded: set[str] = set()  # of those, the ones whose runner starts as root (LABEL_RUNNER)
+        self.made = asyncio.Event()  # set at each new session (the pool refills, core/pool.py)
+        self.warm_pool: set[str] = set()  # pool sessions this process keeps warm servers in (claimed first)
+        self.fresh: set[str] = set()  # sessions this process made or claimed, with no run yet
 
     # -- finding ---------------------------------------------------------------------------
     def records(self) -> dict[str, SessionRecord]:
@@ -169,6 +141,8 @@ class Sessions:
         containers = await self.engine.containers.list(label=None if include_all else self.home_label, size=size)
         by_name = {c.name: c for c in containers}
         views = [SessionView(r, by_name.pop(r.container_name, None)) for r in self.records().values()]
+        if not include_all:  # the warm pool's sessions are no one's yet (msc ls --all lists them)
+            views = [v for v in views if not v.in_pool]
         views += [SessionView(None, c, ownership(c.labels, self.home)) for c in by_name.values()]
         if size:
             await asyncio.gather(*(_measure_warm(self.engine, v) for v in views if v.record and v.container
@@ -199,26 +173,10 @@ class Sessions:
     async def create(self, app_type: str | None = None, code: str | None = None, task: str | None = None,
                      network: str | None = None, on_log: Callable[[str], None] | None = None, *,
                      sid: str | None = None, like: SessionRecord | None = None) -> SessionRecord:
-        """A new session. `sid`: its id (SESSION_ID), refused when taken; `like`: a session whose
-        image, installer and install user it gets (a fork: the same Python as its venv's)."""
-        app_type = check_app_type(app_type) if app_type else detect_app_type(code, task, self.settings.default_app_type)
-        record = await _new_record(self.engine, self.settings, app_type, network, like, on_log)
-        # The record is written before its container exists: a concurrent msc that lists this
-        # home's containers then always finds their records, so it never "adopts" a session
-        # another process is still making (adoption is only for containers nobody records: a
-        # lost state file). A "being made by pid P on host H" label would need pid-reuse checks,
-        # one host and clocks that agree; this order needs none of them.
-        await self.store.aupdate(lambda records: _reserve(records, record, sid))
-        try:
-            await make_container(self.engine, self.settings, record, self.home, self.cache_volume)
-        except BaseException:
-            await asyncio.shield(self.store.aupdate(lambda records: records.pop(record.id, None)))
-            raise
-
-        def made(records):  # (kept even if a `clean --records` took the reservation meanwhile)
-            records.setdefault(record.id, record).container_id = record.container_id
-        await self.store.aupdate(made)
-        return record
+        """A new session: claimed from the warm pool when one matches, else made (core/session_making.py).
+        `sid`: its id (SESSION_ID), refused when taken (never a pool session: the id is in its labels);
+        `like`: a session whose image, installer and install user it gets (a fork: its venv's Python)."""
+        return await session_making.create(self, app_type, code, task, network, on_log, sid=sid, like=like)
 
     # -- keeping alive ------------------------------------------------------------------------
     async def ensure_running(self, record: SessionRecord) -> None:
@@ -256,6 +214,8 @@ class Sessions:
             if current is None:
                 return
             current.last_used = record.last_used = time.time()
+            if current.pool != RETIRING:  # a pool session used by its name is the pool's no more
+                current.pool = record.pool = ""
             current.session_files += [f for f in filenames if f not in current.session_files]
             record.session_files = current.session_files
         self.store.update(change, on_locked)

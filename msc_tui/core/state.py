@@ -44,6 +44,7 @@ class SessionRecord:
     installed_packages: list[str] = field(default_factory=list)  # name==version, read from the container
     requested_packages: list[str] = field(default_factory=list)  # specs the user asked for
     forked_from: str = ""  # the session (id) this one was forked from (msc fork); "" when made new
+    pool: str = ""  # waiting in the warm pool: the settings key it matches (core/pool_claim.py); "": a session
 
     @classmethod
     def from_toml(cls, session_id: str, data: dict) -> "SessionRecord":
@@ -79,7 +80,7 @@ class SessionRecord:
 _FIELD_TYPES = {"container_name": str, "image": str, "app_type": str, "container_id": str, "network": str,
                 "installer": str, "install_user": str, "created_at": float, "last_used": float,
                 "session_files": list, "installed_packages": list, "requested_packages": list,
-                "forked_from": str}
+                "forked_from": str, "pool": str}
 LOCK_TIMEOUT_S = 15.0
 
 

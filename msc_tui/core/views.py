@@ -31,6 +31,11 @@ class SessionView:
         return self.container.labels.get(LABEL_SESSION, "") if self.container else ""
 
     @property
+    def in_pool(self) -> bool:
+        """Waiting in the warm pool (core/pool.py): made ahead, nobody's session yet."""
+        return bool(self.record and self.record.pool)
+
+    @property
     def status(self) -> str:
         return self.container.status if self.container else "missing"
 
@@ -75,4 +80,5 @@ class SessionView:
             "user": container.labels.get(LABEL_USER) if container else None,
             "last_run": self.activity.last_run if self.activity else None,
             "going": self.activity.going if self.activity else [],
+            "pool": self.in_pool,
         }

@@ -6,7 +6,7 @@ from msc_tui.errors import ConfigError, UsageError
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    for var in ("MSC_BASE_IMAGE", "MSC_CA_BUNDLE", "MSC_NETWORK", "MSC_INSTALLER", "DOCKER_HOST"):
+    for var in ("MSC_BASE_IMAGE", "MSC_CA_BUNDLE", "MSC_NETWORK", "MSC_INSTALLER", "DOCKER_HOST", "MSC_POOL_SIZE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("MSC_HOME", str(tmp_path))
     return tmp_path
@@ -48,6 +48,11 @@ def test_xdg_paths_without_msc_home(monkeypatch, tmp_path):
     ('[engine]\nconnect_timeout = 0\n', "engine.connect_timeout must be more than 0 seconds"),
     ('[correction]\nanswers = "guess"\n', "correction.answers must be one of verified, bundled, not 'guess'"),
     ('[correction]\nanswers = true\n', "correction.answers must be a string, not True"),
+    ('[pool]\nsize = 17\n', "pool.size must be at most 16 (0 turns the pool off), not 17"),
+    ('[pool]\nsize = -1\n', "pool.size must not be negative"),
+    ('[pool]\nsize = 1.5\n', "pool.size must be an integer, not 1.5"),
+    ('[pool]\nidle = 0.5\n', "pool.idle must be between 1 and 10000000 seconds, not 0.5"),
+    ('[pool]\nidle = nan\n', "pool.idle must be a finite number, not nan"),
     ('[nope]\nkey = 1\n', "unknown key nope.key"),
     ('this is not toml', "not valid TOML"),
 ])
@@ -99,3 +104,16 @@ def test_keys_table_remaps_bindings_by_id(home):
     (home / "config.toml").write_text('[keys]\n"main.run" = 5\n')
     with pytest.raises(ConfigError, match="keys"):
         load_settings()
+
+
+def test_pool_size_and_idle_from_the_file_and_the_environment(home, monkeypatch):
+    assert (load_settings().pool_size, load_settings().pool_idle) == (1, 600.0)
+    (home / "config.toml").write_text('[pool]\nsize = 3\nidle = 60\n')
+    assert (load_settings().pool_size, load_settings().pool_idle) == (3, 60.0)
+    monkeypatch.setenv("MSC_POOL_SIZE", "0")
+    assert load_settings().pool_size == 0
+    for bad, message in (("two", "MSC_POOL_SIZE must be an integer, not 'two'"),
+                         ("99", "MSC_POOL_SIZE: pool.size must be at most 16")):
+        monkeypatch.setenv("MSC_POOL_SIZE", bad)
+        with pytest.raises(ConfigError, match=message):
+            load_settings()

@@ -28,7 +28,8 @@ def test_which_runs_the_agent_takes(monkeypatch):
     monkeypatch.delenv("MSC_AGENT", raising=False)
     assert eligible(["run", "-s", "abc", "app.py"]) and eligible(["run", "--session=abc", "-"])
     assert eligible(["run", "-sabc", "--json", "app.py"])
-    for argv in (["run", "app.py"], ["run", "--new", "app.py"], ["run", "-s", "a", "--tty", "x.py"],
+    assert eligible(["run", "--new", "app.py"])  # the agent keeps the warm pool
+    for argv in (["run", "app.py"], ["run", "--new", "--tty", "x.py"], ["run", "-s", "a", "--tty", "x.py"],
                  ["run", "-s", "a", "/dev/fd/63"], ["ls"], ["run", "-s", "a", "--help"], []):
         assert not eligible(argv), argv
     monkeypatch.setenv("MSC_AGENT", "0")

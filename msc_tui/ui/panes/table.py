@@ -145,13 +145,14 @@ class TablePane(Vertical):
         elif event.kind == "back":
             await self.relist()
             self.post_message(self.EngineBack())
-        elif event.action.startswith("exec_"):
+        elif event.action.startswith("exec_") and (event.name in self.table.views or not event.name):
             touched = self.activity.touched_by(event)
             if touched:
                 self.look_at_runs({touched})
-        elif event.name:
+        elif event.name:  # (an exec in a session not shown: one claimed from the warm pool, say)
             view = await self.app.core.sessions.view(event.name)
-            if view is None or (event.action == "destroy" and not view.record):
+            if view is None or (event.action == "destroy" and not view.record) or (
+                    view.in_pool and not self.include_all):  # the warm pool's: no one's session yet
                 self.table.discard(event.name)
             else:
                 self.table.upsert(view)

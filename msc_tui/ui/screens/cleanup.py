@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, ProgressBar
 
-from ...core.cleanup import CACHE, IMAGES, RECORDS, SESSIONS, Inventory, Item
+from ...core.cleanup import CACHE, IMAGES, POOL, RECORDS, SESSIONS, Inventory, Item
 from ...core.sessions import parse_duration
 from ...errors import MscError
 from ...formatting import plural, size, when
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ..app import MscApp
 
-NOUNS = {SESSIONS: "session", IMAGES: "image", CACHE: "cache", RECORDS: "record"}
+NOUNS = {SESSIONS: "session", POOL: "pool", IMAGES: "image", CACHE: "cache", RECORDS: "record"}
 
 
 class Tick(Checkbox):
@@ -106,7 +106,7 @@ class CleanupScreen(Screen):
         choose = self.app.core.cleanup.choose
         now = self.app.clock()
         ours = choose(self.inventory, {SESSIONS}, older, stopped, now=now)
-        ours += choose(self.inventory, {IMAGES, CACHE, RECORDS}, older, now=now)
+        ours += choose(self.inventory, {POOL, IMAGES, CACHE, RECORDS}, older, now=now)
         foreign = Inventory([item for item, _, _ in self.others.values()])
         return ours + choose(foreign, {SESSIONS}, older, stopped, now=now)
 

@@ -155,7 +155,8 @@ class MainScreen(Screen):
         """F2's picker; F5's (`run`), or F5 pressed in it: the code runs in the session picked."""
         if self.app.msc is None:
             return
-        views = await self.app.core.sessions.views(include_all=True)  # a pair's sessions too, to join
+        views = [v for v in await self.app.core.sessions.views(include_all=True)  # a pair's too, to join
+                 if not v.in_pool]  # (the warm pool's are taken by a new session)
         detected = detect_app_type(self.editor.text, default=self.app.core.settings.default_app_type)
         choice = await self.app.push_screen_wait(SessionPicker(views, detected, run=run))
         if choice is not None and await self.apply_choice(choice) and choice.run:
