@@ -3,7 +3,7 @@
 import pytest
 
 from msc_tui.core.fork import check_name
-from msc_tui.core.sessions import _reserve
+from msc_tui.core.session_making import reserve
 from msc_tui.core.state import SessionRecord
 from msc_tui.errors import UsageError
 
@@ -22,10 +22,10 @@ def test_names_are_lower_case_letters_and_digits_up_to_32():
 def test_a_chosen_id_this_home_has_is_refused_and_a_free_one_is_taken_as_it_is():
     records = {"twin": record("twin")}
     with pytest.raises(UsageError, match="session id 'twin' is taken"):
-        _reserve(records, record(), "twin")
+        reserve(records, record(), "twin")
     assert list(records) == ["twin"]
     made = record()
-    _reserve(records, made, "other")
+    reserve(records, made, "other")
     assert (made.id, made.container_name, records["other"]) == ("other", "msc-dev-session-other", made)
-    _reserve(records, fresh := record())  # no choice: six hex digits, unused
+    reserve(records, fresh := record())  # no choice: six hex digits, unused
     assert len(fresh.id) == 6 and fresh.id in records

@@ -116,8 +116,7 @@ class MainScreen(Screen):
         self.packages.panel.log_view.flush()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """F6 and F9 are shown dimmed while they cannot act (nothing to stop, nothing to install):
-        the panes' reactives re-ask this when that changes. ctrl+end acts only when there is a tail to follow."""
+        """F6, F9 dimmed while they cannot act (the panes' reactives re-ask); ctrl+end only with a tail to follow."""
         if action == "cancel_run":
             return True if self.output.stoppable else None
         if action == "install_proposed":
