@@ -111,11 +111,15 @@ def raw_container(docker_client, base_image):
             pass
 
 
-@pytest.fixture(autouse=True)
-def no_pool(monkeypatch) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def no_pool():
     """No warm pool ([pool] size 0): every long-lived msc of a test (agents, the API, the MCP
-    server) would otherwise make sessions ahead. tests/integration/test_pool.py turns it on."""
-    monkeypatch.setenv("MSC_POOL_SIZE", "0")
+    server) would otherwise make sessions ahead. For the whole session, so that a module's own
+    long-lived msc (made before any test's fixtures) has none either; tests/integration/test_pool.py
+    turns it on."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MSC_POOL_SIZE", "0")
+        yield
 
 
 @pytest.fixture(autouse=True)
