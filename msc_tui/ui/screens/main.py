@@ -116,8 +116,7 @@ class MainScreen(Screen):
         self.packages.panel.log_view.flush()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """F6 and F9 are shown dimmed while they cannot act (nothing to stop, nothing to install):
-        the panes' reactives re-ask this when that changes. ctrl+end acts only when there is a tail to follow."""
+        """F6, F9 dimmed while they cannot act (nothing to stop, to install), ctrl+end with no tail to follow."""
         if action == "cancel_run":
             return True if self.output.stoppable else None
         if action == "install_proposed":
@@ -226,7 +225,8 @@ class MainScreen(Screen):
         """The Packages tab; pressed there, back to the Output tab (a failed run's traceback)."""
         if self.side.active == "packages-tab":
             self.side.active = "output-tab"
-            self.log_view.focus()
+            if self.focused is None or self.packages in self.focused.ancestors_with_self:
+                self.editor.focus()  # to fix the code: typed into the log, its one-letter keys (c clears) act
             return
         self.side.active = "packages-tab"
         self.packages.panel.query_one("#specs").focus()
