@@ -17,7 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     answered = run_through_agent(argv)
     if answered is not None:
         return answered
-    if len(argv) == 1 and argv[0].endswith(".py") and os.path.isfile(argv[0]):  # `msc app.py`: the TUI on it
+    if len(argv) == 1 and argv[0].endswith(".py"):  # `msc app.py`: the TUI on it
+        if not os.path.isfile(argv[0]):  # else argparse's "invalid choice" lists the commands
+            print(f"msc: no such file: {argv[0]} (msc FILE.py opens an existing file; in the TUI ctrl+n "
+                  "starts a new one)", file=sys.stderr)
+            return 4
         from pathlib import Path
 
         from ..ui.app import run_app

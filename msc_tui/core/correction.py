@@ -115,9 +115,12 @@ class Correction:
             analysis = analyze("", record.session_files, local, modules=list(dict.fromkeys(missing)), said=said)
             if analysis.unknown:
                 await self.index.complete(record, analysis)
+            # The run's own hints guessed a slip ("did you mean ...") for modules the index has since confirmed.
+            settled = tuple(f"no known module is named {m.split('.')[0]}:" for m in analysis.provides.values())
+            earlier = [h for h in result.hints if not h.startswith(settled)] if settled else result.hints
             result = replace(result, missing_packages=analysis.distributions, unresolved_imports=analysis.unresolved,
                              suggestions=analysis.suggestions,
-                             hints=list(dict.fromkeys([*result.hints, *analysis.hints])))
+                             hints=list(dict.fromkeys([*earlier, *analysis.hints])))
             wanted = [d for d in analysis.distributions if d not in installed]
             if not wanted:
                 stopped = ("no progress: nothing left that msc can install" if installed or missing

@@ -16,7 +16,7 @@ from typing import Callable
 
 import aiodocker
 
-from ..errors import CommandNotFound
+from ..errors import CommandNotFound, MscError
 from .errors import engine_errors
 
 STDOUT, STDERR = 1, 2
@@ -117,7 +117,7 @@ class Execs:
                 timed_out = True
                 await self.kill_tagged(container, tag, user)
         except asyncio.CancelledError:
-            await asyncio.shield(self.kill_tagged(container, tag, user))
+            await asyncio.shield(self._kill_on_the_way_out(container, tag, user))
             raise
         duration = time.monotonic() - started
         if timed_out:
@@ -162,6 +162,15 @@ class Execs:
                                 user=user, timeout=timeout, env=env)
         text = {s: b"".join(c).decode("utf-8", "replace") for s, c in chunks.items()}
         return (124 if result.timed_out else result.exit_code), text[STDOUT], text[STDERR]
+
+    async def _kill_on_the_way_out(self, container: str, tag: str, user: str) -> None:
+        """A cancelled exec's kill, best effort: the container may be paused or gone and the engine
+        closing (the TUI quitting); its failure must neither replace the cancellation nor, when the
+        caller is cancelled again and no longer waits, end up as an unretrieved task exception."""
+        try:
+            await self.kill_tagged(container, tag, user)
+        except MscError:
+            pass
 
     async def kill_tagged(self, container: str, tag: str, user: str = "") -> None:
         """SIGKILL every process started by the exec with this tag (children included)."""

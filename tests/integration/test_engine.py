@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 import uuid
@@ -366,3 +367,40 @@ async def test_waiting_for_a_free_connection_is_not_a_connect_timeout(raw_contai
         assert (await waiting)["StatusCode"] == 0
     finally:
         await engine.close()
+
+
+async def test_a_cancelled_exec_stays_cancelled_when_its_kill_cannot_reach_the_container(engine, raw_container):
+    """Quitting the TUI cancels its execs; the kill that follows may fail (here: the container is
+    paused, as when it is gone or the engine is closing). The cancel must stay a cancel, and a
+    second cancel must not leave a failed kill behind ("Task exception was never retrieved" on
+    the terminal after the TUI exited)."""
+    container = raw_container()
+    unretrieved = []
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda loop, context: unretrieved.append(context))
+
+    async def cancelled(times: int) -> None:
+        task = asyncio.create_task(engine.execs.run(container.name, ["sleep", "300"], lambda s, d: None))
+        while not _sleepers(container):
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(container.pause)
+        try:
+            for _ in range(times):
+                task.cancel()
+                await asyncio.sleep(0)
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            while [t for t in asyncio.all_tasks() if "Execs." in getattr(t.get_coro(), "__qualname__", "")]:
+                await asyncio.sleep(0.05)  # the shielded kill, on its own after a second cancel
+        finally:
+            await asyncio.to_thread(container.unpause)
+        del task
+        gc.collect()
+
+    try:
+        await cancelled(1)
+        await cancelled(2)
+    finally:
+        loop.set_exception_handler(handler)
+    assert not unretrieved, unretrieved

@@ -46,3 +46,28 @@ async def test_f5_in_the_startup_picker_runs_the_code_in_the_highlighted_session
         await settle(pilot)
         assert app.screen.current.container_name == "msc-dev-session-a1b2c3"
         assert any(line.startswith("exit 0") for line in app.screen.log_view.plain_lines())
+
+
+async def test_f7_back_to_the_traceback_gives_the_editor_the_keys_not_the_log(tmp_path):
+    """A newcomer reads the traceback (F7) and types the fix: the letters go into the editor, not
+    to the log's one-letter commands (c cleared the traceback, s asked where to save it)."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_first_session(pilot)
+        editor = app.screen.editor
+        editor.load_text("import yaml\n")
+        editor.focus()
+        await pilot.press("f5")
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "packages-tab"
+        await pilot.press("f7")  # back from the failure's own switch to Packages
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "output-tab" and app.focused is editor
+        await pilot.press("f7", "f7")  # there (its input focused) and back
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "output-tab" and app.focused is editor
+        await pilot.press("c", "s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "MainScreen"  # no save dialog
+        assert any("No module named 'yaml'" in line for line in app.screen.log_view.plain_lines())
+        assert editor.text.startswith("cs")

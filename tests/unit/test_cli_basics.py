@@ -114,3 +114,15 @@ def test_code_is_decoded_as_python_reads_it():
     assert decode_source("\ufeffprint('é')\n".encode(), "x") == "print('é')\n"  # a BOM, as python allows
     with pytest.raises(UsageError):
         decode_source(b"\xff", "x")
+
+
+def test_msc_on_a_py_file_that_does_not_exist_says_no_such_file(tmp_path, capsys):
+    """`msc newapp.py` (the README's `msc path/app.py`) on a file not made yet: not argparse's
+    "invalid choice: 'newapp.py' (choose from 'run', ...)"."""
+    from msc_tui.cli import main
+
+    missing = str(tmp_path / "newapp.py")
+    assert main([missing]) == 4
+    err = capsys.readouterr().err
+    assert err == (f"msc: no such file: {missing} (msc FILE.py opens an existing file; in the TUI ctrl+n "
+                   "starts a new one)\n")

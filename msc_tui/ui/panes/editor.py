@@ -162,6 +162,10 @@ class EditorPane(CodeEditor):
         self.saved_text = saved
         self._title()
 
+    def take_run(self, run: tuple[str, str] | None) -> None:
+        if run is not None:  # `l` in the Runs view: that run's file and code
+            self.load_run(*run)
+
     def load_run(self, filename: str, code: str) -> None:
         """A run's code from the Runs view: into the open file when the run was of it (unsaved
         until ctrl+s, unless it is the same), else that session file opened, after asking about

@@ -226,7 +226,8 @@ class MainScreen(Screen):
         """The Packages tab; pressed there, back to the Output tab (a failed run's traceback)."""
         if self.side.active == "packages-tab":
             self.side.active = "output-tab"
-            self.log_view.focus()
+            if self.focused is None or self.packages in self.focused.ancestors_with_self:
+                self.editor.focus()  # to fix the code: typed into the log, its one-letter keys (c clears) act
             return
         self.side.active = "packages-tab"
         self.packages.panel.query_one("#specs").focus()
@@ -264,11 +265,7 @@ class MainScreen(Screen):
         if self.current is None:
             self.notify("choose or create a session first (F2)", severity="warning")
             return
-        self.app.push_screen(RunsScreen(self.current.container_name), self._take_run)
-
-    def _take_run(self, run: tuple[str, str] | None) -> None:
-        if run is not None:  # `l` in the Runs view: that run's file and code
-            self.editor.load_run(*run)
+        self.app.push_screen(RunsScreen(self.current.container_name), self.editor.take_run)
 
     def action_details(self) -> None:
         view = self.table.selected

@@ -45,7 +45,7 @@ class SessionPicker(ModalScreen[Choice | None]):
         pairs = [v for v in self.views if v.owner == OTHER_HOME and v.container]
         with Vertical(classes="dialog picker"):
             title = (f"Found {plural(len(live), 'existing development container')}" if live
-                     else "No session running")
+                     else "No session of yours running; join a pair's" if pairs else "No session running")
             if self.run:
                 title = f"Run in which session? {title}"
             yield Label(title, classes="dialog-title")
