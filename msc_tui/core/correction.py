@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Awaitable, Callable
 
 from ..errors import InstallFailed
-from .imports import CURATED, NAMESPACES, analyze, missing_modules
+from .imports import CURATED, NAMESPACES, Analysis, analyze, missing_modules
 from .index_answers import IndexAnswers
 from .library_words import library_needs
 from .packages import Packages
@@ -113,14 +113,7 @@ class Correction:
             # Words count from both streams: a script that catches its ImportError may print to either.
             said = library_needs(f"{result.stderr}\n{result.stdout}")
             analysis = analyze("", record.session_files, local, modules=list(dict.fromkeys(missing)), said=said)
-            if analysis.unknown:
-                await self.index.complete(record, analysis)
-            # The run's own hints guessed a slip ("did you mean ...") for modules the index has since confirmed.
-            settled = tuple(f"no known module is named {m.split('.')[0]}:" for m in analysis.provides.values())
-            earlier = [h for h in result.hints if not h.startswith(settled)] if settled else result.hints
-            result = replace(result, missing_packages=analysis.distributions, unresolved_imports=analysis.unresolved,
-                             suggestions=analysis.suggestions,
-                             hints=list(dict.fromkeys([*earlier, *analysis.hints])))
+            result = await self._answered(record, result, analysis)
             wanted = [d for d in analysis.distributions if d not in installed]
             if not wanted:
                 stopped = ("no progress: nothing left that msc can install" if installed or missing
@@ -144,6 +137,22 @@ class Correction:
             result = replace(result, hints=list(dict.fromkeys([*carried.hints, *result.hints])),
                              install_error=result.install_error or carried.install_error)
         return replace(result, auto_installed=installed, auto_install_stopped=stopped)
+
+    async def propose(self, record: SessionRecord, result: RunResult, local) -> RunResult:
+        """A failed run without auto-install: what it misses beyond the bundled map, as the index
+        answers it (the long tail), so that `missing_packages` proposes what auto-install would install."""
+        analysis = analyze(result.stderr, record.session_files, local)
+        return await self._answered(record, result, analysis) if analysis.unknown else result
+
+    async def _answered(self, record: SessionRecord, result: RunResult, analysis: Analysis) -> RunResult:
+        """The result with the analysis (the index's answers added) as its proposal and hints."""
+        if analysis.unknown:
+            await self.index.complete(record, analysis)
+        # The run's own hints guessed a slip ("did you mean ...") for modules the index has since confirmed.
+        settled = tuple(f"no known module is named {m.split('.')[0]}:" for m in analysis.provides.values())
+        earlier = [h for h in result.hints if not h.startswith(settled)] if settled else result.hints
+        return replace(result, missing_packages=analysis.distributions, unresolved_imports=analysis.unresolved,
+                       suggestions=analysis.suggestions, hints=list(dict.fromkeys([*earlier, *analysis.hints])))
 
     async def _install_verified(self, record: SessionRecord, wanted: list[str], provides: dict[str, str],
                                 notes: RoundNotes, on_output) -> list[str]:

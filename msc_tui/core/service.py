@@ -218,6 +218,8 @@ class Msc:
             result = await Correction(self.packages, rounds).fix(
                 record, result, [code, *(companions or {}).values(), *self._project_modules(project)],
                 local, execute, on_output)
+        elif result.unresolved_imports and record.network != "none":  # (the TUI's F9, the CLI's hint)
+            result = await Correction(self.packages, 0).propose(record, result, local)
         self.attendance.worked_in(record.container_name, face)
         return replace(result, installed_packages=list(record.installed_packages), project=sent)
 

@@ -24,7 +24,12 @@ def test_one_auto_install_run_fixes_a_long_tail_import_and_a_library_that_says_i
         msc, tmp_path, docker_client):
     script = tmp_path / "aztec.py"
     script.write_text(AZTEC)
-    done = msc("run", "--new", "--auto-install", "--json", str(script))
+    # Without --auto-install the proposal is the same (the TUI's F9, the CLI's hint), installing nothing.
+    plain = json.loads(msc("run", "--new", "--json", str(script)).stdout)
+    assert not plain["success"] and plain["missing_packages"] == ["aztec_code_generator"], plain
+    sid = plain["session"]
+    assert "aztec_code_generator" not in {name.replace("-", "_") for name in pip_list(docker_client, sid)}
+    done = msc("run", "-s", sid, "--auto-install", "--json", str(script))
     result = json.loads(done.stdout)
     assert result["success"], done.stderr + result["stderr"]
     assert "#" in result["stdout"] and result["auto_installed"] == ["aztec_code_generator"]
@@ -34,7 +39,6 @@ def test_one_auto_install_run_fixes_a_long_tail_import_and_a_library_that_says_i
     # the index confirmed it: no leftover "did you mean datamodel_code_generator?" from the first run
     assert not any(h.startswith("no known module is named aztec_code_generator") for h in result["hints"]), \
         result["hints"]
-    sid = result["session"]
     listed = {name.replace("-", "_") for name in pip_list(docker_client, sid)}  # the container itself, not msc
     assert "aztec_code_generator" in listed
 
