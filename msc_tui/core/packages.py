@@ -15,6 +15,7 @@ import json
 from typing import Callable
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from ..engine import Engine
 from ..errors import InstallFailed, MscError, NotFound, UsageError
@@ -142,6 +143,19 @@ class Packages:
                                                   timeout=timeout, env=index_environment(self.sessions.settings))
 
     async def uninstall(self, record: SessionRecord, names: list[str], on_output: OnOutput | None = None) -> list[str]:
+        """Uninstall packages installed into the session; a name that is not is refused before
+        anything is removed (the installer would only warn, and exit 0)."""
+        names = validate_specs(names)
+        await self.sessions.ensure_running(record)
+        try:
+            present = await listed(self.engine, record.container_name)
+        except NotFound:
+            raise container_gone(record) from None
+        installed = {canonicalize_name(p.split("==")[0]) for p in present}
+        absent = [n for n in names if canonicalize_name(n) not in installed]
+        if absent:
+            raise NotFound(f"not installed in {record.container_name}: {', '.join(absent)} "
+                           f"(msc packages {record.id} lists what is)")
         return await self.install(record, names, on_output, verb="uninstall")
 
     async def _settle(self, record: SessionRecord, unwinding: bool = False) -> None:

@@ -141,6 +141,10 @@ def test_packages_list_requirements_uninstall_and_restore(msc, msc_home, new_ses
     sid = new_session()
     assert msc("install", sid, "six").returncode == 0
     version = pip_list(docker_client, sid)["six"]
+    absent = msc("uninstall", sid, "six", "tabulate")  # one not installed: nothing is removed
+    assert absent.returncode == 4 and absent.stderr.strip().splitlines() == [
+        f"msc: not installed in msc-dev-session-{sid}: tabulate (msc packages {sid} lists what is)"], absent.stderr
+    assert pip_list(docker_client, sid)["six"] == version
     # compiled when installed: a run (as appuser, who cannot write the venv) never compiles it again
     compiled = docker_client.containers.get(f"msc-dev-session-{sid}").exec_run(
         ["sh", "-c", "ls /opt/venv/lib/python3*/site-packages/__pycache__/"], user="appuser").output.decode()
