@@ -66,7 +66,8 @@ async def test_create_is_hardened_and_lifecycle_works(engine, docker_client, bas
     await engine.containers.stop(name, timeout=1)
     assert docker_client.containers.get(name).status == "exited"
     await engine.containers.remove(name)
-    assert name not in {c.name for c in docker_client.containers.list(all=True)}
+    assert not docker_client.api.containers(all=True, filters={"name": f"^/{name}$"})  # (no inspect of others'
+    # containers, which other workers remove meanwhile)
 
 
 async def test_unknown_container_is_a_typed_error(engine):
@@ -381,8 +382,10 @@ async def test_a_cancelled_exec_stays_cancelled_when_its_kill_cannot_reach_the_c
     loop.set_exception_handler(lambda loop, context: unretrieved.append(context))
 
     async def cancelled(times: int) -> None:
-        task = asyncio.create_task(engine.execs.run(container.name, ["sleep", "300"], lambda s, d: None))
-        while not _sleepers(container):
+        # (each round its own sleep: the first round's, whose kill failed, may still be there)
+        sleep = ["sleep", str(300 + times)]
+        task = asyncio.create_task(engine.execs.run(container.name, sleep, lambda s, d: None))
+        while " ".join(sleep) not in _sleepers(container):
             await asyncio.sleep(0.05)
         await asyncio.to_thread(container.pause)
         try:
