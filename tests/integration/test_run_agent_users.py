@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,12 @@ def other_user():
         group = subprocess.run(["id", "-g", name], check=True, capture_output=True, text=True).stdout
         yield int(entry), int(group)
     finally:
+        # Its processes (a killed group's members may still be exiting) end before the user goes.
+        deadline = time.monotonic() + 30
+        while subprocess.run(["pgrep", "-u", name], capture_output=True).returncode == 0:
+            subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+            assert time.monotonic() < deadline, f"processes of {name} outlived the test"
+            time.sleep(0.1)
         subprocess.run(["userdel", "--remove", name], check=True, capture_output=True)
 
 
