@@ -13,7 +13,13 @@ import time
 import tomllib
 import uuid
 
+import pytest
+
 from tests.conftest import TEST_LABEL, TEST_RUN, remove_home_objects
+
+# One worker for the module: `clean --everything` removes unused msc images engine-wide, among
+# them the old images another test here makes and expects to find (a race seen side by side).
+pytestmark = pytest.mark.xdist_group("cleanup")
 
 
 def msc_in(home, *args, input=None):
