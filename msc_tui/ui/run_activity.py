@@ -49,5 +49,10 @@ class RunActivity:
             if every:
                 self.looking = False
         for view in views:
-            if view.name in self.table.views:  # (not removed meanwhile)
-                self.table.upsert(view)
+            current = self.table.views.get(view.name)
+            if current is None:  # removed meanwhile
+                continue
+            # An event may have replaced the row while the records were read (the container
+            # removed, say): its view is the fresher one; only the activity is news.
+            current.activity = view.activity
+            self.table.upsert(current)

@@ -3,6 +3,8 @@ a selection that stays on its container while rows come, go or sort."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from msc_tui.core.activity import Activity
@@ -128,3 +130,42 @@ async def test_a_long_user_at_host_is_cut_and_the_table_fits_80_columns(tmp_path
         run = column(table, "run")[name]
         assert run.endswith("…") and long_one.startswith(run[:-1]) and len(run) >= 6
         assert table.virtual_size.width <= table.scrollable_content_region.width, table.virtual_size
+
+
+async def test_a_slow_read_never_puts_back_a_row_an_event_replaced(tmp_path, monkeypatch):
+    """A look at the run records and the refresh after a run read the engine, slowly under load;
+    when the container is removed meanwhile, the removal's row ("missing") stays, not the stale
+    read's "running" (seen on Podman beside the suite: the row said running for good)."""
+    from msc_tui.engine.events import EngineEvent
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane, name = app.screen.sessions, "msc-dev-session-a1b2c3"
+        assert pane.table.views[name].status == "running"
+        release = asyncio.Event()
+        real_history, real_view = app.msc.runs.history, app.msc.sessions.view
+
+        async def slow_history(container):
+            await release.wait()
+            return await real_history(container)
+
+        async def slow_view(container, size=False):
+            read = await real_view(container, size)
+            await release.wait()
+            return read
+
+        monkeypatch.setattr(app.msc.runs, "history", slow_history)
+        monkeypatch.setattr(app.msc.sessions, "view", slow_view)
+        reads = [asyncio.create_task(pane.activity.look(app.msc, {name})),
+                 asyncio.create_task(pane.refresh_row(name))]
+        await pilot.pause()  # both have read "running" and wait
+        monkeypatch.setattr(app.msc.sessions, "view", real_view)
+        del app.msc.engine.containers.infos[name]  # removed behind msc's back
+        await pane.apply_event(EngineEvent("container", "destroy", "1" * 64, name))
+        assert pane.table.views[name].status == "missing"
+        release.set()
+        await asyncio.gather(*reads)
+        await pilot.pause()
+        assert pane.table.views[name].status == "missing"
+        assert column(pane.table, "status")[name] == "missing"

@@ -166,9 +166,11 @@ class TablePane(Vertical):
 
     async def refresh_row(self, name: str) -> None:
         """After a run or an install: record-only changes (last use, packages) fire no Docker
-        event, and the disk size has changed; update the row here."""
+        event, and the disk size has changed; update the row here (unless an event has
+        replaced it meanwhile: its view was read later)."""
+        shown = self.table.views.get(name)
         view = await self.app.core.sessions.view(name)
-        if view is not None:
+        if view is not None and self.table.views.get(name) is shown:
             self.table.upsert(view)
             self.fetch_size(name)  # in the background: the engine computes it
             self.look_at_runs({name})
