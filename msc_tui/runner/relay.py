@@ -193,10 +193,13 @@ class Relay(Watching):
             pass
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        # The child itself first, by pid (not reaped yet, so it is still ours): just after the
+        # fork it may not have its own group (setsid) or tag yet, and both of those would miss it.
+        for kill in (os.kill, os.killpg):
+            try:
+                kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
         kill_tree(self.tag, {os.getpid()})
         self._reap(block=True)
 

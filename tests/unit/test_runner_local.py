@@ -48,12 +48,13 @@ def root():
 class Runner:
     """One runner process: send frames in, read frames out."""
 
-    def __init__(self, root: Path, *args: str, user: str = ""):
+    def __init__(self, root: Path, *args: str, user: str = "", one_cpu: bool = False):
         self.tag = uuid.uuid4().hex[:16]
         boot = runner_ship.boot(str(root / "opt"))
         env = {**os.environ, "MSC_RUNNER_ROOT": str(root), "MSC_RUNNER_USER": user, R.TAG_VARIABLE: self.tag}
         self.process = subprocess.Popen([sys.executable, "-c", boot, *args], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=root)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=root,
+                                        preexec_fn=(lambda: os.sched_setaffinity(0, {0})) if one_cpu else None)
         self.reader = R.FrameReader()
         self.frames: list[tuple[bytes, bytes]] = []
 
@@ -166,6 +167,21 @@ def test_stray_frames_before_a_config_are_ignored_and_a_second_run_is_its_own(ro
     assert (second["exit_code"], out2) == (0, b"second\n")
     assert second["id"] == first["id"] + 1 and second["warm"] == 0
     assert runner.close() == 0
+
+
+def test_a_kill_that_comes_with_the_config_ends_a_warm_servers_run(root):
+    """Ctrl-C twice at once: the kill is read with the config, just after the fork, before the
+    child has a group or a tag of its own (a warm server's run); it still ends at once. (On one
+    CPU the parent goes on after the fork, as on a busy machine, and reads the kill first.)"""
+    serve = Runner(root, "serve", "tester@here", "test", one_cpu=True)
+    config = {"code": "import time\ntime.sleep(60)\n", "file": "main.py", "by": "tester@here", "face": "test",
+              "client": "c1", "args": [], "timeout": None, "cwd": ""}
+    serve.process.stdin.write(R.frame(R.CONFIG, marshal.dumps(config)) + R.frame(R.KILL))
+    serve.process.stdin.flush()
+    serve.until(R.STARTED)
+    exited = serve.until(R.EXITED, timeout=20)
+    assert exited["cancelled"] and exited["exit_code"] == 128 + 9
+    assert serve.close() == 0
 
 
 def test_a_timeout_kills_the_whole_tree(root):
