@@ -29,6 +29,14 @@ from .project import Project
 from .state import SessionRecord
 
 BATCH_BYTES = 64 * 2**20  # one archive at most this big in memory at once
+# A new session's project at most this big goes in the run request (runner/seeding.py), not an archive.
+SEED_BYTES, SEED_FILES = 2**20, 200
+
+
+@dataclass
+class Seed:
+    config: dict  # for the runner: {files: {name: (bytes, mode)}, manifest, mark}
+    done: dict  # what Mirror.sync would have returned
 
 
 @dataclass
@@ -133,6 +141,21 @@ class Mirror:
         if sent or gone:
             self._note(record.id, project.root, list(entries))
         return done
+
+    def seed(self, project: Project) -> Seed | None:
+        """A small project for an empty /app, to go in the run request; None when it is too big."""
+        batch = _Batch()
+        if len(project.files) > SEED_FILES or _collect(project, {}, sorted(project.files), batch) \
+                or batch.size > SEED_BYTES:
+            return None
+        manifest = Manifest(self.by, str(project.root), batch.entries)
+        done = {**self.unchanged(project), "sent_files": len(batch.send), "sent_bytes": batch.size}
+        return Seed({"files": batch.send, "manifest": manifest.encode(), "mark": fingerprint(manifest.listing())},
+                    done)
+
+    def seeded(self, record: SessionRecord, seed: Seed) -> None:
+        """The runner wrote the seed: noted as a sync's files are."""
+        self._note(record.id, Path(seed.done["root"]), list(seed.config["files"]))
 
     async def _held(self, container: str) -> Manifest | None:
         try:

@@ -138,9 +138,10 @@ class Runs:
                       timeout: float | None = None, on_output: OnOutput | None = None, local=(), *,
                       stdin: RunInput | None = None, face: str = "api", tty: bool = False,
                       size: dict | None = None, on_notice: OnNotice | None = None, cwd: str = "",
-                      project: str | None = None, env: dict[str, str] | None = None) -> RunResult:
-        """Run code as /app/<filename>, in /app/<cwd>; without `stdin` its stdin is empty; `project`:
-        the fingerprint /app's project must have, else ProjectStale (the program never starts)."""
+                      project: str | None = None, env: dict[str, str] | None = None,
+                      seed: dict | None = None) -> RunResult:
+        """Run code as /app/<filename>, in /app/<cwd>; no `stdin`: an empty one. `project`: the fingerprint
+        /app must have, or `seed`: files to write first (Mirror.seed); else ProjectStale, nothing run."""
         check_filename(filename)
         if "\0" in code:
             raise UsageError("the code contains a NUL byte; Python cannot run it")
@@ -148,7 +149,7 @@ class Runs:
         settings = self.sessions.settings
         config = {"code": code, "file": filename, "timeout": timeout, "by": self.by, "face": face,
                   "client": self.client, "tty": tty, "size": size, "warm_imports": settings.warm_imports,
-                  "idle_s": settings.warm_idle or None, "cwd": cwd, "project": project, "env": env or {}}
+                  "idle_s": settings.warm_idle or None, "cwd": cwd, "project": project, "env": env or {}, "seed": seed}
         capture, notices = Capture(on_output), Notices(on_notice)
         bookkeeping = await started_bookkeeping(lambda on_locked: self._keep(record, filename, code, on_locked))
         try:

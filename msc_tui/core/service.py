@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from dataclasses import replace
@@ -190,16 +191,31 @@ class Msc:
             await self.sessions.save(record, companions)
         timeout = seconds(timeout, "timeout") or self.settings.run_timeout or None
 
-        def execute(expected: str | None = None):
+        def execute(expected: str | None = None, seed: dict | None = None):
             given = stdin if isinstance(stdin, RunInput) else RunInput(stdin, eof=True)
             return self.runs.execute(record, code, filename, timeout, on_output, local, stdin=given,
                                      face=face, tty=tty, size=size, on_notice=on_notice,
-                                     cwd=project.cwd if project else "", project=expected, env=env)
+                                     cwd=project.cwd if project else "", project=expected, env=env, seed=seed)
+
+        def tell(sent: dict) -> None:
+            if project and on_notice:
+                for line in project_notes(sent, project, self.runs.by):
+                    on_notice("project", {"text": line})
 
         sent = result = None
         fresh = record.container_name in self.sessions.fresh  # made or claimed here, never run: /app is empty
         self.sessions.fresh.discard(record.container_name)
-        if project and self.runs.warm and not fresh:
+        seed = await asyncio.to_thread(self.mirror.seed, project) if project and fresh else None
+        if seed is not None:
+            # A small project for an empty /app goes in the run request: no archive to send first.
+            tell(seed.done)
+            try:
+                result = await execute(seed=seed.config)
+                sent = seed.done
+                self.mirror.seeded(record, seed)
+            except ProjectStale:  # something was in /app after all: compared and sent below
+                fresh = False
+        elif project and self.runs.warm and not fresh:
             # The runner checks /app's record on the run's own stream: no extra request when
             # nothing changed (a client with an exec per run asks the engine first instead).
             try:
@@ -209,9 +225,8 @@ class Msc:
                 pass
         if result is None:
             sent = await self.mirror.sync(record, project, fresh) if project else None
-            if sent and project and on_notice:
-                for line in project_notes(sent, project, self.runs.by):
-                    on_notice("project", {"text": line})
+            if sent and seed is None:
+                tell(sent)
             result = await execute()
         if auto_install and not result.success:
             rounds = self.settings.auto_install_rounds if rounds is None else rounds

@@ -35,6 +35,7 @@ CHANGED = b"F"  # a .py file under /app changed (saved or run by anyone): {"file
 PRESENCE = b"P"  # who follows the session changed (and once at start): {"format", "present": [...]}
 # worker -> root's recorder (never forwarded): a run begins {meta, code}; a run ends {outcome, report, warm}
 BEGIN, FINISH, RESTART = b"b", b"f", b"r"  # RESTART {cold, replay}: a fresh worker, given these bytes first
+PROJECT = b"j"  # {manifest, mark}: the worker wrote a new session's project from the run's config (seeding.py)
 
 
 def frame(kind: bytes, payload: bytes = b"") -> bytes:

@@ -16,7 +16,19 @@ import sys
 from . import process
 from .history import History, process_start
 from .paths import RECORDS_DIR
-from .protocol import BEGIN, FINISH, RESTART, STARTED, STDERR, STDOUT, FrameReader, frame, literal_frame, read_literal
+from .protocol import (
+    BEGIN,
+    FINISH,
+    PROJECT,
+    RESTART,
+    STARTED,
+    STDERR,
+    STDOUT,
+    FrameReader,
+    frame,
+    literal_frame,
+    read_literal,
+)
 from .relay import Watching
 from .run import exited_frame, run_command
 from .tags import kill_tree
@@ -146,7 +158,11 @@ class Recorder(Watching):
         elif kind == RESTART and self.history is None:  # only between runs
             restart = read_literal(payload)
             self.restart = {"args": ["--cold"] if restart["cold"] else [], "replay": bytes(restart["replay"])}
-        elif kind not in (BEGIN, FINISH, RESTART):
+        elif kind == PROJECT and self.history is None:  # only before a run: its project's record
+            from .seeding import keep_record
+
+            keep_record(read_literal(payload))
+        elif kind not in (BEGIN, FINISH, RESTART, PROJECT):
             if self.history is not None and kind in (STDOUT, STDERR):
                 self.history.output(kind, payload)
             process.send(frame(kind, payload))

@@ -66,7 +66,13 @@ def run_program(config: dict, tag: str, reader: FrameReader, preloaded: tuple[st
     """One run: fork the program, relay its input and output until it ends, record it.
     `tag` marks the run's process tree; `preloaded`: what a warm server imported.
     False when the client has gone."""
-    if config.get("project") and os.path.basename(os.path.realpath(PROJECT_MARK)) != config["project"]:
+    if config.get("seed") is not None:
+        from .seeding import plant
+
+        if not plant(config["seed"]):
+            process.send(literal_frame(EXITED, {"project_stale": True}))  # the client sends an archive instead
+            return True
+    elif config.get("project") and os.path.basename(os.path.realpath(PROJECT_MARK)) != config["project"]:
         process.send(literal_frame(EXITED, {"project_stale": True}))  # /app holds other files: the client syncs first
         return True
     path = os.path.normpath(os.path.join(APP_DIR, config["file"]))

@@ -187,3 +187,30 @@ async def test_msc_run_new_claims_from_the_run_agents_pool(pool_on, agents, msc,
     await until(lambda: [r for r in core.store.read().values() if r.pool and r.container_id],
                 what="the agent's refill")
     assert len(home_containers(docker_client, pool_on)) == 2
+
+
+async def test_a_new_sessions_project_meets_files_in_app_and_goes_as_an_archive(pool_on, docker_client, tmp_path):
+    """A claimed session's /app is empty, so its small project comes with the run request; when a
+    file is in the way after all (put there by someone running in it meanwhile), the runner
+    writes nothing over it and the project is compared and sent as an archive: the run sees the
+    project's files, not the planted one."""
+    from msc_tui.core.project import scan_project
+
+    (tmp_path / "app.py").write_text("print(open('data.txt').read(), end='')\n")
+    (tmp_path / "data.txt").write_text("from home\n")
+    msc = await opened()
+    try:
+        (pooled,) = (await until(lambda: pool_records(msc), what="a ready pool session")).values()
+        container = docker_client.containers.get(pooled.container_name)
+        assert container.exec_run(["sh", "-c", "echo planted > /app/data.txt"], user="appuser").exit_code == 0
+        claimed = await msc.sessions.create()
+        assert claimed.id == pooled.id
+        project = scan_project(tmp_path / "app.py", 100, 1000, cwd=tmp_path)
+        ran = await msc.run(claimed, (tmp_path / "app.py").read_text(), filename=project.script, project=project)
+        assert ran.stdout == "from home\n", ran.stderr
+        assert ran.project["sent_files"] == 2
+        assert container.exec_run(["cat", "/app/data.txt"], user="appuser").output == b"from home\n"
+        again = await msc.run(claimed, (tmp_path / "app.py").read_text(), filename=project.script, project=project)
+        assert again.stdout == "from home\n" and again.project["sent_files"] == 0
+    finally:
+        await msc.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 
 
 def run_in(msc, folder, *args):
@@ -29,6 +30,8 @@ def test_data_files_travel_and_only_what_changed_moves(msc, msc_home, tmp_path, 
     (root / "src" / "app.py").write_text(
         "import csv, os\nprint(os.getcwd())\nprint(sum(int(r[1]) for r in csv.reader(open('data/prices.csv'))))\n")
 
+    (root / "data" / "prices.csv").chmod(0o640)
+    since = int(time.time()) - 1
     first = run_in(msc, root, "--new", "src/app.py")
     assert first["success"], first["stderr"]
     assert first["stdout"] == "/app\n7\n"  # started from the project's root, as python src/app.py would be
@@ -39,6 +42,13 @@ def test_data_files_travel_and_only_what_changed_moves(msc, msc_home, tmp_path, 
     container = docker_client.containers.get(f"msc-dev-session-{sid}")
     listed = container.exec_run(["find", "/app", "-type", "f"]).output.decode().split()
     assert sorted(listed) == ["/app/.mscignore", "/app/data/prices.csv", "/app/pyproject.toml", "/app/src/app.py"]
+    # A new session's small project came with the run request (no archive into the container),
+    # written as the program's user, its permission bits kept.
+    extracts = docker_client.events(since=since, until=int(time.time()) + 1, decode=True,
+                                    filters={"container": container.id, "event": "extract-to-dir"})
+    assert list(extracts) == []
+    stat = ["stat", "-c", "%U %a", "/app/data/prices.csv", "/app/src/app.py"]
+    assert container.exec_run(stat).output.decode().split("\n")[:2] == ["appuser 640", "appuser 644"]
 
     again = run_in(msc, root, "-s", sid, "src/app.py")
     assert again["project"]["sent_files"] == 0 and again["project"]["sent_bytes"] == 0
@@ -49,7 +59,7 @@ def test_data_files_travel_and_only_what_changed_moves(msc, msc_home, tmp_path, 
     assert changed["project"]["sent_files"] == 2  # prices.csv, and notes.tmp now that nothing ignores it
     assert changed["project"]["deleted"] == [".mscignore"]
     assert changed["stdout"].startswith("/app/src\n") and "FileNotFoundError" in changed["stderr"]
-    assert container.exec_run(["cat", "/app/data/prices.csv"]).output.decode().endswith("plum,5\n")
+    assert container.exec_run(["cat", "/app/data/prices.csv"], user="appuser").output.decode().endswith("plum,5\n")
     assert container.exec_run(["test", "-e", "/app/.mscignore"]).exit_code == 1
     owner = container.exec_run(["stat", "-c", "%U", "/app/data/prices.csv"]).output.decode().strip()
     assert owner == "appuser"  # the program can rewrite its data

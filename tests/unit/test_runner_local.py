@@ -277,6 +277,41 @@ def test_the_recorder_keeps_records_the_program_cannot_touch(root):
     assert ast.literal_eval((runs / "000001" / "meta").read_text())["exit_code"] == 3
 
 
+@pytest.mark.skipif(os.getuid() != 0, reason="root starts the recorder (as msc does in a session)")
+def test_a_seed_is_written_as_the_programs_user_and_never_over_what_is_there(root):
+    """A new session's project from the run request: the files as the program's user (modes
+    kept), the record as root; anything in the way leaves nothing behind and says "stale"."""
+    from msc_tui.core.manifest import Manifest, fingerprint
+
+    nobody = pwd.getpwnam("nobody")
+    for folder in (root / "app", root / "home/appuser/.msc"):
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chown(folder, nobody.pw_uid, nobody.pw_gid)
+    code = "import sys\nsys.path.insert(0, 'pkg')\nimport helper\nprint(helper.X)\n"  # the script: main.py
+    files = {"main.py": (code.encode(), 0o644), "pkg/helper.py": (b"X = 7\n", 0o600), "run.sh": (b"#!/bin/sh\n", 0o755)}
+    manifest = Manifest("tester@here", "/src", {n: [len(d), 1, "0" * 64, m] for n, (d, m) in files.items()})
+    seed = {"files": files, "manifest": manifest.encode(), "mark": fingerprint(manifest.listing())}
+    runner = Runner(root, "serve", "tester@here", "test", user="nobody")
+    exited, out, err = runner.run(code, seed=seed)
+    assert (exited["exit_code"], out) == (0, b"7\n"), err
+    for name, (data, mode) in files.items():
+        found = (root / "app" / name).stat()
+        assert (root / "app" / name).read_bytes() == data and found.st_uid == nobody.pw_uid
+        assert found.st_mode & 0o777 == mode, name
+    record = root / "opt/msc/project"
+    assert os.readlink(record / "current") == seed["mark"] and (record / "current").lstat().st_uid == 0
+    assert Manifest.decode((record / "manifest.json").read_bytes()) == manifest
+
+    # Anything already there: nothing is written or left, and the run does not start.
+    (root / "app" / "pkg" / "helper.py").unlink()
+    again = {**seed, "files": {"new.py": (b"", 0o644), "pkg/helper.py": files["pkg/helper.py"],
+                               "run.sh": files["run.sh"]}}
+    runner.config("print('ran')", seed=again)
+    assert runner.until(R.EXITED) == {"project_stale": True}
+    assert sorted(p.name for p in (root / "app").rglob("*")) == ["main.py", "pkg", "run.sh"]
+    assert runner.close() == 0
+
+
 def test_every_file_a_run_leaves_names_its_format(root):
     serve = Runner(root, "serve", "tester@here", "test")
     serve.config("import packaging, time\nprint('going', flush=True)\ntime.sleep(60)\n")
