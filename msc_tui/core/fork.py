@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shlex
 from posixpath import dirname
 from typing import Awaitable, Callable
 
@@ -105,9 +106,14 @@ class Forking:
         if not pins:
             return
         if fork.installer == "uv":
+            # Compiled afterwards, in the background (the program's user cannot write __pycache__,
+            # so without it each cold import compiles again: pandas 1.2 s instead of 0.4 s; at
+            # install it would add 4-5 s to the fork).
+            install = shlex.join(["uv", "pip", "install", "--offline", "--no-deps", "--quiet",
+                                  "--python", f"{VENV}/bin/python", *pins])
+            compile_all = shlex.join(["nice", f"{VENV}/bin/python", "-m", "compileall", "-q", "-j", "1", f"{VENV}/lib"])
             code, _, _ = await self.engine.execs.output(
-                fork.container_name, ["uv", "pip", "install", "--offline", "--no-deps", "--quiet",
-                                      "--python", f"{VENV}/bin/python", *pins],
+                fork.container_name, ["sh", "-c", f"{install} && {{ {compile_all} </dev/null >/dev/null 2>&1 & }}"],
                 user=fork.install_user, timeout=None,
                 env=index_environment(self.sessions.settings))  # the cache is keyed by the index installs use
             if code == 0:

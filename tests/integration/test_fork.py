@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import tomllib
 
 import pytest
@@ -81,6 +82,12 @@ def test_a_fork_has_the_files_and_packages_not_the_runs_and_the_source_goes_on(m
         out(c, six_py).split() for c in (fork, source))
     assert (owner, mode) == (source_owner, source_mode) == ("installer", "-rw-r--r--")
     assert written != source_written  # installed again from this home's cache, not the source's venv copied
+    # ... and compiled in the background, by the installer (appuser could not write __pycache__).
+    compiled = ["stat", "-c", "%U", "/opt/venv/lib/python3.11/site-packages/__pycache__/six.cpython-311.pyc"]
+    deadline = time.monotonic() + 60
+    while fork.exec_run(compiled).output.decode().strip() != "installer":
+        assert time.monotonic() < deadline, "six was not compiled in the fork"
+        time.sleep(0.2)
     # The requested list kept in the fork (the files msc keeps it in, whichever: root's, read-only to others).
     find = ["find", "/opt/msc", "-path", "/opt/msc/requested*", "-type", "f", "-printf", "%u %m %p\n"]
     kept = out(fork, find).splitlines()
