@@ -1,6 +1,7 @@
 """The static checks run with the suite, so CI fails on what they find (CONTRIBUTING.md, "Static checks";
 their rules and contracts are in pyproject.toml)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,11 @@ def test_ruff_finds_nothing():
 
 
 def test_mypy_finds_nothing():
-    check([sys.executable, "-m", "mypy"])  # over msc_tui (pyproject.toml, [tool.mypy])
+    """Over msc_tui (pyproject.toml, [tool.mypy]). Its cache is kept beside the suite's other
+    caches, not in the clone: a fresh clone checks in 2 s instead of 8-18 (mypy compares each
+    cached module's source hash, so a cache from another clone or commit is never trusted blindly)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "msc-test" / "mypy"
+    check([sys.executable, "-m", "mypy", "--cache-dir", str(cache)])
 
 
 def test_the_import_contracts_hold():
