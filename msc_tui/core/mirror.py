@@ -135,9 +135,9 @@ class Mirror:
             break
         done.update(sent_files=len(sent), deleted=gone)
         if held is not None and not ours:
-            changed = [n for n in sent if n in known] + gone
-            if changed:
-                done["replaced"] = {"by": held.by, "root": held.root, "files": changed}
+            changed = [n for n in sent if n in known]
+            if changed or gone:
+                done["replaced"] = {"by": held.by, "root": held.root, "files": changed, "deleted": gone}
         if sent or gone:
             self._note(record.id, project.root, list(entries))
         return done

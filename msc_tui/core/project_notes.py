@@ -34,8 +34,9 @@ def project_notes(done: dict, project: Project, by: str) -> list[str]:
     replaced = done["replaced"]
     if replaced:
         who = replaced["by"] if replaced["by"] != by else f"you (from {replaced['root']})"
-        lines.append(f"project: replaced {plural(len(replaced['files']), 'file')} {who} sent: "
-                     f"{_names(replaced['files'])}")
+        for verb, names in (("replaced", replaced["files"]), ("deleted", replaced["deleted"])):
+            if names:
+                lines.append(f"project: {verb} {plural(len(names), 'file')} {who} sent: {_names(names)}")
     if project.left_out:
         lines.append(f"project: left out (credentials and msc's own files never travel): {_names(project.left_out)}")
     if project.links_out:

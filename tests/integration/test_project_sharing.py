@@ -34,6 +34,7 @@ def test_a_pair_alternating_in_one_session_each_run_uses_its_own_files(msc_home,
         (root / "helpers.py").write_text(f"WHO = {who!r}\n")
         (root / "data.txt").write_text(f"{who}'s data\n")
         (root / "app.py").write_text("import helpers\nprint(helpers.WHO, open('data.txt').read().strip())\n")
+    (roots["alice"] / "notes.md").write_text("alice's own\n")  # bob's project has none: deleted on his runs
     envs = {"alice": {**os.environ, "USER": "alice", "LOGNAME": "alice"},
             "bob": {**os.environ, "USER": "bob", "LOGNAME": "bob", "MSC_HOME": str(tmp_path / "bob-home")}}
     try:
@@ -48,6 +49,8 @@ def test_a_pair_alternating_in_one_session_each_run_uses_its_own_files(msc_home,
                 assert done.returncode == 0, done.stderr
                 assert done.stdout == f"{who} {who}'s data\n"  # its own helpers.py and data.txt
                 assert f"msc: project: replaced 2 files {other}@{host} sent: data.txt, helpers.py\n" in done.stderr
+                deleted = f"msc: project: deleted 1 file alice@{host} sent: notes.md\n"
+                assert (deleted in done.stderr) == (who == "bob"), done.stderr
                 assert container.exec_run(["cat", "/app/data.txt"]).output.decode() == f"{who}'s data\n"
         again = msc_in(envs["alice"], roots["alice"], "run", "-s", session, "app.py")
         assert again.stdout == "alice alice's data\n" and again.stderr == ""  # nothing to send: nothing said
