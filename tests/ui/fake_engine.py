@@ -13,10 +13,12 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from msc_tui.config import Settings
 from msc_tui.core import runner_ship
+from msc_tui.core.recipe import LIST_PACKAGES
 from msc_tui.core.service import Msc
 from msc_tui.core.state import SessionRecord, StateStore
 from msc_tui.engine.containers import ContainerInfo
@@ -110,6 +112,7 @@ class FakeExecs:
     def __init__(self, root: Path):
         self.root = root
         self.opened: list[LocalRunner] = []
+        self.records: Callable[[], dict] = dict  # the home's records (set by fake_msc): what a listing answers
 
     async def open(self, container, argv, **kwargs):
         channel = await LocalRunner(self.root / container, argv).start()
@@ -122,6 +125,10 @@ class FakeExecs:
             await channel.close()
             out = await channel.process.stdout.read()
             return channel.process.returncode, out.decode(), ""
+        if argv == ["python3", LIST_PACKAGES]:  # what the record says the session holds
+            held = [p.split("==") for r in self.records().values() if r.container_name == container
+                    for p in r.installed_packages]
+            return 0, json.dumps(held), ""
         return 0, json.dumps([["six", "1.17.0"], ["tabulate", "0.9.0"]]), ""
 
     async def kill_tagged(self, container, tag, user):
@@ -231,5 +238,6 @@ def fake_msc(home) -> Msc:
         "for step in range(1, 6):\n    print(f'step {step} of 5: ok')\n")
     engine = FakeEngine(infos, home / "containers")
     msc = Msc(settings, engine)
+    engine.execs.records = msc.sessions.records
     engine.storage = FakeStorage(engine.containers, label, msc.sessions.cache_volume)
     return msc

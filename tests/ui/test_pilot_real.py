@@ -88,6 +88,13 @@ async def test_missing_module_proposal_installs_and_reruns(app, docker_client):
         name = app.screen.current.container_name
         out = docker_client.containers.get(name).exec_run(["python3", "-c", "import tabulate"]).exit_code
         assert out == 0
+        # Removed behind the TUI's back (another msc, a pair, a shell): the tab shown again reads the session.
+        removed = docker_client.containers.get(name).exec_run(
+            ["uv", "pip", "uninstall", "--python", "/opt/venv/bin/python", "tabulate"], user="installer")
+        assert removed.exit_code == 0, removed.output
+        assert app.screen.side.active == "output-tab"  # (the rerun's output)
+        await pilot.press("f7")
+        await until(pilot, lambda: "tabulate" not in packages.rows, timeout=30)
 
 
 async def test_install_panel_input_installs_and_lists(app, docker_client):

@@ -51,6 +51,16 @@ class PackagesPane(TabPane):
         self.panel.log_view.clear()  # the installer's output of this session only
         self.panel.propose([])
 
+    def on_show(self) -> None:
+        self.read_packages()
+
+    @guarded_work(exclusive=True, group="packages")
+    async def read_packages(self) -> None:
+        """Each time the tab is shown: what the session holds now, read from it (another msc, a
+        pair, a shell may have installed or removed packages since)."""
+        if self.session is not None and self.app.msc is not None:
+            self.panel.show_packages(await self.app.core.packages.installed(self.session))
+
     def propose(self, distributions: list[str], hints: Sequence[str] = ()) -> None:
         """After a run: what would fix it, shown, and F9's to install."""
         self.proposed = distributions
