@@ -32,8 +32,9 @@ SCHEMES = ("unix", "tcp", "http", "https", "ssh")
 for _library in ("aiodocker", "asyncssh"):
     logging.getLogger(_library).addHandler(logging.NullHandler())
 # Over ssh:// each stream is a channel of one SSH connection, and sshd allows 10 per connection
-# by default (MaxSessions): msc keeps below that; further requests wait for a free one.
-SSH_STREAMS = 8
+# by default (MaxSessions): msc keeps below that; further requests wait for a free one. aiohttp's
+# pool frees a connection before its channel has closed, so the channels are counted too.
+SSH_STREAMS, SSH_CHANNELS = 8, 9
 SSH_HANDSHAKE_S = 15.0  # an SSH handshake to a far machine takes longer than a local connect
 
 
@@ -114,6 +115,21 @@ def _cause(exc: BaseException) -> str:
     return inner[-1] if inner else text
 
 
+def _bound_channels(connector) -> None:
+    """At most SSH_CHANNELS open at once, a closing one counted until it has closed: a new
+    stream waits for one instead of failing ("open failed", which also ended the connection's
+    other streams). aiodocker relays each local connection over a channel of its own; its
+    handler is looked up when the tunnel starts, so it is wrapped here, before any request."""
+    relay = connector._handle_docker_connection
+    channels = asyncio.Semaphore(SSH_CHANNELS)
+
+    async def one_channel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async with channels:
+            await relay(reader, writer)
+
+    connector._handle_docker_connection = one_channel
+
+
 PING_EVERY_S = 5.0  # how often answering() asks whether the engine is still there
 
 
@@ -176,6 +192,7 @@ class Engine:
             options = self._docker.connector._ssh_options  # type: ignore[attr-defined]  # what aiodocker's connector gives asyncssh
             options["known_hosts"] = keys.asyncssh_known_hosts() or options.get("known_hosts")
             options["client_factory"] = keys.client_factory
+            _bound_channels(self._docker.connector)
         hint = (f"check that `{_ssh_command(self.endpoint)} docker version` works" if over_ssh
                 else "start dockerd or set DOCKER_HOST")
         try:

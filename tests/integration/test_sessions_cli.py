@@ -60,9 +60,11 @@ def remove_with_children(docker_client, image_id: str) -> None:
     """An image and the images built on it (a build's cached steps), children first."""
     import docker
 
-    for child in docker_client.images.list(all=True):
-        if child.attrs.get("Parent") == image_id:
-            remove_with_children(docker_client, child.id)
+    # (one listing call: docker-py's images.list inspects each image, and fails when another
+    # test removes one meanwhile)
+    for child in docker_client.api.images(all=True):
+        if child.get("ParentId") == image_id:
+            remove_with_children(docker_client, child["Id"])
     try:
         docker_client.images.remove(image_id, force=True)
     except docker.errors.ImageNotFound:  # gone with its last child (an untagged parent is pruned)

@@ -69,15 +69,17 @@ def _script(home: Path) -> Path:
 
 
 def test_more_streams_than_sshd_allows_per_connection_all_finish(ssh_box, msc_home):
-    """sshd's MaxSessions is 10: twelve runs at once on one connection wait their turn, none fails."""
+    """sshd's MaxSessions is 10: twelve runs at once on one connection, and short requests
+    between them (each a channel opened and closed), wait their turn; none fails."""
     from msc_tui.core.service import Msc
 
     async def main():
         msc = await Msc.open(warm=False)
         try:
             record = await msc.sessions.create("basic_app")
-            results = await asyncio.gather(*(msc.run(record, f"import time\ntime.sleep(1)\nprint({i})\n")
-                                             for i in range(12)))
+            runs = [msc.run(record, f"import time\ntime.sleep(1)\nprint({i})\n") for i in range(12)]
+            looks = [msc.engine.containers.inspect(record.container_name) for _ in range(40)]
+            results = (await asyncio.gather(*runs, *looks))[:12]
             return [(r.exit_code, r.stdout) for r in results]
         finally:
             await msc.close()
