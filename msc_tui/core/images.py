@@ -27,5 +27,9 @@ async def ensure_image(engine: Engine, recipe: Recipe, on_log: Callable[[str], N
         if any("CERTIFICATE_VERIFY_FAILED" in line for line in exc.log):
             raise BuildFailed(f"{exc} -- behind a TLS-intercepting proxy set packages.ca_bundle "
                               "or MSC_CA_BUNDLE to your CA bundle") from None
+        if not await engine.images.exists(recipe.base):  # the pull of the base failed: no registry, or a typo
+            raise BuildFailed(f"{exc} -- the base image {recipe.base} is not on this engine and could not be "
+                              "pulled: pull or load it, or set [image] base or MSC_BASE_IMAGE to an image "
+                              "the engine has") from None
         raise
     return ImageResult(recipe.tag, built=True)

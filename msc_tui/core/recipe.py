@@ -44,6 +44,10 @@ class Recipe:
         return h.hexdigest()
 
     @property
+    def base(self) -> str:
+        return self.dockerfile.split("\n", 1)[0].removeprefix("FROM ").strip()
+
+    @property
     def tag(self) -> str:
         return f"msc-{SHORT_NAMES[self.app_type]}-{self.digest[:12]}"
 

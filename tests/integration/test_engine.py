@@ -10,6 +10,9 @@ import uuid
 
 import pytest
 
+from msc_tui.config import Settings
+from msc_tui.core.images import ensure_image
+from msc_tui.core.recipe import render
 from msc_tui.engine import Engine
 from msc_tui.engine.containers import ContainerSpec
 from msc_tui.errors import BuildFailed, CommandNotFound, EngineUnreachable, NotFound, NotRunning
@@ -194,6 +197,16 @@ async def test_build_streams_log_tags_and_reports_failing_step(engine, docker_cl
                 docker_client.images.remove(name, force=True)
             except Exception:
                 pass
+
+
+async def test_a_base_image_that_cannot_be_pulled_names_the_setting(engine, docker_client):
+    # A newcomer without a registry (or with a typo in the base) should learn which setting to change.
+    recipe = render("basic_app", Settings(base_image="msc-no-such-base-image:never"))
+    with pytest.raises(BuildFailed) as caught:
+        await ensure_image(engine, recipe)
+    message = str(caught.value)
+    assert "msc-no-such-base-image:never" in message and "MSC_BASE_IMAGE" in message and "[image] base" in message
+    assert not docker_client.images.list(name=recipe.tag)
 
 
 async def test_missing_image_is_a_typed_error_without_any_pull(engine):
