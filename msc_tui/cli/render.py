@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sys
 
 from ..core.terminal_text import visible_name
 from ..formatting import size, when
@@ -16,17 +18,28 @@ def print_json(data) -> None:
     print(json.dumps(data, indent=2, default=str), file=stdout())
 
 
-def table(rows: list[dict], columns: list[str], empty: str = "no sessions", raw: bool = False) -> str:
+def table(rows: list[dict], columns: list[str], empty: str = "no sessions", raw: bool = False,
+          width: int | None = None, droppable: tuple[str, ...] = ()) -> str:
     """Cells may come from a session (who ran it, file names): control characters are shown
-    as text unless `raw`."""
+    as text unless `raw`. With a terminal's `width`, the `droppable` columns go, in order, while
+    the lines would wrap (a wrapped table cannot be read; --json keeps every field)."""
     if not rows:
         return empty
     shown = (lambda cell: cell) if raw else visible_name
-    formatted = [[shown(_cell(c, r.get(c))) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(f[i]) for f in formatted)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(f, widths, strict=True)) for f in formatted]
+    cells = {c: [shown(_cell(c, r.get(c))) for r in rows] for c in columns}
+    widths = {c: max(len(c), *(len(v) for v in cells[c])) for c in columns}
+    for column in droppable:
+        if width is None or sum(widths[c] + 2 for c in columns) - 2 <= width:
+            break
+        columns = [c for c in columns if c != column]
+    lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns)]
+    lines += ["  ".join(cells[c][i].ljust(widths[c]) for c in columns) for i in range(len(rows))]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def terminal_width() -> int | None:
+    """The width of the terminal stdout shows in; None for a pipe or a file (every column)."""
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 def _cell(column: str, value) -> str:

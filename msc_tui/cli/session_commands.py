@@ -8,9 +8,11 @@ from pathlib import Path
 from ..core.copying import split_target
 from ..errors import NotFound, UsageError
 from .command_core import opened
-from .render import BuildProgress, print_json, table
+from .render import BuildProgress, print_json, table, terminal_width
 from .safe_output import SafeStreams
 from .targets import session_arg
+
+LS_DROPPABLE = ("image", "session", "created")  # the name ends with the session id; --json has every field
 
 
 async def ls(args) -> int:
@@ -25,7 +27,7 @@ async def ls(args) -> int:
         columns += ["size_rw", "warm_rss"]
     if args.all:
         columns += ["owner"]
-    print(table(rows, columns))
+    print(table(rows, columns, width=terminal_width(), droppable=LS_DROPPABLE))
     return 0
 
 

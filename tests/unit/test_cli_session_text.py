@@ -7,6 +7,7 @@ import argparse
 from msc_tui.cli import failed, msc_run
 from msc_tui.cli.render import table
 from msc_tui.cli.safe_output import SafeStreams
+from msc_tui.cli.session_commands import LS_DROPPABLE
 
 TITLE = "\x1b]0;pwned\x07"
 
@@ -16,6 +17,18 @@ def test_table_cells_show_control_characters_unless_raw():
     shown = table(rows, ["path", "by"])
     assert "a^[]0;pwned^G.txt" in shown and "eve^M^Jfake line" in shown and "\x1b" not in shown
     assert f"a{TITLE}.txt" in table(rows, ["path", "by"], raw=True)
+
+
+def test_msc_ls_fits_an_80_column_terminal_by_leaving_out_what_the_name_and_json_tell():
+    row = {"name": "msc-dev-session-811ec9", "session": "811ec9", "app_type": "basic_app",
+           "image": "msc-basic-6a0dde1c8053", "status": "running", "created": None, "last_used": None,
+           "going": "ann@devbox", "packages": 3}
+    columns = ["name", "session", "app_type", "image", "status", "created", "last_used", "going", "packages"]
+    assert "IMAGE" in table([row], columns)  # a pipe (no terminal width) gets every column
+    fitted = table([row], columns, width=80, droppable=LS_DROPPABLE)
+    assert all(len(line) <= 80 for line in fitted.splitlines())
+    assert "msc-dev-session-811ec9" in fitted and "ann@devbox" in fitted and "IMAGE" not in fitted
+    assert "IMAGE" in table([row], columns, width=200, droppable=LS_DROPPABLE)
 
 
 def test_a_note_about_anothers_run_shows_its_forged_fields(capsys):
