@@ -1,4 +1,5 @@
 import multiprocessing
+import stat
 
 from msc_tui.core.state import SessionRecord, StateStore
 
@@ -116,3 +117,16 @@ def test_a_held_lock_names_its_real_holder_not_the_last_msc_that_wrote_into_it(t
         holder.wait()
     StateStore(tmp_path / "sessions.toml").update(lambda records: None)
     assert lock.read_text() == ""  # a holder leaves no name behind to be mistaken for the next one
+
+
+def test_a_new_home_is_made_private_before_anything_is_written_in_it(tmp_path):
+    # It holds your code (session files) and what your projects sent: other accounts on the
+    # machine are untrusted. `msc ls` or the TUI made it first with the umask's 0755.
+    from msc_tui.core.home_folder import check_home_folder
+
+    home = tmp_path / "shared" / "msc-home"
+    check_home_folder(home)
+    assert home.is_dir() and stat.S_IMODE(home.stat().st_mode) == 0o700
+    home.chmod(0o750)  # one the user made, or chose to share: left as it is
+    check_home_folder(home)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o750
