@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import TabbedContent
 
+from tests.ui.pilot_helpers import until
 from tests.ui.test_snapshots import make_app, select_first_session, settle
 
 
@@ -71,3 +72,17 @@ async def test_f7_back_to_the_traceback_gives_the_editor_the_keys_not_the_log(tm
         assert type(app.screen).__name__ == "MainScreen"  # no save dialog
         assert any("No module named 'yaml'" in line for line in app.screen.log_view.plain_lines())
         assert editor.text.startswith("cs")
+
+
+async def test_after_the_startup_picker_the_keys_go_to_the_editor_not_the_table(tmp_path):
+    """A newcomer reuses a session at start and types code: it went to the table (its `s` sorts,
+    its Enter reloads the file), and nothing on screen said where the letters went."""
+    app = make_app(tmp_path, show_picker=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "SessionPicker")  # (settle waits on its worker)
+        await pilot.press("enter")  # Reuse the highlighted session
+        await until(pilot, lambda: not [w for w in app.workers if w.group == "picker" and w.is_running])
+        assert app.screen.current.container_name == "msc-dev-session-a1b2c3"
+        assert app.focused is app.screen.editor
+        await pilot.press("ctrl+home", "s", "x")
+        assert app.screen.editor.text.startswith("sx")

@@ -143,14 +143,14 @@ class MainScreen(Screen):
 
     def on_table_pane_connected(self, event: TablePane.Connected) -> None:
         if self.show_picker and [v for v in event.views if v.record and v.container]:
-            self.action_sessions()
+            self.action_sessions(then_edit=True)
 
     def on_table_pane_engine_back(self) -> None:
         if self.current is not None:
             self.output.follow_session(self.current.container_name)
 
     @guarded_work(exclusive=True, group="picker")
-    async def action_sessions(self, run: bool = False) -> None:
+    async def action_sessions(self, run: bool = False, then_edit: bool = False) -> None:
         """F2's picker; F5's (`run`), or F5 pressed in it: the code runs in the session picked."""
         if self.app.msc is None:
             return
@@ -160,6 +160,8 @@ class MainScreen(Screen):
         choice = await self.app.push_screen_wait(SessionPicker(views, detected, run=run))
         if choice is not None and await self.apply_choice(choice) and choice.run:
             self.action_run()
+        elif choice is not None and then_edit:  # the picker at start: its file is in the editor, so are the keys
+            self.editor.focus()
 
     async def apply_choice(self, choice: Choice) -> bool:
         try:
