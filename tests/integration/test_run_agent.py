@@ -50,7 +50,8 @@ def test_ctrl_c_and_a_killed_msc_reach_the_program_through_the_agent(msc, msc_ho
                                                                      start_msc, docker_client):
     sid = new_session()
     served(msc, sid)
-    code = ("import time\nprint('up', flush=True)\ntry:\n    time.sleep(600)\n"
+    # ('up' inside the try: a Ctrl-C that came between the print and the try would skip the except)
+    code = ("import time\ntry:\n    print('up', flush=True)\n    time.sleep(600)\n"
             "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n    raise\n")
     process = start_msc("run", "-s", sid, "-", code=code)
     assert process.stdout.readline() == "up\n"
