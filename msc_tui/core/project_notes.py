@@ -3,7 +3,7 @@ left out or was replaced (scripts and agents read stderr: a rerun with nothing t
 
 from __future__ import annotations
 
-from ..formatting import plural
+from ..formatting import plural, size
 from .project import Project
 
 SHOWN = 5  # names listed in a line before "..."
@@ -11,10 +11,6 @@ SHOWN = 5  # names listed in a line before "..."
 
 def _names(names: list[str]) -> str:
     return ", ".join(names[:SHOWN]) + (f", ... ({len(names) - SHOWN} more)" if len(names) > SHOWN else "")
-
-
-def _size(size: int) -> str:
-    return f"{size / 2**20:.1f} MiB" if size >= 2**20 else f"{(size + 1023) // 1024} KiB"
 
 
 def project_notes(done: dict, project: Project, by: str) -> list[str]:
@@ -29,7 +25,7 @@ def project_notes(done: dict, project: Project, by: str) -> list[str]:
     else:
         gone = f", {len(done['deleted'])} deleted" if done["deleted"] else ""
         lines.append(f"project {project.root} ({project.why}): sent {done['sent_files']} of "
-                     f"{plural(done['files'], 'file')} ({_size(done['sent_bytes'])}){gone}, running "
+                     f"{plural(done['files'], 'file')} ({size(done['sent_bytes'])}){gone}, running "
                      f"{project.script} in /app/{project.cwd}")
     replaced = done["replaced"]
     if replaced:

@@ -110,3 +110,14 @@ def test_a_loop_of_links_in_the_project_is_skipped_like_a_dangling_one(tmp_path)
     (tmp_path / "gone").symlink_to("nowhere")
     scanned = scan_project(tmp_path / "main.py", 200, 100, cwd=tmp_path)
     assert sorted(scanned.files) == ["main.py", "pyproject.toml"]
+
+
+def test_the_project_note_says_the_size_sent_as_df_and_clean_do(tmp_path):
+    """44 bytes are 44B (they were "1 KiB"), in the units of df and clean."""
+    from msc_tui.core.project import Project
+    from msc_tui.core.project_notes import project_notes
+
+    project = Project(tmp_path, "the script's folder", {"app.py": (44, 1, 0o644)}, "app.py", "")
+    for sent, shown in ((44, "44B"), (3700, "3.6KB"), (5 * 2**20, "5.0MB")):
+        done = {"sent_files": 1, "files": 1, "sent_bytes": sent, "deleted": [], "replaced": None, "left_out": []}
+        assert f"sent 1 of 1 file ({shown})" in project_notes(done, project, "me@here")[0]
