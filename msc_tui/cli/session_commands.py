@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 
 from ..core.copying import split_target
+from ..core.ownership import OTHER_HOME
 from ..errors import NotFound, UsageError
+from ..formatting import plural
 from .command_core import opened
 from .render import BuildProgress, print_json, table, terminal_width
 from .safe_output import SafeStreams
@@ -16,8 +18,13 @@ LS_DROPPABLE = ("image", "session", "created")  # the name ends with the session
 
 
 async def ls(args) -> int:
+    empty = "no sessions"
     async with opened() as msc:
         views = await msc.listing(include_all=args.all, size=args.size)
+        if not views and not args.all and not args.json:  # a pair's first look: theirs are not yours
+            others = sum(v.owner == OTHER_HOME for v in await msc.listing(include_all=True))
+            if others:
+                empty = f"no sessions of this home; {plural(others, 'session')} of other homes: msc ls --all"
     if args.json:
         print_json([v.as_dict() for v in views])
         return 0
@@ -27,7 +34,7 @@ async def ls(args) -> int:
         columns += ["size_rw", "warm_rss"]
     if args.all:
         columns += ["owner"]
-    print(table(rows, columns, width=terminal_width(), droppable=LS_DROPPABLE))
+    print(table(rows, columns, empty, width=terminal_width(), droppable=LS_DROPPABLE))
     return 0
 
 

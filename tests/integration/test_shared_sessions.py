@@ -144,6 +144,9 @@ def test_history_survives_restarts_and_is_readable_from_another_home(msc, new_se
     assert msc("run", "-s", sid, str(script)).returncode == 3
     name = f"msc-dev-session-{sid}"
 
+    # The pair's first look finds none of its own, and is told where the others are.
+    first_look = msc_as(other_home, "ls").stdout
+    assert first_look.startswith("no sessions of this home; ") and first_look.endswith("of other homes: msc ls --all\n")
     listed = msc_as(other_home, "history", name, "--json")  # another msc process, another home
     assert listed.returncode == 0, listed.stderr
     runs = json.loads(listed.stdout)["runs"]
