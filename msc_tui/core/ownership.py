@@ -21,6 +21,9 @@ PREFIX = "msc-dev-session-"
 LABEL_SESSION = "msc.session"
 LABEL_HOME = "msc.home"
 LABEL_USER = "msc.user"
+# Made for its home's warm pool (labels cannot change when it is claimed, so it stays): another
+# home's msc refuses such a session until a run has happened in it (sessions.py, _on_engine).
+LABEL_POOL = "msc.pool"
 THIS_HOME, OTHER_HOME, NOT_MSC = "this home", "other home", "not msc"
 
 

@@ -11,7 +11,7 @@ from ..config import Settings
 from ..engine import Engine
 from ..engine.containers import ContainerSpec
 from ..errors import ConfigError, MscError
-from .ownership import LABEL_HOME, LABEL_SESSION, LABEL_USER
+from .ownership import LABEL_HOME, LABEL_POOL, LABEL_SESSION, LABEL_USER
 from .recipe import CACHE_DIR
 from .state import SessionRecord
 
@@ -40,7 +40,8 @@ async def make_container(engine: Engine, settings: Settings, record: SessionReco
         name=record.container_name, image=record.image,
         labels={LABEL_SESSION: record.id, LABEL_HOME: home, LABEL_USER: current_user(),
                 "msc.app_type": record.app_type, "msc.image": record.image, "msc.network": record.network,
-                "msc.install_user": record.install_user, LABEL_RUNNER: "recorder"},
+                "msc.install_user": record.install_user, LABEL_RUNNER: "recorder",
+                **({LABEL_POOL: "1"} if record.pool else {})},
         memory=settings.memory, pids_limit=settings.pids_limit, cpus=settings.cpus or await _default_cpus(engine),
         network="none" if record.network == "none" else "bridge",
         volumes={cache_volume: CACHE_DIR}, volume_labels={LABEL_HOME: home},

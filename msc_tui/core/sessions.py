@@ -17,8 +17,10 @@ from .files import SessionFiles
 from .images import ensure_image
 from .ownership import (
     LABEL_HOME,
+    LABEL_POOL,
     LABEL_SESSION,
     NOT_MSC,
+    OTHER_HOME,
     PREFIX,
     THIS_HOME,
     Target,
@@ -59,6 +61,7 @@ def record_from_labels(c: ContainerInfo, session_files: list[str] | None = None)
         session_files=session_files or [])
 
 
+RUNS_GOING = "/var/lib/msc/runs/going"
 SESSION_ID = re.compile(r"[0-9a-z]{1,32}")  # the ids msc makes (six hex digits) and accepts as names
 
 
@@ -130,12 +133,21 @@ class Sessions:
             if info.name != name:  # the engine also matches ID prefixes: never take a stranger that way
                 continue
             if LABEL_SESSION in info.labels:
-                return Target(ref, record_from_labels(info), info, ownership(info.labels, self.home))
+                owner = ownership(info.labels, self.home)
+                if owner == OTHER_HOME and info.labels.get(LABEL_POOL) and not await self._ever_ran(name):
+                    raise UsageError(f"{name} has had no run yet: it may still be waiting in its owner's warm "
+                                     "pool, no one's session; once its owner has run in it, it can be shared")
+                return Target(ref, record_from_labels(info), info, owner)
             if containers:
                 return Target(ref, None, info, NOT_MSC)
             raise NotFound(f"{name} is not an msc session (a container msc did not make)")
         what = "session or container" if containers else "session"
         raise NotFound(f"unknown {what} {ref!r} (msc ls --all lists the sessions on this engine)")
+
+    async def _ever_ran(self, name: str) -> bool:
+        """Whether a run has started in the session: its first makes the runner's `going` folder
+        (runner/history.py), which stays (a pool session is never older than root's records)."""
+        return await self.engine.files.exists(name, RUNS_GOING)
 
     async def views(self, include_all: bool = False, size: bool = False) -> list[SessionView]:
         containers = await self.engine.containers.list(label=None if include_all else self.home_label, size=size)

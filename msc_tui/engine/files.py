@@ -62,10 +62,10 @@ class Files:
                             data=out.content.iter_chunked(COPY_CHUNK), headers={"Content-Type": "application/x-tar"}):
                         pass
 
-    async def link_target(self, container: str, path: str) -> str | None:
-        """The name a symbolic link in the container points to, without reading anything (one
-        HEAD request, no tar: a few ms where a read costs as much as an exec); None when
-        `path` is missing or not a link (or the container is: the next call says so)."""
+    async def _stat(self, container: str, path: str) -> dict | None:
+        """What the engine says of a path in the container, without reading it (one HEAD request,
+        no tar: a few ms where a read costs as much as an exec); None when `path` is missing (or
+        the container is: the next call says so) or the engine cannot say."""
         with engine_errors(f"{container}:{path}", self._endpoint):
             try:
                 async with self._docker._query(f"containers/{container}/archive", method="HEAD",
@@ -76,12 +76,21 @@ class Files:
             except aiodocker.DockerError as exc:
                 if exc.status == 900:  # no engine: said as such
                     raise
-                return None  # an engine that cannot say: the caller reads the record instead
+                return None
         try:
-            target = json.loads(base64.b64decode(header)).get("linkTarget") or ""
+            found = json.loads(base64.b64decode(header))
         except ValueError:
             return None
+        return found if isinstance(found, dict) else None
+
+    async def link_target(self, container: str, path: str) -> str | None:
+        """The name a symbolic link in the container points to; None when `path` is missing or
+        not a link (the caller then reads the record instead)."""
+        target = ((await self._stat(container, path)) or {}).get("linkTarget") or ""
         return PurePosixPath(target).name or None  # the engine gives it resolved against the link's folder
+
+    async def exists(self, container: str, path: str) -> bool:
+        return await self._stat(container, path) is not None
 
     async def get_archive(self, container: str, path: str) -> tarfile.TarFile:
         """A file or a folder of the container as a tar (its top entry named like `path`)."""

@@ -89,7 +89,8 @@ async def test_a_new_session_claims_a_pool_session_as_if_new_and_the_pool_refill
         made = home_containers(docker_client, pool_on)
         same = {k: v for k, v in made[fresh.container_name].items() if k not in ("msc.session", "msc.network")}
         assert same == {k: v for k, v in made[claimed.container_name].items()
-                        if k not in ("msc.session", "msc.network")}  # owner, home, runner: as a fresh one's
+                        if k not in ("msc.session", "msc.network", "msc.pool")}  # owner, home, runner: as a fresh one's
+        assert made[claimed.container_name]["msc.pool"] == "1" and "msc.pool" not in made[fresh.container_name]
         host = docker_client.api.inspect_container(claimed.container_name)["HostConfig"]
         fresh_host = docker_client.api.inspect_container(fresh.container_name)["HostConfig"]
         assert [host[k] for k in ("Memory", "PidsLimit", "NanoCpus", "CapAdd")] == \
@@ -212,5 +213,35 @@ async def test_a_new_sessions_project_meets_files_in_app_and_goes_as_an_archive(
         assert container.exec_run(["cat", "/app/data.txt"], user="appuser").output == b"from home\n"
         again = await msc.run(claimed, (tmp_path / "app.py").read_text(), filename=project.script, project=project)
         assert again.stdout == "from home\n" and again.project["sent_files"] == 0
+    finally:
+        await msc.close()
+
+
+async def test_another_home_cannot_take_a_pool_session_until_its_owner_has_run_in_it(pool_on, docker_client,
+                                                                                      tmp_path, monkeypatch):
+    """A pool session shows in another home's `ls --all` like any of this home's sessions; a pair
+    who ran or installed in it would leave their files and packages in a session its owner later
+    takes as new. So until a run has happened in it, another home's msc refuses it."""
+    import os
+    import subprocess
+    import sys
+
+    msc = await opened()
+    try:
+        (pooled,) = (await until(lambda: pool_records(msc), what="a ready pool session")).values()
+        pair = {**os.environ, "MSC_HOME": str(tmp_path / "pair-home")}
+
+        def pair_runs() -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, "-m", "msc_tui", "run", "-s", pooled.id, "-"], input="print('pair')",
+                                  text=True, capture_output=True, timeout=120, env=pair)
+
+        refused = await asyncio.to_thread(pair_runs)
+        assert refused.returncode == 2 and "warm pool" in refused.stderr and "Traceback" not in refused.stderr
+        container = docker_client.containers.get(pooled.container_name)
+        assert container.exec_run(["test", "-e", "/var/lib/msc/runs/going"]).exit_code == 1  # nothing ran there
+        claimed = await msc.sessions.create()
+        assert claimed.id == pooled.id and (await msc.run(claimed, "print(1)")).stdout == "1\n"
+        shared = await asyncio.to_thread(pair_runs)  # the owner's session now: shared as any other
+        assert shared.returncode == 0 and shared.stdout == "pair\n", shared.stderr
     finally:
         await msc.close()
