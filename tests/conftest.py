@@ -194,11 +194,23 @@ def direct_path(monkeypatch):
 
 
 def remove_home_objects(docker_client, home) -> None:
-    """Containers, then volumes, labelled with an MSC_HOME."""
-    for container in docker_client.containers.list(all=True, filters={"label": f"msc.home={home}"}):
-        container.remove(force=True)
-    for volume in docker_client.volumes.list(filters={"label": f"msc.home={home}"}):
-        volume.remove(force=True)
+    """Containers, then volumes, labelled with an MSC_HOME (listed again while a volume is still
+    in use: a container whose creation was under way when its msc closed appears late)."""
+    import docker
+
+    for _ in range(20):
+        for container in docker_client.containers.list(all=True, filters={"label": f"msc.home={home}"}):
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True)
+        try:
+            for volume in docker_client.volumes.list(filters={"label": f"msc.home={home}"}):
+                volume.remove(force=True)
+            return
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:
+                raise
+            time.sleep(0.5)
+    raise AssertionError(f"a volume of {home} stayed in use")
 
 
 @pytest.fixture

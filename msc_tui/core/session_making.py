@@ -12,7 +12,7 @@ from ..config import NETWORK_POLICIES
 from ..errors import ContainerGone, MscError, UsageError
 from .apptypes import check_app_type, detect_app_type
 from .images import ensure_image
-from .ownership import PREFIX
+from .ownership import LABEL_HOME, LABEL_SESSION, PREFIX
 from .pool_claim import RETIRING, claim, pool_key
 from .recipe import INSTALL_USER, render
 from .session_container import make_container
@@ -80,21 +80,34 @@ async def create(sessions: Sessions, app_type: str | None, code: str | None, tas
     return record
 
 
+async def _ours(sessions: Sessions, record: SessionRecord) -> bool:
+    labels = (await sessions.engine.containers.inspect(record.container_name)).labels
+    return labels.get(LABEL_SESSION) == record.id and labels.get(LABEL_HOME) == sessions.home
+
+
 async def make(sessions: Sessions, record: SessionRecord, prepare: Prepare | None = None) -> None:
     """The reserved record's container, made (then `prepare`d), and its ID recorded; on failure
     neither container nor record is left (a pool session's container the engine would not remove:
     its record is left marked for retiring)."""
     made = False
     try:
-        await make_container(sessions.engine, sessions.settings, record, sessions.home, sessions.cache_volume)
+        creating = asyncio.ensure_future(make_container(sessions.engine, sessions.settings, record, sessions.home,
+                                                        sessions.cache_volume))
+        try:
+            await asyncio.shield(creating)
+        except asyncio.CancelledError:  # the engine answers a create under way anyway: its answer first,
+            await asyncio.wait([creating])  # so that the undo below finds the container if it was made
+            raise
         made = True
         if prepare:
             await prepare(record)
     except BaseException:
         async def undo() -> None:
             left = made
-            if made:
-                with contextlib.suppress(MscError):
+            with contextlib.suppress(MscError):
+                # (not made: cancelled, it may exist all the same; removed only if its labels say
+                # it is this record's, since the name may be another's)
+                if made or await _ours(sessions, record):
                     await sessions.engine.containers.remove(record.container_name)
                     left = False
 

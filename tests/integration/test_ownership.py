@@ -171,3 +171,29 @@ def test_ls_shows_the_last_run_whoever_made_it_through_the_api_or_the_agent(msc,
     assert through_agent["run_path"] == "warm"
     last = row_of(msc, sid)["last_run"]
     assert (last["id"], last["face"], last["exit_code"]) == (through_agent["run_id"], "cli", 0)
+
+
+async def test_a_session_cancelled_while_being_made_leaves_neither_container_nor_record(msc_home, docker_client):
+    """Cancelled at any point of its making (a closed msc, Ctrl-C), a new session leaves no
+    container without a record: such a container would be adopted as a session by the next msc."""
+    import asyncio
+
+    from msc_tui.core.service import Msc
+
+    core = await Msc.open(warm=False)
+    try:
+        await core.build(core.settings.default_app_type)
+        for step in range(10):
+            making = asyncio.create_task(core.sessions.create())
+            await asyncio.sleep(0.04 * step)
+            making.cancel()
+            try:
+                await making
+            except asyncio.CancelledError:
+                pass
+        await asyncio.sleep(1)  # a create the engine was still answering
+        recorded = {r.container_name for r in core.sessions.records().values()}
+        made = {c.name for c in docker_client.containers.list(all=True, filters={"label": f"msc.home={msc_home}"})}
+        assert made <= recorded, made - recorded
+    finally:
+        await core.close()
