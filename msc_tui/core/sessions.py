@@ -156,6 +156,11 @@ class Sessions:
         if not include_all:  # the warm pool's sessions are no one's yet (msc ls --all lists them)
             views = [v for v in views if not v.in_pool]
         views += [SessionView(None, c, ownership(c.labels, self.home)) for c in by_name.values()]
+        if include_all:  # another home's pool session with no run yet: no one's (one HEAD each)
+            theirs = [v for v in views if v.owner == OTHER_HOME and v.container and v.container.running
+                      and v.container.labels.get(LABEL_POOL)]
+            for view, ran in zip(theirs, await asyncio.gather(*(self._ever_ran(v.name) for v in theirs)), strict=True):
+                view.theirs_waiting = not ran
         if size:
             await asyncio.gather(*(_measure_warm(self.engine, v) for v in views if v.record and v.container
                                    and v.container.running))

@@ -19,6 +19,7 @@ class SessionView:
     owner: str = THIS_HOME  # ownership(): this home, other home, not msc
     warm_rss: int | None = None  # memory of the session's warm servers (msc ls --size)
     activity: Activity | None = None  # from the session's run records (activity.look)
+    theirs_waiting: bool = False  # another home's pool session with no run yet (Sessions.views, --all)
 
     @property
     def name(self) -> str:
@@ -33,7 +34,7 @@ class SessionView:
     @property
     def in_pool(self) -> bool:
         """Waiting in the warm pool (core/pool.py): made ahead, nobody's session yet."""
-        return bool(self.record and self.record.pool)
+        return bool(self.record and self.record.pool) or self.theirs_waiting
 
     @property
     def status(self) -> str:

@@ -235,6 +235,12 @@ async def test_another_home_cannot_take_a_pool_session_until_its_owner_has_run_i
             return subprocess.run([sys.executable, "-m", "msc_tui", "run", "-s", pooled.id, "-"], input="print('pair')",
                                   text=True, capture_output=True, timeout=120, env=pair)
 
+        def pair_sees() -> bool:  # whether the pair's `ls --all` shows it as a pool session
+            listed = subprocess.run([sys.executable, "-m", "msc_tui", "ls", "--all", "--json"], text=True,
+                                    capture_output=True, timeout=120, env=pair)
+            return next(row["pool"] for row in json.loads(listed.stdout) if row["name"] == pooled.container_name)
+
+        assert await asyncio.to_thread(pair_sees)
         refused = await asyncio.to_thread(pair_runs)
         assert refused.returncode == 2 and "warm pool" in refused.stderr and "Traceback" not in refused.stderr
         container = docker_client.containers.get(pooled.container_name)
@@ -243,5 +249,6 @@ async def test_another_home_cannot_take_a_pool_session_until_its_owner_has_run_i
         assert claimed.id == pooled.id and (await msc.run(claimed, "print(1)")).stdout == "1\n"
         shared = await asyncio.to_thread(pair_runs)  # the owner's session now: shared as any other
         assert shared.returncode == 0 and shared.stdout == "pair\n", shared.stderr
+        assert not await asyncio.to_thread(pair_sees)
     finally:
         await msc.close()
