@@ -200,5 +200,7 @@ class Cleanup:
             await self.engine.storage.remove_image(item.ref)
         elif item.kind == CACHE:
             await self.engine.storage.remove_volume(item.ref)
-        else:
+        else:  # the session's files, and this machine's note of the project it was sent (for a restore)
             shutil.rmtree(self.sessions.files.folder(item.ref), ignore_errors=True)
+            for note in (self.sessions.settings.state_dir / "projects").glob(f"{item.ref}-*.json"):
+                note.unlink(missing_ok=True)

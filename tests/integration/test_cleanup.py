@@ -142,6 +142,10 @@ def test_clean_records_removes_stale_records_and_files_of_removed_sessions(msc, 
     orphan = msc_home / "sessions" / "a0a0a0"
     orphan.mkdir(parents=True)
     (orphan / "old.py").write_text("print('old')\n")
+    notes = msc_home / "projects"  # which project each was sent (a restore sends it again)
+    notes.mkdir()
+    for sid in (live, gone, "a0a0a0"):
+        (notes / f"{sid}-sent.json").write_text('{"root": "/src", "files": ["app.py"]}')
 
     planned = json.loads(msc("clean", "--records", "--dry-run", "--json").stdout)
     assert set(planned["candidates"]) == {gone, "a0a0a0"} and planned["frees"] > 0
@@ -152,6 +156,7 @@ def test_clean_records_removes_stale_records_and_files_of_removed_sessions(msc, 
     assert set(records) == {live}
     assert not orphan.exists() and not (msc_home / "sessions" / gone).exists()
     assert (msc_home / "sessions" / live / "main.py").exists()
+    assert sorted(p.name for p in notes.iterdir()) == [f"{live}-sent.json"]
     assert msc("clean", "--records", "--yes").stdout.strip() == "nothing to clean"
 
 
