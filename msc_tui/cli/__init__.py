@@ -27,9 +27,13 @@ def main(argv: list[str] | None = None) -> int:
         from ..ui.app import run_app
 
         return run_app(Path(argv[0]))
-    from .parser import build_parser
+    from .parser import build_parser, command_names, unknown_command
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if argv and not argv[0].startswith("-") and argv[0] not in command_names(parser):
+        print(f"msc: {unknown_command(argv[0], command_names(parser))}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     if args.context:  # for every part that loads the settings, the TUI included
         os.environ["MSC_CONTEXT"] = args.context
     if args.command is None:

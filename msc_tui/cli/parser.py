@@ -46,6 +46,27 @@ class _CommandParser(argparse.ArgumentParser):
         super().error(message)
 
 
+# What people type from other tools, and msc's word for it.
+OTHER_WORDS = {"follow": "logs --follow SESSION", "attach": "logs --follow SESSION", "tail": "logs --follow SESSION",
+               "ps": "ls", "list": "ls", "status": "ls", "exec": "run -s SESSION FILE", "start": "run --new FILE",
+               "new": "run --new FILE", "add": "install SESSION PACKAGE", "pip": "install SESSION PACKAGE",
+               "remove": "rm", "delete": "rm", "stop": "rm", "prune": "clean", "copy": "cp"}
+
+
+def command_names(parser: argparse.ArgumentParser) -> list[str]:
+    return [name for action in parser._subparsers._group_actions for name in action.choices]  # type: ignore[union-attr]
+
+
+def unknown_command(word: str, commands: list[str]) -> str:
+    """One line for a first word that is no command: msc's word for it, when it has one."""
+    import difflib
+
+    close = difflib.get_close_matches(word, commands, n=1)
+    hint = f"msc {OTHER_WORDS[word]}" if word in OTHER_WORDS else f"msc {close[0]}" if close else ""
+    return (f"unknown command {word!r}" + (f"; did you mean `{hint}`?" if hint else "")
+            + " (msc --help lists the commands)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="msc", description="Minimal Stable Containers: iterate on Python code in persistent Docker "

@@ -82,6 +82,10 @@ ARGUMENT_CASES = [
     _case([*RUN, "/nonexistent/app.py"], 4, "/nonexistent/app.py"),
     _case([*RUN, "/etc"], 2, "not a regular file"),
     # options and arguments argparse refuses: the command's own usage, exit 2
+    _case(["follow", "abc123"], 2, "unknown command 'follow'; did you mean `msc logs --follow SESSION`?"),
+    _case(["isntall", "abc123", "six"], 2, "unknown command 'isntall'; did you mean `msc install`?"),
+    _case(["frobnicate"], 2, "unknown command 'frobnicate' (msc --help lists the commands)"),
+    _case(["\x1b]0;title\x07"], 2, "unknown command '\\x1b]0;title\\x07'"),
     _case(["run", "x.py", "--bogus"], 2, "unrecognized arguments: --bogus"),
     _case(["run", "--bogus"], 2, "unrecognized arguments: --bogus"),
     _case(["install", "--bogus=1"], 2, "unrecognized arguments: --bogus=1"),
@@ -112,7 +116,6 @@ ARGUMENT_CASES = [
     _case(["mcp", "--port", "1"], 2, "unrecognized arguments"),
     _case(["clean", "--older-than"], 2, "expected one argument"),
     _case(["clean", "--bogus"], 2, "unrecognized arguments"),
-    _case(["frobnicate"], 2, "invalid choice"),
     _case(["--context"], 2, "expected one argument"),
     _case(["--bogus", "ls"], 2, "unrecognized arguments"),
     # --older-than: a duration
