@@ -50,7 +50,8 @@ class _CommandParser(argparse.ArgumentParser):
 OTHER_WORDS = {"follow": "logs --follow SESSION", "attach": "logs --follow SESSION", "tail": "logs --follow SESSION",
                "ps": "ls", "list": "ls", "status": "ls", "exec": "run -s SESSION FILE", "start": "run --new FILE",
                "new": "run --new FILE", "add": "install SESSION PACKAGE", "pip": "install SESSION PACKAGE",
-               "remove": "rm", "delete": "rm", "stop": "rm", "prune": "clean", "copy": "cp"}
+               "remove": "rm", "delete": "rm", "stop": "rm", "prune": "clean", "copy": "cp", "help": "--help",
+               "version": "--version"}
 
 
 def command_names(parser: argparse.ArgumentParser) -> list[str]:

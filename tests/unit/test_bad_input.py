@@ -85,6 +85,7 @@ ARGUMENT_CASES = [
     _case(["follow", "abc123"], 2, "unknown command 'follow'; did you mean `msc logs --follow SESSION`?"),
     _case(["isntall", "abc123", "six"], 2, "unknown command 'isntall'; did you mean `msc install`?"),
     _case(["frobnicate"], 2, "unknown command 'frobnicate' (msc --help lists the commands)"),
+    _case(["help"], 2, "unknown command 'help'; did you mean `msc --help`?"),
     _case(["\x1b]0;title\x07"], 2, "unknown command '\\x1b]0;title\\x07'"),
     _case(["run", "x.py", "--bogus"], 2, "unrecognized arguments: --bogus"),
     _case(["run", "--bogus"], 2, "unrecognized arguments: --bogus"),
