@@ -30,8 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     from .parser import build_parser, command_names, unknown_command
 
     parser = build_parser()
-    if argv and not argv[0].startswith("-") and argv[0] not in command_names(parser):
-        print(f"msc: {unknown_command(argv[0], command_names(parser))}", file=sys.stderr)
+    commands = command_names(parser)
+    if argv and not argv[0].startswith("-") and argv[0] not in commands:
+        print(f"msc: {unknown_command(argv[0], commands)}", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
     if args.context:  # for every part that loads the settings, the TUI included

@@ -134,7 +134,7 @@ class Sessions:
                 continue
             if LABEL_SESSION in info.labels:
                 owner = ownership(info.labels, self.home)
-                if owner == OTHER_HOME and info.labels.get(LABEL_POOL) and not await self._ever_ran(name):
+                if owner == OTHER_HOME and await self._waiting_in_their_pool(info):
                     raise UsageError(f"{name} has had no run yet: it may still be waiting in its owner's warm "
                                      "pool, no one's session; once its owner has run in it, it can be shared")
                 return Target(ref, record_from_labels(info), info, owner)
@@ -144,10 +144,10 @@ class Sessions:
         what = "session or container" if containers else "session"
         raise NotFound(f"unknown {what} {ref!r} (msc ls --all lists the sessions on this engine)")
 
-    async def _ever_ran(self, name: str) -> bool:
-        """Whether a run has started in the session: its first makes the runner's `going` folder
-        (runner/history.py), which stays (a pool session is never older than root's records)."""
-        return await self.engine.files.exists(name, RUNS_GOING)
+    async def _waiting_in_their_pool(self, info: ContainerInfo) -> bool:
+        """Another home's session its pool made, with no run yet: it may still be no one's. A first
+        run makes the runner's `going` folder (runner/history.py), which stays."""
+        return bool(info.labels.get(LABEL_POOL)) and not await self.engine.files.exists(info.name, RUNS_GOING)
 
     async def views(self, include_all: bool = False, size: bool = False) -> list[SessionView]:
         containers = await self.engine.containers.list(label=None if include_all else self.home_label, size=size)
@@ -157,10 +157,10 @@ class Sessions:
             views = [v for v in views if not v.in_pool]
         views += [SessionView(None, c, ownership(c.labels, self.home)) for c in by_name.values()]
         if include_all:  # another home's pool session with no run yet: no one's (one HEAD each)
-            theirs = [v for v in views if v.owner == OTHER_HOME and v.container and v.container.running
-                      and v.container.labels.get(LABEL_POOL)]
-            for view, ran in zip(theirs, await asyncio.gather(*(self._ever_ran(v.name) for v in theirs)), strict=True):
-                view.theirs_waiting = not ran
+            theirs = [v for v in views if v.owner == OTHER_HOME and v.container and v.container.running]
+            waiting = await asyncio.gather(*(self._waiting_in_their_pool(v.container) for v in theirs))  # type: ignore[arg-type]
+            for view, waits in zip(theirs, waiting, strict=True):
+                view.theirs_waiting = waits
         if size:
             await asyncio.gather(*(_measure_warm(self.engine, v) for v in views if v.record and v.container
                                    and v.container.running))
