@@ -15,7 +15,7 @@ import pytest
 
 from msc_tui.config import load_settings
 from msc_tui.core.service import Msc
-from tests.conftest import start_run_agent, wait_for_agent
+from tests.conftest import remove_home_objects, start_run_agent, stop_agents, wait_for_agent
 
 pytestmark = pytest.mark.docker
 
@@ -227,9 +227,9 @@ async def test_another_home_cannot_take_a_pool_session_until_its_owner_has_run_i
     import sys
 
     msc = await opened()
+    pair = {**os.environ, "MSC_HOME": str(tmp_path / "pair-home"), "MSC_POOL_SIZE": "0"}  # (its agent keeps none)
     try:
         (pooled,) = (await until(lambda: pool_records(msc), what="a ready pool session")).values()
-        pair = {**os.environ, "MSC_HOME": str(tmp_path / "pair-home")}
 
         def pair_runs() -> subprocess.CompletedProcess:
             return subprocess.run([sys.executable, "-m", "msc_tui", "run", "-s", pooled.id, "-"], input="print('pair')",
@@ -252,3 +252,5 @@ async def test_another_home_cannot_take_a_pool_session_until_its_owner_has_run_i
         assert not await asyncio.to_thread(pair_sees)
     finally:
         await msc.close()
+        stop_agents(tmp_path / "pair-home")
+        remove_home_objects(docker_client, tmp_path / "pair-home")
