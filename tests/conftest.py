@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import msc_forks
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_LABEL = "msc.test"
 TEST_RUN = f"run-{os.getpid()}"  # TEST_LABEL's value on this pytest's own (an engine may be shared)
@@ -215,11 +217,11 @@ def remove_home_objects(docker_client, home) -> None:
 
 @pytest.fixture
 def msc(msc_home):
-    """Run the real `msc` CLI in a subprocess: msc("ls", "--json") -> CompletedProcess."""
+    """Run the real `msc` CLI in a process of its own: msc("ls", "--json") -> CompletedProcess
+    (forked with msc imported: tests/msc_forks.py)."""
 
     def run(*args, input: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "msc_tui", *args], input=input, text=True,
-                              capture_output=True, timeout=timeout, env=os.environ.copy())
+        return msc_forks.run(args, input=input, timeout=timeout)
 
     return run
 

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 import tarfile
 import time
 import tomllib
@@ -15,6 +14,7 @@ import uuid
 
 import pytest
 
+from tests import msc_forks
 from tests.conftest import TEST_LABEL, TEST_RUN, remove_home_objects
 
 # One worker for the module: `clean --everything` removes unused msc images engine-wide, among
@@ -24,8 +24,7 @@ pytestmark = pytest.mark.xdist_group("cleanup")
 
 def msc_in(home, *args, input=None):
     """The msc CLI with another MSC_HOME (a colleague on the same engine)."""
-    return subprocess.run([sys.executable, "-m", "msc_tui", *args], input=input, text=True, capture_output=True,
-                          timeout=600, env={**os.environ, "MSC_HOME": str(home)})
+    return msc_forks.run(args, input=input, env={**os.environ, "MSC_HOME": str(home)})
 
 
 def test_clean_everything_of_one_home_leaves_another_homes_and_foreign_containers(

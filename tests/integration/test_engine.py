@@ -16,6 +16,7 @@ from msc_tui.core.recipe import render
 from msc_tui.engine import Engine
 from msc_tui.engine.containers import ContainerSpec
 from msc_tui.errors import BuildFailed, CommandNotFound, EngineUnreachable, NotFound, NotRunning
+from tests import msc_forks
 from tests.conftest import TEST_LABEL
 
 
@@ -318,8 +319,6 @@ def test_docker_contexts_are_chosen_in_the_docker_clis_order(tmp_path, docker_cl
     """A context store in a throwaway HOME; its endpoint is the real engine's socket under another name."""
     import hashlib
     import os
-    import subprocess
-    import sys
 
     home = tmp_path / "home"
     socket = tmp_path / "engine.sock"
@@ -333,8 +332,7 @@ def test_docker_contexts_are_chosen_in_the_docker_clis_order(tmp_path, docker_cl
     base.update(HOME=str(home), MSC_HOME=str(tmp_path / "msc"))
 
     def doctor(*args, **env):
-        done = subprocess.run([sys.executable, "-m", "msc_tui", *args, "doctor", "--json"], capture_output=True,
-                              text=True, timeout=60, env={**base, **env})
+        done = msc_forks.run([*args, "doctor", "--json"], timeout=60, env={**base, **env})
         return done.returncode, json.loads(done.stdout), done.stderr
 
     code, report, _ = doctor(DOCKER_CONTEXT="box")
@@ -351,8 +349,7 @@ def test_docker_contexts_are_chosen_in_the_docker_clis_order(tmp_path, docker_cl
     assert code == 3 and "nothing.sock" in report["error"]  # the context was used, and it leads nowhere
     code, report, err = doctor("--context", "no-such-context")
     assert code == 3 and "unknown Docker context 'no-such-context'" in report["error"]
-    plain = subprocess.run([sys.executable, "-m", "msc_tui", "--context", "no-such-context", "ls"],
-                           capture_output=True, text=True, timeout=60, env=base)
+    plain = msc_forks.run(["--context", "no-such-context", "ls"], timeout=60, env=base)
     assert plain.returncode == 3 and plain.stderr.count("\n") == 1 and "docker context ls" in plain.stderr
 
 

@@ -15,13 +15,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from msc_tui.engine import Engine
+from tests import msc_forks
 from tests.conftest import ROOT, TEST_LABEL
 from tests.private_engine import PrivateEngine, start_private_engine
 
@@ -264,6 +264,5 @@ def test_a_run_that_ends_while_the_engine_is_frozen_reports_its_true_exit_code(p
     result = asyncio.run(run_across_a_freeze())
     assert result.exit_code == 7, (result.exit_code, result.stderr)
     assert result.stdout == "running\ndone during the freeze\n"
-    history = json.loads(subprocess.run([sys.executable, "-m", "msc_tui", "history", sid, "--json"],
-                                        capture_output=True, text=True, timeout=60).stdout)
+    history = json.loads(msc_forks.run(["history", sid, "--json"], timeout=60).stdout)
     assert history["runs"][-1]["exit_code"] == 7

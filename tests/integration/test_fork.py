@@ -13,6 +13,7 @@ import tomllib
 
 import pytest
 
+from tests import msc_forks
 from tests.conftest import remove_home_objects
 from tests.integration.test_shared_sessions import read_until
 
@@ -132,13 +133,11 @@ def pair_env(tmp_path, base_image, docker_client):
 
 
 def test_a_pairs_session_forks_into_a_session_of_this_home(msc, msc_home, pair_env, docker_client):
-    made = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"],
-                          input="open('theirs.txt', 'w').write('shared')", text=True, capture_output=True,
-                          timeout=300, env=pair_env)
+    made = msc_forks.run(["run", "--new", "--json", "-"], input="open('theirs.txt', 'w').write('shared')",
+                         timeout=300, env=pair_env)
     theirs = json.loads(made.stdout)["session"]
     # Installed from the pair's cache: this home's (empty) cannot serve it, so their venv is copied.
-    installed = subprocess.run([sys.executable, "-m", "msc_tui", "install", theirs, "six"], text=True,
-                               capture_output=True, timeout=300, env=pair_env)
+    installed = msc_forks.run(["install", theirs, "six"], timeout=300, env=pair_env)
     assert installed.returncode == 0, installed.stderr
     forked = msc("fork", f"msc-dev-session-{theirs}", "--json")
     assert forked.returncode == 0, forked.stderr

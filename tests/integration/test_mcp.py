@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from contextlib import asynccontextmanager
@@ -17,6 +16,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
+from tests import msc_forks
 from tests.conftest import remove_home_objects
 from tests.integration.test_presence import wait_for
 
@@ -34,8 +34,7 @@ async def connected():
 
 
 def who(env: dict, sid: str) -> list[dict]:
-    done = subprocess.run([sys.executable, "-m", "msc_tui", "who", sid, "--json"], capture_output=True, text=True,
-                          timeout=120, env=env)
+    done = msc_forks.run(["who", sid, "--json"], timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["present"]
 
@@ -200,8 +199,7 @@ async def test_a_pairs_session_follows_the_clis_rule(msc_home, docker_client, tm
     """Another home's session: run in it and read it as `msc run -s` can; never removed."""
     pair_env = {**os.environ, "MSC_HOME": str(tmp_path / "pair-home"), "MSC_BASE_IMAGE": base_image, "MSC_AGENT": "0"}
     try:
-        made = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"], input="print(1)",
-                              text=True, capture_output=True, timeout=300, env=pair_env)
+        made = msc_forks.run(["run", "--new", "--json", "-"], input="print(1)", timeout=300, env=pair_env)
         assert made.returncode == 0, made.stderr
         sid = json.loads(made.stdout)["session"]
         async with connected() as client:

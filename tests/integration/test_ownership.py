@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from tests import msc_forks
 from tests.conftest import remove_home_objects
 from tests.run_agent_box import served
 
@@ -27,8 +28,7 @@ def pair_env(tmp_path, base_image, docker_client):
 @pytest.fixture
 def pair(pair_env):
     """A session the pair made: (their environment, its id)."""
-    made = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"], input="print('pair')",
-                          text=True, capture_output=True, timeout=300, env=pair_env)
+    made = msc_forks.run(["run", "--new", "--json", "-"], input="print('pair')", timeout=300, env=pair_env)
     assert made.returncode == 0, made.stderr
     return pair_env, json.loads(made.stdout)["session"]
 

@@ -15,6 +15,7 @@ import pytest
 
 from msc_tui.config import load_settings
 from msc_tui.core.service import Msc
+from tests import msc_forks
 from tests.conftest import remove_home_objects, start_run_agent, stop_agents, wait_for_agent
 
 pytestmark = pytest.mark.docker
@@ -224,7 +225,6 @@ async def test_another_home_cannot_take_a_pool_session_until_its_owner_has_run_i
     takes as new. So until a run has happened in it, another home's msc refuses it."""
     import os
     import subprocess
-    import sys
 
     msc = await opened()
     pair = {**os.environ, "MSC_HOME": str(tmp_path / "pair-home"), "MSC_POOL_SIZE": "0"}  # (its agent keeps none)
@@ -232,12 +232,10 @@ async def test_another_home_cannot_take_a_pool_session_until_its_owner_has_run_i
         (pooled,) = (await until(lambda: pool_records(msc), what="a ready pool session")).values()
 
         def pair_runs() -> subprocess.CompletedProcess:
-            return subprocess.run([sys.executable, "-m", "msc_tui", "run", "-s", pooled.id, "-"], input="print('pair')",
-                                  text=True, capture_output=True, timeout=120, env=pair)
+            return msc_forks.run(["run", "-s", pooled.id, "-"], input="print('pair')", timeout=120, env=pair)
 
         def pair_sees() -> bool:  # whether the pair's `ls --all` shows it as a pool session
-            listed = subprocess.run([sys.executable, "-m", "msc_tui", "ls", "--all", "--json"], text=True,
-                                    capture_output=True, timeout=120, env=pair)
+            listed = msc_forks.run(["ls", "--all", "--json"], timeout=120, env=pair)
             return next(row["pool"] for row in json.loads(listed.stdout) if row["name"] == pooled.container_name)
 
         assert await asyncio.to_thread(pair_sees)

@@ -10,13 +10,14 @@ import subprocess
 import sys
 import threading
 
+from tests import msc_forks
 from tests.conftest import remove_home_objects
 
 
-def msc_in(env: dict, folder, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300):
-    """The real `msc` started from `folder` with the environment `env`."""
-    return subprocess.run([sys.executable, "-m", "msc_tui", *args], cwd=folder, env=env, text=True,
-                          stdout=stdout, stderr=stderr, timeout=timeout)
+def msc_in(env: dict, folder, *args, stdout=None, stderr=None, timeout=300):
+    """The real `msc` started from `folder` with the environment `env` (output captured, or
+    written to the files given)."""
+    return msc_forks.run(args, cwd=folder, env=env, stdout=stdout, stderr=stderr, timeout=timeout)
 
 
 def listing(container, folder="/app") -> list[str]:

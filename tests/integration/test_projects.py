@@ -6,14 +6,12 @@ import json
 import subprocess
 import time
 
+from tests import msc_forks
+
 
 def run_in(msc, folder, *args):
     """msc run started from `folder` (the working directory matters, as for python)."""
-    import os
-    import sys
-
-    done = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--json", *args], cwd=folder, text=True,
-                          capture_output=True, timeout=300, env=os.environ.copy())
+    done = msc_forks.run(["run", "--json", *args], cwd=folder, timeout=300)
     return json.loads(done.stdout)
 
 

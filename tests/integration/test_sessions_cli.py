@@ -15,6 +15,7 @@ import tomllib
 import pytest
 import tomli_w
 
+from tests import msc_forks
 from tests.conftest import container_names, remove_home_objects
 
 # `msc run -s` goes through the run agent in every test but these four, which pin MSC_AGENT=0 so the
@@ -265,9 +266,8 @@ def test_rm_refuses_what_is_not_this_homes_without_force(msc, new_session, raw_c
     assert foreign.status == "running"
 
     pair_home = tmp_path / "pair-home"
-    pair = subprocess.run([sys.executable, "-m", "msc_tui", "run", "--new", "--json", "-"], input="print(1)",
-                          text=True, capture_output=True, timeout=300,
-                          env={**os.environ, "MSC_HOME": str(pair_home), "MSC_BASE_IMAGE": base_image})
+    pair = msc_forks.run(["run", "--new", "--json", "-"], input="print(1)", timeout=300,
+                         env={**os.environ, "MSC_HOME": str(pair_home), "MSC_BASE_IMAGE": base_image})
     assert pair.returncode == 0, pair.stderr
     theirs = json.loads(pair.stdout)["container_name"]
     try:

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from msc_tui import DockerManager
+from tests import msc_forks
 
 ASK = "name = input('name? ')\nprint('hello', name)\n"
 
@@ -29,8 +30,7 @@ def other_home(tmp_path, base_image):
 
 
 def msc_as(env, *args, input=None, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "msc_tui", *args], input=input, text=True,
-                          capture_output=True, timeout=timeout, env=env)
+    return msc_forks.run(args, input=input, timeout=timeout, env=env)
 
 
 def start_as(env, *args, stdin=subprocess.DEVNULL) -> subprocess.Popen:
@@ -318,8 +318,7 @@ def test_starting_a_run_while_a_pair_runs_prints_one_note(new_session, other_hom
     theirs.stdin.write("import time\nprint('theirs', flush=True)\ntime.sleep(30)\n")
     theirs.stdin.close()
     assert theirs.stdout.readline() == "theirs\n"
-    mine = subprocess.run([sys.executable, "-m", "msc_tui", "run", "-s", sid, "-"], input="print('mine')\n",
-                          capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    mine = msc_forks.run(["run", "-s", sid, "-"], input="print('mine')\n", timeout=120)
     assert mine.returncode == 0 and mine.stdout == "mine\n"
     notes = [l for l in mine.stderr.splitlines() if "is going in this session too" in l]
     assert len(notes) == 1 and "(cli, main.py)" in notes[0] and notes[0].startswith("msc: note: run ")

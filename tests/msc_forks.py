@@ -1,0 +1,225 @@
+"""`msc ARGS...` as a process forked from one that has msc's modules imported already.
+
+A fresh `msc` process spends about 0.25 s of CPU importing (aiohttp alone 0.2 s: its connector
+builds two SSL contexts at import), and the suite starts hundreds of them on a 2-core machine.
+Here a server process per pytest worker imports msc once; each call is a fork of it that runs the
+CLI's entry function with the call's argv, environment, folder and streams, then exits with its
+code, so each call is still a process of its own: its own exit code, file descriptors, signals
+and module state, and nothing it does reaches the test's process. What is not exercised is
+Python's start and msc's imports: the tests that start `python -m msc_tui` (streams and signals,
+tests/cli_inprocess.py's comparisons, the wheel) and the TUI keep those covered.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+MSC_MAIN = str(Path(__file__).resolve().parent.parent / "msc_tui" / "__main__.py")  # `python -m msc_tui`'s argv[0]
+
+
+def run(args: list[str] | tuple[str, ...], input: str | bytes | None = None, env: dict[str, str] | None = None,
+        cwd: str | os.PathLike | None = None, timeout: float | None = 600, text: bool = True,
+        stdout=None, stderr=None) -> subprocess.CompletedProcess:
+    """What `subprocess.run([sys.executable, "-m", "msc_tui", *args], capture_output=True, ...)`
+    returns, from a forked msc; `stdout`/`stderr`: an open file to write to instead."""
+    shown = [sys.executable, "-m", "msc_tui", *args]
+    data = input.encode() if isinstance(input, str) else (input or b"")
+    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        given.write(data)
+        given.seek(0)
+        streams = [given, stdout or out, stderr or err]
+        code = _server().call({"argv": list(args), "env": dict(os.environ if env is None else env),
+                               "cwd": os.fspath(cwd or os.getcwd())}, [s.fileno() for s in streams], timeout, shown)
+        said = [None if mine else _read(kept, text) for mine, kept in ((stdout, out), (stderr, err))]
+    return subprocess.CompletedProcess(shown, code, *said)
+
+
+def _read(stream, text: bool) -> str | bytes:
+    stream.seek(0)
+    data = stream.read()
+    if not text:
+        return data
+    import io
+    import locale
+
+    return io.TextIOWrapper(io.BytesIO(data), encoding=locale.getpreferredencoding(False)).read()
+
+
+class _Server:
+    def __init__(self):
+        self.folder = tempfile.mkdtemp(prefix="mscfork")
+        self.address = os.path.join(self.folder, "s")
+        self.process = subprocess.Popen([sys.executable, __file__, self.address], stdin=subprocess.DEVNULL,
+                                        cwd=Path(MSC_MAIN).parent.parent, start_new_session=True)
+        import time
+
+        deadline = time.monotonic() + 60
+        while not os.path.exists(self.address):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the msc fork server did not start (exit {self.process.poll()})")
+            time.sleep(0.02)
+
+    def _send(self, request: dict, fds: list[int]) -> socket.socket:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(self.address)
+        socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], fds)
+        return conn
+
+    def call(self, request: dict, fds: list[int], timeout: float | None, shown: list[str]) -> int:
+        with self._send(request, fds) as conn, conn.makefile("rb") as answers:
+            pid = int(answers.readline())
+            conn.settimeout(timeout)
+            try:
+                line = answers.readline()
+            except TimeoutError:
+                os.kill(pid, signal.SIGKILL)
+                raise subprocess.TimeoutExpired(shown, timeout) from None
+            if not line:
+                raise RuntimeError("the msc fork server ended during a call")
+            return int(line)
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        import shutil
+
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_lock = threading.Lock()
+_servers: dict[int, _Server] = {}
+
+
+def _server() -> _Server:
+    """One per test process (a forked test process gets its own)."""
+    with _lock:
+        server = _servers.get(os.getpid())
+        if server is None:
+            server = _servers[os.getpid()] = _Server()
+            atexit.register(server.stop)
+        return server
+
+
+# The server side: this file run as a script.
+
+def _serve(address: str) -> None:
+    # Everything a command imports, once (the TUI and the MCP server are not started this way).
+    import concurrent.futures.thread  # noqa: F401 - `packages` runs a thread pool
+    import queue  # noqa: F401
+
+    import msc_tui.api  # noqa: F401
+    import msc_tui.cli
+    import msc_tui.cli.agent
+    import msc_tui.cli.agent_client  # noqa: F401
+    import msc_tui.cli.parser  # noqa: F401
+    import msc_tui.core.service  # noqa: F401
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address + ".new")
+    listener.listen(64)
+    os.rename(address + ".new", address)
+    woken_r, woken_w = os.pipe()
+    os.set_blocking(woken_w, False)
+    signal.set_wakeup_fd(woken_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    waiting: dict[int, socket.socket] = {}  # a call's pid: its connection, told the exit code
+    events = selectors.DefaultSelector()
+    events.register(listener, selectors.EVENT_READ)
+    events.register(woken_r, selectors.EVENT_READ)
+    while True:
+        for key, _ in events.select():
+            if key.fileobj is listener:
+                conn, _ = listener.accept()
+                request, fds = _receive(conn)
+                pid = os.fork()
+                if pid == 0:
+                    os.close(woken_r)
+                    os.close(woken_w)
+                    listener.close()
+                    events.close()
+                    for other in waiting.values():
+                        other.close()
+                    _child(request["argv"], request["env"], request["cwd"], fds, conn)
+                for fd in fds:
+                    os.close(fd)
+                conn.sendall(f"{pid}\n".encode())
+                waiting[pid] = conn
+            else:
+                os.read(woken_r, 4096)
+            _reap(waiting)
+
+
+def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
+    data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 8)
+    while not data.endswith(b"\n"):
+        more = conn.recv(1 << 20)
+        if not more:
+            break
+        data += more
+    return json.loads(data), fds
+
+
+def _reap(waiting: dict[int, socket.socket]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = waiting.pop(pid, None)
+        if conn is not None:
+            try:
+                conn.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+            except OSError:  # the test gave up on it
+                pass
+            conn.close()
+
+
+def _child(argv: list[str], env: dict[str, str], cwd: str, fds: list[int], conn: socket.socket) -> None:
+    """In the fork: become the process `python -m msc_tui ARGV` would be, and end as it would."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    conn.close()
+    code: int = 1
+    try:
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(env)
+        sys.argv = [MSC_MAIN, *argv]
+        from msc_tui.cli import main
+
+        code = main(argv)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+    except BaseException:  # noqa: BLE001 - what the interpreter would print
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1])
