@@ -141,8 +141,8 @@ def agent_sockets(monkeypatch, tmp_path) -> Path:
 
 def agents_under(folder: Path) -> list[int]:
     """The run agents whose folder is under `folder`, by their command line (the folder is its
-    last argument): a lock file names only an agent that got as far as taking it, and one still
-    starting would outlive the test."""
+    last argument) or as msc_forks started them: a lock file names only an agent that got as far
+    as taking it, and one still starting would outlive the test."""
     pids = []
     for entry in Path("/proc").iterdir():
         try:
@@ -151,7 +151,8 @@ def agents_under(folder: Path) -> list[int]:
             continue
         if b"msc_tui.cli.agent" in argv and any(a.startswith(f"{folder}/".encode()) for a in argv):
             pids.append(int(entry.name))
-    return pids
+    forked = [pid for pid, shown in msc_forks.agents.items() if shown.startswith(f"{folder}/") and alive(pid)]
+    return pids + forked
 
 
 def stop_agents(folder: Path) -> None:
@@ -165,8 +166,11 @@ def stop_agents(folder: Path) -> None:
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-            return
+            break
         time.sleep(0.05)
+    for pid in list(msc_forks.agents):  # (a pid is not kept past its process: it could be reused)
+        if not alive(pid):
+            del msc_forks.agents[pid]
 
 
 def alive(pid: int) -> bool:
@@ -266,9 +270,11 @@ def start_run_agent() -> str | None:
     name = None if os.environ.get("MSC_AGENT") == "0" else agent_client.agent_name()
     if name and not agent_answers(name):
         folder, shown = agent_place.open_folder()
-        try:
-            agent_client.start_agent(folder, shown, name)
+        log = agent_place.open_file(folder, name.removesuffix(".sock") + ".log", os.O_WRONLY | os.O_APPEND)
+        try:  # as agent_client.start_agent starts it, forked (tests/msc_forks.py)
+            msc_forks.start_agent(folder, name, shown, log)
         finally:
+            os.close(log)
             os.close(folder)
     return name
 

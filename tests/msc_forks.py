@@ -8,6 +8,9 @@ code, so each call is still a process of its own: its own exit code, file descri
 and module state, and nothing it does reaches the test's process. What is not exercised is
 Python's start and msc's imports: the tests that start `python -m msc_tui` (streams and signals,
 tests/cli_inprocess.py's comparisons, the wheel) and the TUI keep those covered.
+
+The run agents the tests start themselves (conftest's start_run_agent) are forked the same way;
+msc's own start of one (a run that finds none) stays a real `python -m msc_tui.cli.agent`.
 """
 
 from __future__ import annotations
@@ -29,19 +32,32 @@ MSC_MAIN = str(Path(__file__).resolve().parent.parent / "msc_tui" / "__main__.py
 
 def run(args: list[str] | tuple[str, ...], input: str | bytes | None = None, env: dict[str, str] | None = None,
         cwd: str | os.PathLike | None = None, timeout: float | None = 600, text: bool = True,
-        stdout=None, stderr=None) -> subprocess.CompletedProcess:
+        stdin=None, stdout=None, stderr=None) -> subprocess.CompletedProcess:
     """What `subprocess.run([sys.executable, "-m", "msc_tui", *args], capture_output=True, ...)`
-    returns, from a forked msc; `stdout`/`stderr`: an open file to write to instead."""
+    returns, from a forked msc; `stdin`/`stdout`/`stderr`: an open file to use instead."""
     shown = [sys.executable, "-m", "msc_tui", *args]
     data = input.encode() if isinstance(input, str) else (input or b"")
     with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         given.write(data)
         given.seek(0)
-        streams = [given, stdout or out, stderr or err]
+        streams = [stdin or given, stdout or out, stderr or err]
         code = _server().call({"argv": list(args), "env": dict(os.environ if env is None else env),
                                "cwd": os.fspath(cwd or os.getcwd())}, [s.fileno() for s in streams], timeout, shown)
         said = [None if mine else _read(kept, text) for mine, kept in ((stdout, out), (stderr, err))]
     return subprocess.CompletedProcess(shown, code, *said)
+
+
+def start_agent(folder: int, name: str, shown: str, log: int) -> int:
+    """What agent_client.start_agent starts, forked: in a session of its own, with the folder at
+    the same descriptor number, stdin /dev/null and its output to `log`; its pid."""
+    with open(os.devnull, "rb") as nothing:
+        pid = _server().call({"agent": [folder, name, shown], "env": dict(os.environ), "cwd": os.getcwd()},
+                             [nothing.fileno(), log, log, folder], None, [])
+    agents[pid] = shown
+    return pid
+
+
+agents: dict[int, str] = {}  # the agents forked here: pid -> the folder they serve, as shown
 
 
 def _read(stream, text: bool) -> str | bytes:
@@ -76,8 +92,11 @@ class _Server:
         return conn
 
     def call(self, request: dict, fds: list[int], timeout: float | None, shown: list[str]) -> int:
+        """The call's exit code; an agent's pid (it is not waited for)."""
         with self._send(request, fds) as conn, conn.makefile("rb") as answers:
             pid = int(answers.readline())
+            if "agent" in request:
+                return pid
             conn.settimeout(timeout)
             try:
                 line = answers.readline()
@@ -149,11 +168,14 @@ def _serve(address: str) -> None:
                     events.close()
                     for other in waiting.values():
                         other.close()
-                    _child(request["argv"], request["env"], request["cwd"], fds, conn)
+                    _child(request, fds, conn)
                 for fd in fds:
                     os.close(fd)
                 conn.sendall(f"{pid}\n".encode())
-                waiting[pid] = conn
+                if "agent" in request:
+                    conn.close()
+                else:
+                    waiting[pid] = conn
             else:
                 os.read(woken_r, 4096)
             _reap(waiting)
@@ -186,23 +208,37 @@ def _reap(waiting: dict[int, socket.socket]) -> None:
             conn.close()
 
 
-def _child(argv: list[str], env: dict[str, str], cwd: str, fds: list[int], conn: socket.socket) -> None:
-    """In the fork: become the process `python -m msc_tui ARGV` would be, and end as it would."""
+def _child(request: dict, fds: list[int], conn: socket.socket) -> None:
+    """In the fork: become the process `python -m msc_tui ARGV` (or the agent) would be, and end
+    as it would."""
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     conn.close()
     code: int = 1
     try:
+        agent = request.get("agent")
+        folder = fds.pop() if agent else None
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
-        os.chdir(cwd)
+        if agent:  # a session of its own, the folder at the number it is told (as pass_fds would)
+            os.setsid()
+            if folder != agent[0]:
+                os.dup2(folder, agent[0])
+                os.close(folder)
+            os.set_inheritable(agent[0], True)
+        os.chdir(request["cwd"])
         os.environ.clear()
-        os.environ.update(env)
-        sys.argv = [MSC_MAIN, *argv]
-        from msc_tui.cli import main
+        os.environ.update(request["env"])
+        if agent:
+            from msc_tui.cli import agent as run_agent
 
-        code = main(argv)
+            code = run_agent.main(*agent)
+        else:
+            from msc_tui.cli import main
+
+            sys.argv = [MSC_MAIN, *request["argv"]]
+            code = main(request["argv"])
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             code = exc.code or 0
