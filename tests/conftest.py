@@ -151,8 +151,7 @@ def agents_under(folder: Path) -> list[int]:
             continue
         if b"msc_tui.cli.agent" in argv and any(a.startswith(f"{folder}/".encode()) for a in argv):
             pids.append(int(entry.name))
-    forked = [pid for pid, shown in msc_forks.agents.items() if shown.startswith(f"{folder}/") and alive(pid)]
-    return pids + forked
+    return pids + msc_forks.agents_under(folder)
 
 
 def stop_agents(folder: Path) -> None:
@@ -166,11 +165,8 @@ def stop_agents(folder: Path) -> None:
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-            break
+            return
         time.sleep(0.05)
-    for pid in list(msc_forks.agents):  # (a pid is not kept past its process: it could be reused)
-        if not alive(pid):
-            del msc_forks.agents[pid]
 
 
 def alive(pid: int) -> bool:
@@ -270,11 +266,9 @@ def start_run_agent() -> str | None:
     name = None if os.environ.get("MSC_AGENT") == "0" else agent_client.agent_name()
     if name and not agent_answers(name):
         folder, shown = agent_place.open_folder()
-        log = agent_place.open_file(folder, name.removesuffix(".sock") + ".log", os.O_WRONLY | os.O_APPEND)
         try:  # as agent_client.start_agent starts it, forked (tests/msc_forks.py)
-            msc_forks.start_agent(folder, name, shown, log)
+            msc_forks.start_agent(folder, shown, name)
         finally:
-            os.close(log)
             os.close(folder)
     return name
 

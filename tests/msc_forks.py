@@ -9,8 +9,9 @@ and module state, and nothing it does reaches the test's process. What is not ex
 Python's start and msc's imports: the tests that start `python -m msc_tui` (streams and signals,
 tests/cli_inprocess.py's comparisons, the wheel) and the TUI keep those covered.
 
-The run agents the tests start themselves (conftest's start_run_agent) are forked the same way;
-msc's own start of one (a run that finds none) stays a real `python -m msc_tui.cli.agent`.
+Run agents are forked the same way (start_agent, a drop-in for agent_client.start_agent), both
+those conftest starts and those a forked msc starts itself; an agent a real `msc` process starts
+is a real `python -m msc_tui.cli.agent` (tests/integration/test_run_agent*.py).
 """
 
 from __future__ import annotations
@@ -41,23 +42,52 @@ def run(args: list[str] | tuple[str, ...], input: str | bytes | None = None, env
         given.write(data)
         given.seek(0)
         streams = [stdin or given, stdout or out, stderr or err]
-        code = _server().call({"argv": list(args), "env": dict(os.environ if env is None else env),
-                               "cwd": os.fspath(cwd or os.getcwd())}, [s.fileno() for s in streams], timeout, shown)
+        request = {"argv": list(args), "env": dict(os.environ if env is None else env),
+                   "cwd": os.fspath(cwd or os.getcwd())}
+        with _ask(_server().address, request, [s.fileno() for s in streams]) as conn, conn.makefile("rb") as answers:
+            pid = int(answers.readline())
+            conn.settimeout(timeout)
+            try:
+                line = answers.readline()
+            except TimeoutError:
+                os.kill(pid, signal.SIGKILL)
+                raise subprocess.TimeoutExpired(shown, timeout) from None
+        if not line:
+            raise RuntimeError("the msc fork server ended during a call")
         said = [None if mine else _read(kept, text) for mine, kept in ((stdout, out), (stderr, err))]
-    return subprocess.CompletedProcess(shown, code, *said)
+    return subprocess.CompletedProcess(shown, int(line), *said)
 
 
-def start_agent(folder: int, name: str, shown: str, log: int) -> int:
-    """What agent_client.start_agent starts, forked: in a session of its own, with the folder at
-    the same descriptor number, stdin /dev/null and its output to `log`; its pid."""
-    with open(os.devnull, "rb") as nothing:
-        pid = _server().call({"agent": [folder, name, shown], "env": dict(os.environ), "cwd": os.getcwd()},
-                             [nothing.fileno(), log, log, folder], None, [])
-    agents[pid] = shown
-    return pid
+def start_agent(folder: int, shown: str, name: str) -> None:
+    """agent_client.start_agent's agent, forked: in a session of its own, with the folder at the
+    same descriptor number, stdin /dev/null and its output appended to its log."""
+    from msc_tui.cli.agent_place import open_file
+
+    log = open_file(folder, name.removesuffix(".sock") + ".log", os.O_WRONLY | os.O_APPEND)
+    try:
+        request = {"agent": [folder, name, shown], "env": dict(os.environ), "cwd": os.getcwd()}
+        with open(os.devnull, "rb") as nothing, _ask(_serving or _server().address, request,
+                                                    [nothing.fileno(), log, log, folder]) as conn:
+            conn.recv(64)  # its pid: it is forked
+    finally:
+        os.close(log)
 
 
-agents: dict[int, str] = {}  # the agents forked here: pid -> the folder they serve, as shown
+def agents_under(folder: os.PathLike | str) -> list[int]:
+    """The forked agents still going whose folder is under `folder`."""
+    server = _servers.get(os.getpid())
+    if server is None:
+        return []
+    with _ask(server.address, {"agents_under": f"{os.fspath(folder)}/"}, []) as conn, conn.makefile("rb") as answers:
+        return json.loads(answers.readline())
+
+
+def _ask(address: str, request: dict, fds: list[int]) -> socket.socket:
+    """The server's connection, the request (and those descriptors) sent on it."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(address)
+    socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], fds)
+    return conn
 
 
 def _read(stream, text: bool) -> str | bytes:
@@ -73,50 +103,29 @@ def _read(stream, text: bool) -> str | bytes:
 
 class _Server:
     def __init__(self):
+        import time
+
         self.folder = tempfile.mkdtemp(prefix="mscfork")
         self.address = os.path.join(self.folder, "s")
         self.process = subprocess.Popen([sys.executable, __file__, self.address], stdin=subprocess.DEVNULL,
                                         cwd=Path(MSC_MAIN).parent.parent, start_new_session=True)
-        import time
-
         deadline = time.monotonic() + 60
         while not os.path.exists(self.address):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the msc fork server did not start (exit {self.process.poll()})")
             time.sleep(0.02)
 
-    def _send(self, request: dict, fds: list[int]) -> socket.socket:
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        conn.connect(self.address)
-        socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], fds)
-        return conn
-
-    def call(self, request: dict, fds: list[int], timeout: float | None, shown: list[str]) -> int:
-        """The call's exit code; an agent's pid (it is not waited for)."""
-        with self._send(request, fds) as conn, conn.makefile("rb") as answers:
-            pid = int(answers.readline())
-            if "agent" in request:
-                return pid
-            conn.settimeout(timeout)
-            try:
-                line = answers.readline()
-            except TimeoutError:
-                os.kill(pid, signal.SIGKILL)
-                raise subprocess.TimeoutExpired(shown, timeout) from None
-            if not line:
-                raise RuntimeError("the msc fork server ended during a call")
-            return int(line)
-
     def stop(self) -> None:
-        self.process.kill()
-        self.process.wait()
         import shutil
 
+        self.process.kill()
+        self.process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
 _lock = threading.Lock()
 _servers: dict[int, _Server] = {}
+_serving: str | None = None  # in the server and its forks: its address
 
 
 def _server() -> _Server:
@@ -132,17 +141,20 @@ def _server() -> _Server:
 # The server side: this file run as a script.
 
 def _serve(address: str) -> None:
+    global _serving
     # Everything a command imports, once (the TUI and the MCP server are not started this way).
     import concurrent.futures.thread  # noqa: F401 - `packages` runs a thread pool
     import queue  # noqa: F401
 
     import msc_tui.api  # noqa: F401
     import msc_tui.cli
-    import msc_tui.cli.agent
-    import msc_tui.cli.agent_client  # noqa: F401
+    import msc_tui.cli.agent  # noqa: F401
+    import msc_tui.cli.agent_client
     import msc_tui.cli.parser  # noqa: F401
     import msc_tui.core.service  # noqa: F401
 
+    msc_tui.cli.agent_client.start_agent = start_agent  # the agent a forked msc starts is forked too
+    _serving = address
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address + ".new")
     listener.listen(64)
@@ -152,33 +164,38 @@ def _serve(address: str) -> None:
     signal.set_wakeup_fd(woken_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     waiting: dict[int, socket.socket] = {}  # a call's pid: its connection, told the exit code
+    agents: dict[int, str] = {}  # an agent's pid: its folder, as shown
     events = selectors.DefaultSelector()
     events.register(listener, selectors.EVENT_READ)
     events.register(woken_r, selectors.EVENT_READ)
     while True:
         for key, _ in events.select():
-            if key.fileobj is listener:
-                conn, _ = listener.accept()
-                request, fds = _receive(conn)
-                pid = os.fork()
-                if pid == 0:
-                    os.close(woken_r)
-                    os.close(woken_w)
-                    listener.close()
-                    events.close()
-                    for other in waiting.values():
-                        other.close()
-                    _child(request, fds, conn)
-                for fd in fds:
-                    os.close(fd)
-                conn.sendall(f"{pid}\n".encode())
-                if "agent" in request:
-                    conn.close()
-                else:
-                    waiting[pid] = conn
-            else:
+            if key.fileobj is not listener:
                 os.read(woken_r, 4096)
-            _reap(waiting)
+                continue
+            conn, _ = listener.accept()
+            request, fds = _receive(conn)
+            if "agents_under" in request:
+                conn.sendall(json.dumps([pid for pid, shown in agents.items()
+                                         if shown.startswith(request["agents_under"])]).encode() + b"\n")
+                conn.close()
+                continue
+            pid = os.fork()
+            if pid == 0:
+                os.close(woken_r)
+                os.close(woken_w)
+                for mine in (listener, events, *waiting.values()):
+                    mine.close()
+                _child(request, fds, conn)
+            for fd in fds:
+                os.close(fd)
+            conn.sendall(f"{pid}\n".encode())
+            if "agent" in request:
+                agents[pid] = request["agent"][2]
+                conn.close()
+            else:
+                waiting[pid] = conn
+        _reap(waiting, agents)
 
 
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
@@ -191,7 +208,7 @@ def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
     return json.loads(data), fds
 
 
-def _reap(waiting: dict[int, socket.socket]) -> None:
+def _reap(waiting: dict[int, socket.socket], agents: dict[int, str]) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -199,6 +216,7 @@ def _reap(waiting: dict[int, socket.socket]) -> None:
             return
         if pid == 0:
             return
+        agents.pop(pid, None)
         conn = waiting.pop(pid, None)
         if conn is not None:
             try:
