@@ -58,6 +58,13 @@ def run(args: list[str] | tuple[str, ...], input: str | bytes | None = None, env
     return subprocess.CompletedProcess(shown, int(line), *said)
 
 
+def command(*args: str) -> list[str]:
+    """A command line for `msc ARGS...` forked, for what must start a program itself (an MCP
+    client): a small process that hands the fork its stdin, stdout and stderr, passes on
+    SIGTERM, SIGINT and SIGHUP, and exits with its code."""
+    return [sys.executable, __file__, "--through", _server().address, *args]
+
+
 def start_agent(folder: int, shown: str, name: str) -> None:
     """agent_client.start_agent's agent, forked: in a session of its own, with the folder at the
     same descriptor number, stdin /dev/null and its output appended to its log."""
@@ -175,6 +182,8 @@ def _serve(address: str) -> None:
                 continue
             conn, _ = listener.accept()
             request, fds = _receive(conn)
+            if request.get("argv", [None])[0] == "mcp":  # (its SDK is imported for the first one only)
+                import msc_tui.mcp.server  # noqa: F401
             if "agents_under" in request:
                 conn.sendall(json.dumps([pid for pid, shown in agents.items()
                                          if shown.startswith(request["agents_under"])]).encode() + b"\n")
@@ -275,5 +284,18 @@ def _child(request: dict, fds: list[int], conn: socket.socket) -> None:
             os._exit(code)
 
 
+def _through(address: str, argv: list[str]) -> int:
+    """The `command` side: this process's streams to a forked msc, its signals after them."""
+    with _ask(address, {"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}, [0, 1, 2]) as conn, \
+            conn.makefile("rb") as answers:
+        pid = int(answers.readline())
+        for passed in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(passed, lambda number, _: os.kill(pid, number))
+        code = answers.readline()
+    return int(code) if code else 1
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--through":
+        sys.exit(_through(sys.argv[2], sys.argv[3:]))
     _serve(sys.argv[1])

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.timeout(600)
 
 @asynccontextmanager
 async def connected():
-    """A client on a fresh `msc mcp` (this test's MSC_HOME and engine, as a user's client starts it)."""
-    params = StdioServerParameters(command=sys.executable, args=["-m", "msc_tui", "mcp"], env=dict(os.environ))
+    """A client on a fresh `msc mcp` (this test's MSC_HOME and engine)."""
+    through = msc_forks.command("mcp")  # forked (tests/msc_forks.py); the entry docs/mcp.md gives is tested below
+    params = StdioServerParameters(command=through[0], args=through[1:], env=dict(os.environ))
     with open(os.devnull, "w") as quiet:
         async with stdio_client(params, errlog=quiet) as (read, write), ClientSession(read, write) as client:
             await client.initialize()
