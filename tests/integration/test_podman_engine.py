@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
@@ -61,9 +60,7 @@ def podman_service(base_image):
     has_catatonit = shutil.which("catatonit") or os.path.exists("/usr/libexec/podman/catatonit")
     if shutil.which("podman") is None or not has_catatonit or os.geteuid() != 0:
         pytest.fail("MSC_TEST_PODMAN=1 needs root, podman and catatonit")
-    # Podman refuses a run root over 50 characters: a short folder of its own, not pytest's (removed by stop())
-    images = [base_image, basic_image_on_docker(base_image)]
-    service = start_podman(Path(tempfile.mkdtemp(prefix="msc-podman-", dir="/tmp")), images)
+    service = start_podman([base_image, basic_image_on_docker(base_image)])
     yield service
     service.stop()
 
