@@ -1,13 +1,17 @@
 """A dockerd of the tests' own, to stop, freeze and restart while the rest of the suite runs.
 
-Its socket, data root, exec root (and so its containerd), pid file, log and bridge are its own,
-under one short folder in /tmp; it sets up no iptables rules and no NAT, so the machine's engine
-and its containers never notice it. It has no network to the outside: the images its tests use
-are copied in from the machine's engine. Needs root (dockerd, and `ip` for the bridge).
+Its socket, exec root (and so its containerd), pid file, log and bridge are its own, under one
+short folder in /tmp; it sets up no iptables rules and no NAT, so the machine's engine and its
+containers never notice it. It has no network to the outside: the images its tests use are
+copied in from the machine's engine. Its data root is kept in ~/.cache/msc-test/private-engine
+for the next run, so those images (700 MB) are copied once, as Docker's own are kept; a second
+suite on the machine meanwhile gets a data root of its own. Needs root (dockerd, and `ip` for
+the bridge).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import signal
@@ -16,12 +20,17 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
+
+KEPT = Path("/tmp/msc-engine-kept")  # the folder beside a kept data root (a socket path must be short)
 
 
 @dataclass
 class PrivateEngine:
     folder: Path
     bridge: str
+    data: Path  # its data root: in `folder`, or kept (then `lock` holds it for this engine)
+    lock: IO | None = None
     argv: list[str] = field(default_factory=list)
     base_image: str = ""  # the tests' base image, once copied in
     process: subprocess.Popen | None = None  # (this process's child: waited for, never left a zombie)
@@ -68,40 +77,90 @@ class PrivateEngine:
         self.start()
 
     def load(self, *images: str) -> None:
-        """Copy images from the machine's engine (this one has no registry and no network)."""
+        """Copy images from the machine's engine (this one has no registry and no network), those
+        its kept data root does not have already."""
+        images = tuple(image for image in images if self._id(image, self.url) != self._id(image, None))
+        if not images:
+            return
         saved = subprocess.Popen(["docker", "save", *images], stdout=subprocess.PIPE)
         loaded = self.docker("load", stdin=saved.stdout)
         saved.wait(300)
         if loaded.returncode or saved.returncode:
             raise AssertionError(f"copying {images} into the private engine failed: {loaded.stderr[-500:]!r}")
+        self.docker("image", "prune", "--force")  # the versions they replace
+
+    @staticmethod
+    def _id(image: str, url: str | None) -> str | None:
+        where = ["-H", url] if url else []
+        done = subprocess.run(["docker", *where, "image", "inspect", "--format", "{{.Id}}", image],
+                              capture_output=True, text=True, timeout=60)
+        return done.stdout.strip() if done.returncode == 0 else None
 
     def remove(self) -> None:
         self.stop()
-        for mount in reversed(Path("/proc/mounts").read_text().splitlines()):  # what a killed one left
-            point = mount.split()[1]
-            if point.startswith(str(self.folder)):
-                subprocess.run(["umount", "--lazy", point], capture_output=True, timeout=60)
-        subprocess.run(["ip", "link", "delete", self.bridge], capture_output=True, timeout=60)
-        subprocess.run(["rm", "-rf", str(self.folder)], capture_output=True, timeout=300)
+        _clear(self.folder, self.data, self.bridge)
+        if self.lock is not None:
+            self.lock.close()  # (the data root stays, for the next run)
+        else:
+            subprocess.run(["rm", "-rf", str(self.data)], capture_output=True, timeout=300)
+
+
+def _clear(folder: Path, data: Path, bridge: str) -> None:
+    """What an engine leaves or a killed one left: its mounts, its bridge, its folder."""
+    for mount in reversed(Path("/proc/mounts").read_text().splitlines()):
+        point = mount.split()[1]
+        if point.startswith((f"{folder}/", f"{data}/")):
+            subprocess.run(["umount", "--lazy", point], capture_output=True, timeout=60)
+    subprocess.run(["ip", "link", "delete", bridge], capture_output=True, timeout=60)
+    subprocess.run(["rm", "-rf", str(folder)], capture_output=True, timeout=300)
 
 
 def start_private_engine() -> PrivateEngine:
-    folder = Path(tempfile.mkdtemp(prefix="msc-engine-", dir="/tmp"))  # (a socket path must be short)
-    bridge = f"msct{secrets.token_hex(3)}"
-    engine = PrivateEngine(folder, bridge)
-    subnet = f"10.{200 + secrets.randbelow(50)}.{secrets.randbelow(250)}"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "msc-test" / "private-engine"
+    cache.mkdir(parents=True, exist_ok=True)
+    lock: IO | None = open(cache / "lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # another suite's: a data root of our own
+        lock.close()
+        lock = None
+    if lock is None:
+        folder = Path(tempfile.mkdtemp(prefix="msc-engine-", dir="/tmp"))
+        engine = PrivateEngine(folder, f"msct{secrets.token_hex(3)}", folder / "data")
+        subnet = f"10.{200 + secrets.randbelow(50)}.{secrets.randbelow(250)}"
+    else:  # the same folder, bridge and subnet every time: the data root remembers its network
+        engine = PrivateEngine(KEPT, "msctkept", cache / "data", lock)
+        _clear(KEPT, engine.data, engine.bridge)
+        KEPT.mkdir()
+        subnet = "10.249.77"
+    try:
+        _up(engine, subnet)
+    except BaseException:
+        if lock is None:
+            engine.remove()
+            raise
+        # a kept data root this dockerd cannot use (a newer one's, a killed run's): made again
+        engine.stop()
+        _clear(KEPT, engine.data, engine.bridge)
+        subprocess.run(["rm", "-rf", str(engine.data)], capture_output=True, timeout=300)
+        KEPT.mkdir()
+        try:
+            _up(engine, subnet)
+        except BaseException:
+            engine.remove()
+            raise
+    return engine
+
+
+def _up(engine: PrivateEngine, subnet: str) -> None:
+    """Its bridge, then the engine, answering."""
+    bridge = engine.bridge
     for step in (["ip", "link", "add", bridge, "type", "bridge"],
                  ["ip", "addr", "add", f"{subnet}.1/24", "dev", bridge], ["ip", "link", "set", bridge, "up"]):
         done = subprocess.run(step, capture_output=True, text=True, timeout=60)
         if done.returncode:
-            engine.remove()
             raise AssertionError(f"{' '.join(step)}: {done.stderr.strip()}")
-    engine.argv = ["dockerd", "--data-root", str(folder / "data"), "--exec-root", str(folder / "exec"),
-                   "--pidfile", str(folder / "dockerd.pid"), "--host", engine.url, "--bridge", bridge,
+    engine.argv = ["dockerd", "--data-root", str(engine.data), "--exec-root", str(engine.folder / "exec"),
+                   "--pidfile", str(engine.folder / "dockerd.pid"), "--host", engine.url, "--bridge", bridge,
                    "--iptables=false", "--ip-masq=false"]
-    try:
-        engine.start()
-    except BaseException:
-        engine.remove()
-        raise
-    return engine
+    engine.start()
