@@ -40,3 +40,28 @@ async def test_a_missing_widget_on_a_shown_screen_still_fails_loudly():
         async with app.run_test() as pilot:
             app.push_screen(screen)
             await pilot.pause(0.2)
+
+
+class Closing(ModalScreen):
+    """A screen whose worker looks at its widgets after the app began to close (the test's end,
+    or the user quitting while the Cleanup screen's survey was still going: CI)."""
+
+    def compose(self):
+        yield Label("loading", id="title")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @guarded_work(exclusive=True, group="closing")
+    async def load(self) -> None:
+        while self.app.is_running or self.query("#title"):  # the app closing and this screen emptied
+            await asyncio.sleep(0)
+        self.query_one("#title", Label).update("loaded")
+
+
+async def test_a_worker_that_outlives_its_apps_close_finds_nothing_quietly():
+    app = App()
+    async with app.run_test() as pilot:
+        app.push_screen(Closing())
+        await pilot.pause(0.1)
+    assert app.return_code in (0, None)
