@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${MSC_TEST_VENV:-.venv}
 say() { echo "test.sh: $*" >&2; }
+# Bytecode is cached (some environments set PYTHONDONTWRITEBYTECODE): else each of the suite's
+# processes compiles again every module it imports that has no .pyc yet (the tests' assertion
+# rewriting, docker-py, asyncssh, msc itself), 1-4 s of CPU per pytest worker and more per msc.
+unset PYTHONDONTWRITEBYTECODE
 
 # A Docker Engine that answers.
 engine_started=
