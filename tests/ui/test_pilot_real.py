@@ -517,9 +517,14 @@ async def test_a_pairs_save_under_the_open_file_name_is_offered_never_forced(app
         await until(pilot, lambda: any(l.startswith("exit 0") for l in log_lines(pilot)))
         editor = app.screen.query_one("#editor", TextArea)
         editor.load_text("print('my unsaved edit')\n")
-        other = await Msc.open()  # the pair, saving into the same session
+        other = await Msc.open()  # the pair, saving into the same session once the TUI follows it
         try:
             record = other.sessions.resolve(app.screen.current.id)
+            deadline = time.monotonic() + 30
+            who = other.runs.records.who
+            while not any(p.get("face") == "tui" for p in (await who(record.container_name))["present"]):
+                assert time.monotonic() < deadline, "the TUI never followed its session"
+                await pilot.pause(0.2)
             await other.sessions.save(record, {"main.py": "print('theirs')\n"})
         finally:
             await other.close()
