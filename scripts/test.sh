@@ -82,7 +82,7 @@ say "engine: $(docker version --format '{{.Server.Version}}'), base image: $MSC_
 if [ $# -gt 0 ]; then exec "$venv/bin/python" -m pytest "$@"; fi
 # The whole suite: most tests side by side (they wait on the engine, the index and subprocesses
 # more than on the CPU), then those marked `alone` (one lowers a sysctl every process shares).
-jobs=${MSC_TEST_JOBS:-5}  # (2 cores: the workers wait on the engine and each other much of the time)
+jobs=${MSC_TEST_JOBS:-4}  # (2 cores: the workers wait on the engine and each other much of the time)
 status=0
 "$venv/bin/python" -m pytest -n "$jobs" --dist loadgroup -m "not alone" || status=$?
 "$venv/bin/python" -m pytest -m alone || { rc=$?; [ "$rc" = 5 ] || status=$rc; }  # 5: none collected

@@ -143,7 +143,9 @@ async def test_the_tui_follows_podman_events_and_cleanup_removes(podman, msc, ms
         podman.containers.get(name).remove(force=True)  # behind msc's back: Podman says "remove"
         # (about 0.1 s on a quiet machine; Podman answers slowly beside the suite's other workers)
         await until(pilot, lambda: app.screen.table.views[name].status == "missing", timeout=90)
-    made = json.loads(msc("run", "--new", "--json", "-", input="print(1)").stdout)["session"]
+    made = msc("run", "--new", "--json", "-", input="print(1)")
+    assert made.returncode == 0, (made.stdout, made.stderr)
+    made = json.loads(made.stdout)["session"]
     cleaned = msc("clean", "--sessions", "--yes", "--json")
     assert cleaned.returncode == 0 and f"msc-dev-session-{made}" in json.loads(cleaned.stdout)["candidates"]
     assert not podman.containers.list(all=True, filters={"name": f"msc-dev-session-{made}"})
