@@ -42,7 +42,11 @@ async def clean(args) -> int:
     if args.all_images:
         kinds.add(IMAGES)
     async with opened() as msc:
-        chosen = msc.cleanup.choose(await msc.cleanup.survey(), kinds, older, args.stopped, args.all_images)
+        found = await msc.cleanup.survey()
+        chosen = msc.cleanup.choose(found, kinds, older, args.stopped, args.all_images)
+        # `--sessions` without `--pool` leaves the warm pool's sessions: said, or they look left over
+        sessions_alone = SESSIONS in kinds and POOL not in kinds
+        pooled = msc.cleanup.choose(found, {POOL}, older, args.stopped, False) if sessions_alone else []
         frees = sum(i.frees for i in chosen)
         if not args.dry_run and chosen and not args.yes:
             if args.json or not sys.stdin.isatty():
@@ -72,6 +76,10 @@ async def clean(args) -> int:
             print(f"{'would free' if args.dry_run else 'freed'} {size(freed)}")
         else:
             print("nothing to clean")
+        if pooled:
+            them = "it" if len(pooled) == 1 else "them"
+            print(f"kept: {len(pooled)} {NOUNS[POOL]}{'s' if len(pooled) > 1 else ''} made ahead for new "
+                  f"sessions (--pool removes {them})")
     return 4 if errors else 0
 
 

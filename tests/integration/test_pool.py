@@ -163,6 +163,10 @@ async def test_df_and_clean_see_pool_sessions(pool_on, msc, docker_client):
         await core.close()  # its pool sessions stay (until they idle out, or msc clean)
     df = json.loads((await asyncio.to_thread(msc, "df", "--json")).stdout)
     assert df["pool"]["count"] == 1 and df["sessions"]["count"] == 0
+    sessions_only = await asyncio.to_thread(msc, "clean", "--sessions", "--yes")  # not the pool's: said so
+    assert sessions_only.stdout == "nothing to clean\nkept: 1 pool session made ahead for new sessions (--pool " \
+                                   "removes it)\n", sessions_only.stdout
+    assert pooled.container_name in home_containers(docker_client, pool_on)
     cleaned = await asyncio.to_thread(msc, "clean", "--yes", "--json")
     assert cleaned.returncode == 0, cleaned.stderr
     assert json.loads(cleaned.stdout)["removed"] == [pooled.container_name]
