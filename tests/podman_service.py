@@ -13,7 +13,6 @@ remembers its folders, so the kept storage always comes with the same run folder
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import resource
 import shutil
@@ -23,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from tests.kept import take
 
 KEPT_RUN = Path("/tmp/msc-podman-kept")  # Podman refuses a run folder over 50 characters
 
@@ -87,13 +88,8 @@ def service_env(folder: Path) -> dict[str, str]:
 def start_podman(images: list[str]) -> PodmanService:
     """The service, with `images` copied in from the Docker Engine (no registry is needed) unless
     the kept storage has them already."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "msc-test" / "podman"
-    cache.mkdir(parents=True, exist_ok=True)
-    lock = open(cache / "lock", "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # another suite's: storage of our own
-        lock.close()
+    cache, lock = take("podman")
+    if lock is None:  # another suite's: storage of our own
         folder = Path(tempfile.mkdtemp(prefix="msc-podman-", dir="/tmp"))
         return _started(folder, folder / "root", None, images)
     shutil.rmtree(KEPT_RUN, ignore_errors=True)  # (a run that was killed)

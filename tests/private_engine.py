@@ -11,7 +11,6 @@ the bridge).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import secrets
 import signal
@@ -21,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+from tests.kept import take
 
 KEPT = Path("/tmp/msc-engine-kept")  # the folder beside a kept data root (a socket path must be short)
 
@@ -116,15 +117,8 @@ def _clear(folder: Path, data: Path, bridge: str) -> None:
 
 
 def start_private_engine() -> PrivateEngine:
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "msc-test" / "private-engine"
-    cache.mkdir(parents=True, exist_ok=True)
-    lock: IO | None = open(cache / "lock", "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # another suite's: a data root of our own
-        lock.close()
-        lock = None
-    if lock is None:
+    cache, lock = take("private-engine")
+    if lock is None:  # another suite's: a data root of our own
         folder = Path(tempfile.mkdtemp(prefix="msc-engine-", dir="/tmp"))
         engine = PrivateEngine(folder, f"msct{secrets.token_hex(3)}", folder / "data")
         subnet = f"10.{200 + secrets.randbelow(50)}.{secrets.randbelow(250)}"

@@ -7,7 +7,7 @@ import sys
 from ..core.cleanup import CACHE, IMAGES, KINDS, POOL, RECORDS, SESSIONS
 from ..core.sessions import parse_duration
 from ..errors import UsageError
-from ..formatting import size
+from ..formatting import plural, size
 from .command_core import ask, opened
 from .render import print_json, table
 
@@ -77,9 +77,8 @@ async def clean(args) -> int:
         else:
             print("nothing to clean")
         if pooled:
-            them = "it" if len(pooled) == 1 else "them"
-            print(f"kept: {len(pooled)} {NOUNS[POOL]}{'s' if len(pooled) > 1 else ''} made ahead for new "
-                  f"sessions (--pool removes {them})")
+            print(f"kept: {plural(len(pooled), NOUNS[POOL])} made ahead for new sessions (--pool removes "
+                  f"{'it' if len(pooled) == 1 else 'them'})")
     return 4 if errors else 0
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_LABEL, TEST_RUN
+from tests.kept import cache_folder
 from tests.wheels import wheel
 
 SERVE = """\
@@ -54,7 +55,7 @@ def fixed_ca() -> Path:
     built once, not once per run."""
     how = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
            "-days", CA_DAYS, "-subj", CA_SUBJECT]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "msc-test"
+    cache = cache_folder()
     folder = cache / f"ca-{hashlib.sha256(json.dumps(how).encode()).hexdigest()[:12]}"
     if not (folder / "ca.pem").exists():
         cache.mkdir(parents=True, exist_ok=True)
