@@ -5,10 +5,13 @@ A second MSC_HOME plays the pair; effects are checked with docker-py, never with
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -116,17 +119,42 @@ def test_cp_never_writes_into_the_container_another_record_names(msc, msc_home, 
     assert not (tmp_path / "taken.py").exists()
 
 
-CONCURRENT = 20  # `msc run --new` at once (a 2-core machine makes them in about a minute)
+CONCURRENT = 6  # `msc run --new` at once, each a process of its own (forked)
 
 
-def test_concurrent_new_sessions_never_adopt_each_other(msc_home, start_msc, docker_client):
-    started = [start_msc("run", "--new", "--json", "-", code="print('made')") for _ in range(CONCURRENT)]
-    made = []
-    for process in started:
-        out, err = process.stdout.read(), process.stderr.read()  # small: no pipe fills up meanwhile
-        assert process.wait(300) == 0, err
-        assert "rebuilt" not in err and "no record" not in err, err  # nothing failed: nothing to adopt
-        made.append(json.loads(out)["session"])
+def test_concurrent_new_sessions_never_adopt_each_other(msc_home, docker_client):
+    """Each msc that opens a home adopts its containers that have no record: never one that
+    another msc is making. Meanwhile another msc opens the home again and again, as an msc
+    starting at any moment would (check_home: what each one does first)."""
+    from msc_tui.core.service import Msc
+
+    making = threading.Event()
+
+    def make(i: int) -> subprocess.CompletedProcess:
+        time.sleep(0.1 * i)  # staggered: some list the home's containers while others make theirs
+        return msc_forks.run(["run", "--new", "--json", "-"], input="print('made')", timeout=300)
+
+    async def look() -> tuple[int, list[str]]:
+        core, looks, warnings = await Msc.open(warm=False), 0, []
+        try:
+            while making.is_set() or not looks:
+                warnings += await core.check_home()
+                looks += 1
+        finally:
+            await core.close()
+        return looks, warnings
+
+    with concurrent.futures.ThreadPoolExecutor(CONCURRENT + 1) as threads:
+        making.set()
+        looking = threads.submit(asyncio.run, look())
+        done = list(threads.map(make, range(CONCURRENT)))
+        making.clear()
+        looks, warnings = looking.result()
+    assert looks > CONCURRENT and warnings == []
+    for process in done:
+        assert process.returncode == 0, process.stderr
+        assert "rebuilt" not in process.stderr and "no record" not in process.stderr, process.stderr  # nothing to adopt
+    made = [json.loads(process.stdout)["session"] for process in done]
     assert len(set(made)) == CONCURRENT
     import tomllib
 
