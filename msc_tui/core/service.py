@@ -126,7 +126,8 @@ class Msc:
 
     async def engine_facts(self) -> dict:
         """What msc doctor reports of the engine: its versions, and whether the base image is here."""
-        return {"engine_version": self.engine.info.get("Version"), "api_version": self.engine.info.get("ApiVersion"),
+        version = await self.engine.version()
+        return {"engine_version": version.get("Version"), "api_version": version.get("ApiVersion"),
                 "base_image_present": await self.engine.images.exists(self.settings.base_image)}
 
     async def container_exists(self, name: str) -> bool:

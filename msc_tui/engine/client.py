@@ -24,6 +24,7 @@ from .events import Events
 from .execs import Execs
 from .files import Files
 from .images import Images
+from .ping import ping
 from .storage import Storage
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
@@ -144,6 +145,7 @@ class Engine:
         self.frozen = False  # answering() gave up on it: it takes connections but answers nothing
         self.patience_ends = 0.0  # (loop time) when frozen: how long it may still come back in time
         self._docker: aiodocker.Docker | None = None
+        self.is_podman = False  # Podman's Docker-compatible service (its /_ping says Libpod)
 
     @classmethod
     async def connect(cls, configured: str = "", connect_timeout: float = 3.0, context: str = "",
@@ -197,7 +199,12 @@ class Engine:
                 else "start dockerd or set DOCKER_HOST")
         try:
             async with asyncio.timeout(self.connect_timeout + (SSH_HANDSHAKE_S if over_ssh else 1)):
-                self.info = await self._docker.version()
+                answer = await ping(self._docker)
+                # (else aiodocker's "auto" asks /version before its first call)
+                api = answer.get("Api-Version") or (await self._docker._query_json(
+                    "version", versioned_api=False))["ApiVersion"]  # (an engine older than API 1.25)
+            self._docker.api_version = f"v{api}"
+            self.is_podman = "Libpod-Api-Version" in answer
         except BaseException as exc:
             await self.close()
             if isinstance(exc, asyncio.CancelledError):
@@ -219,10 +226,10 @@ class Engine:
             raise RuntimeError(f"the connection to {self.endpoint} is closed")
         return self._docker
 
-    @property
-    def is_podman(self) -> bool:
-        """Podman's Docker-compatible service (its /version names it among the components)."""
-        return any("podman" in str(c.get("Name", "")).lower() for c in self.info.get("Components") or [])
+    async def version(self) -> dict:
+        """The engine's /version (Version, ApiVersion, its components)."""
+        with engine_errors("version", self.endpoint):
+            return await self._client.version()
 
     def cli_environment(self, base: dict[str, str]) -> dict[str, str]:
         """The environment for the docker CLI to reach this same engine (`msc shell`, F8)."""
@@ -258,7 +265,7 @@ class Engine:
         loop = asyncio.get_running_loop()
         answered = loop.time()
 
-        async def ping() -> None:
+        async def watch() -> None:
             # Silent call_timeout since its last answer, the engine is given up on; it may still
             # answer again within PING_EVERY_S more (patience_ends): the README's call_timeout + 5 s.
             nonlocal gave_up, answered
@@ -266,7 +273,7 @@ class Engine:
                 await asyncio.sleep(PING_EVERY_S)
                 try:
                     async with asyncio.timeout_at(max(answered + self.call_timeout, loop.time() + 1.0)):
-                        await self._client.version()
+                        await ping(self._client)
                     answered = loop.time()
                 except TimeoutError:
                     gave_up = self.frozen = True  # (what the block's clean-up then need not ask it)
@@ -276,7 +283,7 @@ class Engine:
                 except Exception:  # the engine went away: the stream's own error says so
                     return
 
-        watcher = asyncio.create_task(ping())
+        watcher = asyncio.create_task(watch())
         try:
             yield
         except BaseException:
@@ -295,16 +302,12 @@ class Engine:
         while (left := self.patience_ends - loop.time()) > 0:
             try:
                 async with asyncio.timeout(min(left, 1.0)):
-                    await self._client.version()
+                    await ping(self._client)
                 self.frozen = False
                 return True
             except (TimeoutError, aiodocker.DockerError, aiohttp.ClientError, OSError):
                 await asyncio.sleep(min(0.2, max(self.patience_ends - loop.time(), 0)))
         return False
-
-    async def version(self) -> dict:
-        with engine_errors("version", self.endpoint):
-            return await self._client.version()
 
     async def close(self) -> None:
         """Close defensively: after the daemon died aiodocker's close can raise."""

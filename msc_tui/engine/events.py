@@ -15,6 +15,8 @@ from typing import AsyncIterator
 import aiodocker
 import aiohttp
 
+from .ping import ping
+
 ACTIONS = ("create", "start", "restart", "die", "stop", "kill", "pause", "unpause",
            "destroy", "rename", "oom",
            "exec_start", "exec_die")  # who runs what where (msc's runs name their user)
@@ -52,7 +54,7 @@ class Events:
             if not connected:
                 try:
                     async with asyncio.timeout(3):
-                        await self._docker.version()
+                        await ping(self._docker)
                 except (aiohttp.ClientError, OSError, aiodocker.DockerError, TimeoutError):
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, max_backoff)

@@ -219,11 +219,15 @@ async def test_missing_image_is_a_typed_error_without_any_pull(engine):
 
 
 async def test_tcp_endpoint_reaches_the_real_engine(monkeypatch, docker_client, raw_container):
-    """DOCKER_HOST=tcp://: through a loopback proxy to the engine's unix socket."""
+    """DOCKER_HOST=tcp://: through a loopback proxy to the engine's unix socket. Opening asks
+    /_ping only (Podman runs dpkg-query for each /version), and pins the API version it names."""
+    asked = []
 
     async def pipe(reader, writer):
         try:
             while data := await reader.read(65536):
+                asked.extend(line.split()[1] for line in data.decode("latin-1").splitlines()
+                             if line.startswith(("GET ", "POST ")))
                 writer.write(data)
                 await writer.drain()
         finally:
@@ -241,7 +245,9 @@ async def test_tcp_endpoint_reaches_the_real_engine(monkeypatch, docker_client, 
         engine = await Engine.connect()
         try:
             assert engine.endpoint == f"tcp://127.0.0.1:{port}"
-            assert engine.info["ApiVersion"] == docker_client.version()["ApiVersion"]
+            api = docker_client.version()["ApiVersion"]
+            assert asked == ["/_ping"] and engine._client.api_version == f"v{api}" and not engine.is_podman
+            assert (await engine.version())["ApiVersion"] == docker_client.version()["ApiVersion"]
             # a container of this test's own, seen through the proxy (not the whole engine's,
             # which other users change meanwhile)
             mine = raw_container()
@@ -305,7 +311,7 @@ async def test_tls_tcp_endpoint_with_docker_cert_path(monkeypatch, docker_client
     try:
         engine = await Engine.connect()
         try:
-            assert engine.info["ApiVersion"] == docker_client.version()["ApiVersion"]
+            assert (await engine.version())["ApiVersion"] == docker_client.version()["ApiVersion"]
         finally:
             await engine.close()
         (tmp_path / "key.pem").write_bytes((tmp_path / "ca-key.pem").read_bytes())  # a key that does not match

@@ -159,6 +159,7 @@ async def test_a_build_through_podmans_api(podman, base_image, msc_home):
     lines: list[str] = []
     msc = await Msc.open()
     try:
+        assert msc.engine.is_podman  # (its /_ping said Libpod)
         await msc.engine.images.build(f"FROM {base_image}\nCOPY note.txt /note.txt\nRUN cat /note.txt\n",
                                       {"note.txt": b"built on podman\n"}, tag, lines.append,
                                       labels={"msc.app_type": "basic_app"})
