@@ -115,3 +115,20 @@ async def test_ctrl_home_and_ctrl_end_go_to_the_first_and_last_line_also_when_th
         app.screen.log_view.follows = False  # ctrl+end then also follows the output again (test_panes)
         await pilot.press("ctrl+end")
         assert editor.cursor_location == (3, 0) and app.focused is editor
+
+
+async def test_each_loaded_text_is_highlighted_with_one_compiled_query(tmp_path):
+    """Textual compiles Python's highlight query for each document; msc compiles it once
+    (code_editor.py), and the second text is still highlighted by it."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        editor = app.screen.editor
+        editor.load("def first():\n    return 1\n")
+        query = editor._highlight_query
+        editor.load("import os\nclass Second:\n    pass\n")
+        await pilot.pause(0.05)
+        assert query is not None and editor._highlight_query is query
+        captured = editor.document.query_syntax_tree(query)
+        assert {"keyword", "type"} <= set(captured), set(captured)  # `import`, `class`; `Second`
+        assert {name for _, _, name in editor._highlights[1]} >= {"keyword", "type"}  # what is drawn
