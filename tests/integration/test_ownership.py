@@ -119,7 +119,7 @@ def test_cp_never_writes_into_the_container_another_record_names(msc, msc_home, 
     assert not (tmp_path / "taken.py").exists()
 
 
-CONCURRENT = 6  # `msc run --new` at once, each a process of its own (forked)
+CONCURRENT = 8  # `msc run --new` at once, each a process of its own (forked)
 
 
 def test_concurrent_new_sessions_never_adopt_each_other(msc_home, docker_client):
@@ -140,6 +140,7 @@ def test_concurrent_new_sessions_never_adopt_each_other(msc_home, docker_client)
             while making.is_set() or not looks:
                 warnings += await core.check_home()
                 looks += 1
+                await asyncio.sleep(0.005)  # (about 100 a second: the engine answers the others too)
         finally:
             await core.close()
         return looks, warnings
