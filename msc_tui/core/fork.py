@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import shlex
 from posixpath import dirname
-from typing import Awaitable, Callable
 
 from ..engine import Engine
 from ..errors import EngineError, MscError, NotFound, UsageError
@@ -45,10 +44,9 @@ def check_name(name: str) -> str:
 
 
 class Forking:
-    def __init__(self, engine: Engine, sessions: Sessions, place_runner: Callable[[str], Awaitable[None]]):
+    def __init__(self, engine: Engine, sessions: Sessions):
         self.engine = engine
         self.sessions = sessions
-        self.place_runner = place_runner
 
     async def fork(self, ref: str, name: str | None = None) -> SessionRecord:
         """The new session's record (`name`: its id, else one made as for any session)."""
@@ -65,8 +63,7 @@ class Forking:
             made = await making
             await asyncio.gather(self._copy_app(source.container_name, made.container_name),
                                  self._packages(source, made, pins),
-                                 requested.remember(self.engine, made.container_name, asked, add=True),
-                                 self.place_runner(made.container_name))
+                                 requested.remember(self.engine, made.container_name, asked, add=True))
         except BaseException:  # a failure or Ctrl-C: no half-made fork is left behind
             await self._discard(making)
             raise

@@ -18,6 +18,7 @@ import contextlib
 import time
 
 from ..errors import MscError
+from . import runner_ship
 from .pool_claim import expired, last_demand, lost, pool_key, retire
 from .recipe import render
 from .runs import Runs
@@ -113,7 +114,7 @@ class Pool:
     async def _warm_up(self, record: SessionRecord) -> None:
         """The runner placed and a warm server of this process waiting in the session."""
         await self.sessions.ensure_verified(record)
-        await self.runs.place_runner(record.container_name)
+        await runner_ship.place(self.sessions.engine, record.container_name)
         name, servers = record.container_name, self.runs.servers
         await servers.forget_if_replaced(name, self.sessions.verified[name])
         channel = await servers.take(name, lambda: self.runs.start_warm(name))

@@ -11,6 +11,7 @@ from ..engine import Engine
 from ..engine.execs import ExecChannel
 from ..errors import EngineError, MscError, NotFound
 from ..runner import protocol as runner
+from . import runner_ship
 
 
 class UnknownRun(NotFound):
@@ -33,15 +34,14 @@ class RunEvent:
 class RunHistory:
     """Reads as the session's user; follows as root where root keeps the records (root lists the
     follower, see runner/presence.py). `argv`: the runner's command line for these arguments;
-    `place`: puts this version's runner into a container that lacks it; `follower`: who this
+    `follower`: who this
     client is to the others (by, face, client); `user`: as whom the runner starts in a container
     (root or appuser); `legacy`: told of a container whose root cannot (an older session)."""
 
-    def __init__(self, engine: Engine, argv: Callable[..., list[str]], place: Callable[[str], Awaitable[None]],
+    def __init__(self, engine: Engine, argv: Callable[..., list[str]],
                  follower: dict[str, str], user: Callable[[str], Awaitable[str]], legacy: Callable[[str], None]):
         self.engine = engine
         self.argv = argv
-        self.place_runner = place
         self.follower = follower
         self.runner_user = user
         self.legacy = legacy
@@ -51,7 +51,7 @@ class RunHistory:
         for _ in range(2):
             code, out, err = await self.engine.execs.output(container, self.argv(*args), user="appuser")
             if code == runner.MISSING_EXIT:
-                await self.place_runner(container)
+                await runner_ship.place(self.engine, container)
                 continue
             if code != 0:
                 raise EngineError(f"msc's runner failed in {container}: {err.strip()[-200:]}")
@@ -134,7 +134,7 @@ class RunHistory:
                 continue
             if code != runner.MISSING_EXIT:
                 return
-            await self.place_runner(container)
+            await runner_ship.place(self.engine, container)
 
 
 def _event(kind: bytes, payload: bytes, decoders: dict) -> RunEvent | None:

@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ..engine import Engine
+from ..errors import EngineError
 from ..runner import protocol
+
+FOLDER = "/opt/msc"  # where sessions keep the runner (root-owned)
 
 PACKAGE_DIR = Path(protocol.__file__).parent
 
@@ -84,3 +88,10 @@ def boot(folder: str) -> str:
 def place_argv(folder: str) -> list[str]:
     """The command (for root) that places this version's runner in `folder`."""
     return ["python3", "-S", "-c", PLACE, file_path(folder), base64.b64encode(shipped().sources).decode()]
+
+
+async def place(engine: Engine, container: str) -> None:
+    """Copy this version's runner into the container (root-owned, compiled once)."""
+    code, _, err = await engine.execs.output(container, place_argv(FOLDER), user="root")
+    if code != 0:
+        raise EngineError(f"could not place msc's runner in {container}: {err.strip().splitlines()[-1:]}")

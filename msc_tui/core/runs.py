@@ -42,7 +42,6 @@ from .sessions import Sessions, container_gone
 from .state import SessionRecord
 from .warm_servers import WarmServers
 
-RUNNER_DIR = "/opt/msc"
 KILL_GRACE_S = 5  # how long a cancelled run's runner gets to report before msc kills from outside
 
 
@@ -50,7 +49,7 @@ KILL_GRACE_S = 5  # how long a cancelled run's runner gets to report before msc 
 def runner_argv(*args: str) -> list[str]:
     # -S: no site-packages at start, so root (the runner's recorder) never runs a .pth file or
     # sitecustomize from the venv; the runner adds them where the program's user runs
-    return ["python3", "-S", "-c", runner_ship.boot(RUNNER_DIR), *args]
+    return ["python3", "-S", "-c", runner_ship.boot(runner_ship.FOLDER), *args]
 
 
 def run_exec_owner(action: str) -> str | None:
@@ -126,7 +125,7 @@ class Runs:
         self.warm = warm
         self.servers = WarmServers()
         self._legacy: set[str] = set()  # containers whose runner cannot start as root (older sessions)
-        self.records = RunHistory(engine, runner_argv, self.place_runner, {"by": self.by, "client": self.client},
+        self.records = RunHistory(engine, runner_argv, {"by": self.by, "client": self.client},
                                   self._looked_user, self._legacy.add)
 
     async def close(self) -> None:
@@ -194,7 +193,7 @@ class Runs:
             except NotRunning:
                 await self.sessions.ensure_running(record)
             except _RunnerMissing:
-                await self.place_runner(record.container_name)
+                await runner_ship.place(self.engine, record.container_name)
             except _WarmLost:
                 warm_tries -= 1
             except _Legacy:
@@ -206,12 +205,6 @@ class Runs:
     async def start_warm(self, container: str) -> ExecChannel:
         return await self.engine.execs.open(container, runner_argv("serve", self.by, "warm"),
                                             user=self._runner_user(container), workdir=APP_DIR)
-
-    async def place_runner(self, container: str) -> None:
-        """Copy this version's runner into the container (root-owned, compiled once)."""
-        code, _, err = await self.engine.execs.output(container, runner_ship.place_argv(RUNNER_DIR), user="root")
-        if code != 0:
-            raise EngineError(f"could not place msc's runner in {container}: {err.strip().splitlines()[-1:]}")
 
     async def _run_once(self, container, config, controls: RunInput, capture, on_notice,
                         warm: ExecChannel | None) -> dict:

@@ -58,7 +58,7 @@ class Msc:
         self.mirror = Mirror(engine, settings.state_dir, self.runs.by)
         self.copying = Copying(engine)
         self.attendance = Attendance(self.runs.records)  # the API and MCP servers, present between runs
-        self.forking = Forking(engine, self.sessions, self.runs.place_runner)
+        self.forking = Forking(engine, self.sessions)
         self.pool = Pool(self.sessions, self.runs)
 
     @classmethod

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 
 from ..config import NETWORK_POLICIES
 from ..errors import ContainerGone, MscError, UsageError
+from . import runner_ship
 from .apptypes import check_app_type, detect_app_type
 from .images import ensure_image
 from .ownership import LABEL_HOME, LABEL_SESSION, PREFIX
@@ -76,6 +77,10 @@ async def create(sessions: Sessions, app_type: str | None, code: str | None, tas
     # one host and clocks that agree; this order needs none of them.
     await sessions.store.aupdate(lambda records: reserve(records, record, sid))
     await make(sessions, record)
+    # Its runner goes in now, so its first run is one exec (not a bootstrap that finds no runner,
+    # the placing, the bootstrap again); if this fails, the first run places it and says why.
+    with contextlib.suppress(MscError):
+        await runner_ship.place(sessions.engine, record.container_name)
     sessions.fresh.add(record.container_name)
     return record
 

@@ -279,3 +279,22 @@ def test_warm_memory_is_reported_and_an_idle_server_exits(msc_home, msc, docker_
             await msc_core.close()
 
     asyncio.run(main())
+
+
+def test_a_new_sessions_runner_is_placed_before_its_first_run(msc, docker_client):
+    """`msc run --new` places the runner as it makes the session: the first run's bootstrap
+    finds it (no bootstrap that exits MISSING_EXIT, then a placing, then the bootstrap again)."""
+    import json
+
+    from msc_tui.runner.protocol import MISSING_EXIT
+
+    since = time.time() - 1
+    made = msc("run", "--new", "--json", "-", input="print('first')")
+    assert made.returncode == 0 and json.loads(made.stdout)["stdout"] == "first\n", made.stderr
+    container = docker_client.containers.get(f"msc-dev-session-{json.loads(made.stdout)['session']}")
+    events = list(docker_client.events(since=since, until=time.time() + 1, decode=True,
+                                       filters={"container": container.id}))
+    execs = [e for e in events if e["Action"].startswith("exec_start")]
+    assert execs and "zipfile" in execs[0]["Action"], [e["Action"][:60] for e in execs]  # the placing, first
+    codes = [e["Actor"]["Attributes"].get("exitCode") for e in events if e["Action"] == "exec_die"]
+    assert codes and str(MISSING_EXIT) not in codes, codes
