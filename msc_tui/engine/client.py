@@ -200,10 +200,8 @@ class Engine:
         try:
             async with asyncio.timeout(self.connect_timeout + (SSH_HANDSHAKE_S if over_ssh else 1)):
                 answer = await ping(self._docker)
-                # (else aiodocker's "auto" asks /version before its first call)
-                api = answer.get("Api-Version") or (await self._docker._query_json(
-                    "version", versioned_api=False))["ApiVersion"]  # (an engine older than API 1.25)
-            self._docker.api_version = f"v{api}"
+            if "Api-Version" in answer:  # (else aiodocker asks /version before its first call)
+                self._docker.api_version = f"v{answer['Api-Version']}"
             self.is_podman = "Libpod-Api-Version" in answer
         except BaseException as exc:
             await self.close()
