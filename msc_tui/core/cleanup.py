@@ -18,6 +18,7 @@ from ..errors import MscError
 from .apptypes import APP_TYPES
 from .ownership import THIS_HOME, ownership
 from .pool_claim import retire
+from .pool_pause import pause
 from .recipe import render
 from .sessions import Sessions
 
@@ -176,6 +177,8 @@ class Cleanup:
 
         for kind in KINDS:
             await asyncio.gather(*(one(i) for i in items if i.kind == kind))
+        if any(i.kind == POOL for i in removed):  # else a long-lived msc makes one again at once
+            pause(self.sessions.settings.state_dir)
         gone_containers = {i.name for i in removed if i.kind == SESSIONS}
         gone_records = {i.name for i in removed if i.kind == RECORDS}
 

@@ -8,7 +8,8 @@ any session (session_making.make), its runner placed and one warm server of this
 open in it, and only then recorded as ready; its reservation is taken under the state lock
 up to [pool] size, so processes refilling at once never overfill. The pool waits while the
 home keeps getting new sessions: after [pool] idle without one (nor the pool's own start),
-its sessions are retired and it is not refilled until the next new session.
+its sessions are retired and it is not refilled until the next new session; nor after a
+clean of the pool (core/pool_pause.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from ..errors import MscError
 from . import runner_ship
 from .pool_claim import expired, last_demand, lost, pool_key, retire
+from .pool_pause import paused_since
 from .recipe import render
 from .runs import Runs
 from .session_making import make, new_record, reserve
@@ -73,7 +75,8 @@ class Pool:
                             expired(self.settings.pool_idle, lost(before, present)))
         sessions.warm_pool.difference_update(gone)
         records = sessions.records()
-        if time.time() - max(self.started, last_demand(records)) > self.settings.pool_idle:
+        since = max(self.started, last_demand(records))
+        if time.time() - since > self.settings.pool_idle or paused_since(self.settings.state_dir) > since:
             return
         for app_type in await self._app_types(records):
             await self._fill(app_type)

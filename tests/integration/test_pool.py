@@ -123,6 +123,24 @@ async def test_the_pool_idles_out_and_is_not_refilled_without_a_new_session(pool
         await msc.close()
 
 
+async def test_a_clean_of_the_pool_pauses_it_until_the_next_new_session(pool_on, docker_client):
+    """A pair's trial: `msc clean`, then `docker ps -a` showed a pool session again within 30 s
+    (the run agent, still up, refilled it): a clean of the pool now holds until a new session."""
+    msc = await opened()
+    try:
+        (pooled,) = (await until(lambda: pool_records(msc), what="a ready pool session")).values()
+        removed, errors = await msc.cleanup.remove((await msc.cleanup.survey()).of("pool"))
+        assert errors == [] and [i.name for i in removed] == [pooled.container_name]
+        await msc.pool.tend()  # the look that refilled it
+        assert pool_records(msc, ready=False) == {} and home_containers(docker_client, pool_on) == {}
+        made = await msc.sessions.create()  # demand again: the pool refills
+        await msc.pool.tend()
+        (refilled,) = (await until(lambda: pool_records(msc), what="the pool refilled")).values()
+        assert set(home_containers(docker_client, pool_on)) == {made.container_name, refilled.container_name}
+    finally:
+        await msc.close()
+
+
 async def test_size_zero_makes_no_pool_session(pool_on, monkeypatch, docker_client):
     monkeypatch.setenv("MSC_POOL_SIZE", "0")
     msc = await opened()
