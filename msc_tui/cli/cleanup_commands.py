@@ -50,10 +50,11 @@ async def clean(args) -> int:
         frees = sum(i.frees for i in chosen)
         if not args.dry_run and chosen and not args.yes:
             if args.json or not sys.stdin.isatty():
-                raise UsageError(f"would remove {len(chosen)} objects ({size(frees)}); "
+                raise UsageError(f"would remove {plural(len(chosen), 'object')} ({size(frees)}); "
                                  "pass --yes to confirm (or --dry-run)")
             print(table([i.as_dict() for i in chosen], ["kind", "name", "detail", "frees", "last_used"]))
-            if ask(f"Remove these {len(chosen)} ({size(frees)})? [y/N] ").lower() not in ("y", "yes"):
+            these = "it" if len(chosen) == 1 else f"these {len(chosen)}"
+            if ask(f"Remove {these} ({size(frees)})? [y/N] ").lower() not in ("y", "yes"):
                 print("nothing removed")
                 return 1
         removed, errors = [], []

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import pty
 import subprocess
 import tarfile
 import time
@@ -149,6 +150,8 @@ def test_clean_records_removes_stale_records_and_files_of_removed_sessions(msc, 
     planned = json.loads(msc("clean", "--records", "--dry-run", "--json").stdout)
     assert set(planned["candidates"]) == {gone, "a0a0a0"} and planned["frees"] > 0
     assert {i["kind"] for i in planned["items"]} == {"records"}
+    refused = msc("clean", "--records")  # no terminal to ask on: one line, nothing removed
+    assert refused.returncode == 2 and "would remove 2 objects (" in refused.stderr, refused.stderr
     done = msc("clean", "--records", "--yes")
     assert done.returncode == 0, done.stderr
     records = tomllib.loads((msc_home / "sessions.toml").read_text())["sessions"]
@@ -157,6 +160,15 @@ def test_clean_records_removes_stale_records_and_files_of_removed_sessions(msc, 
     assert (msc_home / "sessions" / live / "main.py").exists()
     assert sorted(p.name for p in notes.iterdir()) == [f"{live}-sent.json"]
     assert msc("clean", "--records", "--yes").stdout.strip() == "nothing to clean"
+    (msc_home / "sessions" / "b0b0b0").mkdir()
+    assert "would remove 1 object (" in msc("clean", "--records").stderr
+    controller, terminal = pty.openpty()  # asked on a terminal, answered no: kept
+    os.write(controller, b"n\n")
+    with os.fdopen(terminal, "rb", buffering=0) as answers:
+        asked = msc_forks.run(["clean", "--records"], stdin=answers, timeout=60)
+    os.close(controller)
+    assert asked.returncode == 1 and "Remove it (" in asked.stderr and "nothing removed" in asked.stdout, asked
+    assert (msc_home / "sessions" / "b0b0b0").exists()
 
 
 def test_a_state_directory_with_a_quote_and_a_space_works(tmp_path, base_image, docker_client, monkeypatch):
