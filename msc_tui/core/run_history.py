@@ -33,10 +33,10 @@ class RunEvent:
 
 class RunHistory:
     """Reads as the session's user; follows as root where root keeps the records (root lists the
-    follower, see runner/presence.py). `argv`: the runner's command line for these arguments;
-    `follower`: who this
-    client is to the others (by, face, client); `user`: as whom the runner starts in a container
-    (root or appuser); `legacy`: told of a container whose root cannot (an older session)."""
+    follower, see runner/presence.py). `argv`: the runner's command line for these arguments (a
+    container that lacks this version's runner gets it placed); `follower`: who this client is to
+    the others (by, face, client); `user`: as whom the runner starts in a container (root or
+    appuser); `legacy`: told of a container whose root cannot (an older session)."""
 
     def __init__(self, engine: Engine, argv: Callable[..., list[str]],
                  follower: dict[str, str], user: Callable[[str], Awaitable[str]], legacy: Callable[[str], None]):
